@@ -1,0 +1,173 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
+import type { z } from 'zod';
+import { ModelOutputError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { CircuitBreaker } from '../memory/circuit-breaker.js';
+import { addUsage, type Usage, ZERO_USAGE } from '../orchestrator/usage.js';
+import { BreakerOpenError, classifyModelError, ModelCallError } from './model-errors.js';
+import { costUsd, type PriceTable, priceFor } from './pricing.js';
+
+export interface ModelPrompt {
+  /** Stable blocks, most stable first (charter, requirements, plan): each is a prompt-cache breakpoint. */
+  system: string[];
+  user: string;
+  maxTokens: number;
+  /** Overrides the default model (the fallback model, for one). */
+  model?: string;
+  /** Aborts every request of this call (the stage's timeout). */
+  signal?: AbortSignal;
+}
+
+export interface ModelClientOptions {
+  apiKey: string | undefined;
+  baseUrl: string | undefined;
+  model: string;
+  maxRetries: number;
+  timeoutMs: number;
+  prices: PriceTable;
+}
+
+export interface ModelResult<T> {
+  value: T;
+  usage: Usage;
+  model: string;
+}
+
+/**
+ * The one way Pipewright talks to Claude. The SDK retries 429/5xx itself, honouring retry-after; this
+ * class adds the shared circuit breaker, structured output with one repair attempt, cost accounting,
+ * and errors that say whether the queue should try again.
+ */
+export class ModelClient {
+  private readonly anthropic: Anthropic;
+
+  constructor(
+    private readonly options: ModelClientOptions,
+    private readonly logger: Logger,
+    private readonly hooks: { onUsage?: (usage: Usage) => void; breaker?: CircuitBreaker } = {},
+  ) {
+    this.anthropic = new Anthropic({
+      apiKey: options.apiKey ?? null,
+      ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
+      maxRetries: options.maxRetries,
+      timeout: options.timeoutMs,
+    });
+  }
+
+  get model(): string {
+    return this.options.model;
+  }
+
+  async text(prompt: ModelPrompt): Promise<ModelResult<string>> {
+    const model = prompt.model ?? this.options.model;
+    const { message, usage } = await this.call(prompt, model, [{ role: 'user', content: prompt.user }]);
+    return { value: textOf(message), usage, model };
+  }
+
+  /** Asks for JSON matching `schema`; on a mismatch, shows the model its errors once, then gives up. */
+  async structured<T>(prompt: ModelPrompt, schema: z.ZodType<T>): Promise<ModelResult<T>> {
+    const model = prompt.model ?? this.options.model;
+    const format = zodOutputFormat(schema);
+    const outputConfig = { format: { type: format.type, schema: format.schema } };
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: prompt.user }];
+    let usage = ZERO_USAGE;
+    let issues = '';
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const answer = await this.call(prompt, model, messages, outputConfig);
+      usage = addUsage(usage, answer.usage);
+      const raw = textOf(answer.message);
+      const checked = checkJson(raw, schema);
+      if (checked.ok) return { value: checked.value, usage, model };
+      issues = checked.issues;
+      this.logger.warn({ attempt, issues, model }, 'model output failed its schema');
+      messages.push(
+        { role: 'assistant', content: raw.length > 0 ? raw : '(empty)' },
+        {
+          role: 'user',
+          content: `Your reply did not match the required JSON schema:\n${issues}\nReply again with only the corrected JSON object.`,
+        },
+      );
+    }
+    throw new ModelOutputError(issues);
+  }
+
+  private async call(
+    prompt: ModelPrompt,
+    model: string,
+    messages: Anthropic.MessageParam[],
+    outputConfig?: Anthropic.OutputConfig,
+  ): Promise<{ message: Anthropic.Message; usage: Usage }> {
+    const breaker = this.hooks.breaker;
+    const admission = breaker ? await breaker.admit() : { allowed: true as const, probe: false };
+    if (!admission.allowed) throw new BreakerOpenError(admission.retryAt);
+    const probeToken = 'probeToken' in admission ? admission.probeToken : undefined;
+    try {
+      const message = await this.anthropic.messages.create(
+        {
+          model,
+          max_tokens: prompt.maxTokens,
+          // The API allows four breakpoints; prompts use at most three.
+          system: prompt.system
+            .slice(0, 4)
+            .map((text) => ({ type: 'text' as const, text, cache_control: { type: 'ephemeral' as const } })),
+          messages,
+          ...(outputConfig ? { output_config: outputConfig } : {}),
+        },
+        prompt.signal ? { signal: prompt.signal } : undefined,
+      );
+      await breaker?.recordSuccess(probeToken);
+      const usage = usageOf(message, costUsd(priceFor(this.options.prices, model), tokens(message)));
+      this.hooks.onUsage?.(usage);
+      return { message, usage };
+    } catch (raw) {
+      const err = classifyModelError(raw, prompt.signal?.aborted ?? false);
+      if (breaker) {
+        // A provider that answers "bad request" is up; only its own faults count toward opening the breaker.
+        if (err instanceof ModelCallError && err.providerFault) await breaker.recordFailure(probeToken);
+        else await breaker.recordSuccess(probeToken);
+      }
+      throw err;
+    }
+  }
+}
+
+function textOf(message: Anthropic.Message): string {
+  return message.content
+    .filter((b): b is Anthropic.TextBlock => b.type === 'text')
+    .map((b) => b.text)
+    .join('');
+}
+
+function tokens(message: Anthropic.Message) {
+  const u = message.usage;
+  return {
+    inputTokens: u.input_tokens,
+    outputTokens: u.output_tokens,
+    cacheReadTokens: u.cache_read_input_tokens ?? 0,
+    cacheWriteTokens: u.cache_creation_input_tokens ?? 0,
+  };
+}
+
+function usageOf(message: Anthropic.Message, cost: number): Usage {
+  return { ...tokens(message), calls: 1, costUsd: cost };
+}
+
+function checkJson<T>(
+  raw: string,
+  schema: z.ZodType<T>,
+): { ok: true; value: T } | { ok: false; issues: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch (err) {
+    return { ok: false, issues: `not valid JSON (${err instanceof Error ? err.message : String(err)})` };
+  }
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issues = parsed.error.issues
+    .slice(0, 8)
+    .map((i) => `- ${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('\n');
+  return { ok: false, issues };
+}

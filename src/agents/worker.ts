@@ -1,0 +1,447 @@
+import { hostname } from 'node:os';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { asPipewrightError, PipewrightError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { AgentMemory } from '../memory/agent-memory.js';
+import type { Deliverable, DeliverableStore } from '../memory/deliverables.js';
+import type { KeySpace } from '../memory/keys.js';
+import type { ProjectStore } from '../memory/project-store.js';
+import { enqueueEvent, QUEUE_NAMES, type Queues } from '../memory/queues.js';
+import type { Metrics } from '../ops/metrics.js';
+import { reportIncident } from '../orchestrator/incidents.js';
+import { tailoredPlanSchema } from '../orchestrator/plan.js';
+import { executiveSummarySchema, type Project } from '../orchestrator/project.js';
+import { clarifyOutputSchema } from '../orchestrator/requirements.js';
+import { backoffDelay } from './backoff.js';
+import { type AgentJob, agentJobSchema } from './jobs.js';
+import { type MemoryContext, memoryContext, projectTerms } from './memory-context.js';
+import type { ModelClient } from './model-client.js';
+import { BreakerOpenError, ModelCallError } from './model-errors.js';
+import { clarifyPrompt, planPrompt, stageOutputSchema, stagePrompt, summaryPrompt } from './prompts.js';
+import type { RoleId } from './roles.js';
+
+export interface AgentWorkerDeps {
+  connection: Redis;
+  keys: KeySpace;
+  queues: Queues;
+  projects: ProjectStore;
+  deliverables: DeliverableStore;
+  model: ModelClient;
+  /** Tried once when the default model has failed every attempt; undefined turns it off. */
+  fallbackModel: string | undefined;
+  logger: Logger;
+  concurrency: number;
+  clarifyMaxRounds: number;
+  inputTokenBudget: number;
+  backoffMs: number;
+  lockMs: number;
+  metrics: Metrics;
+  memory: AgentMemory;
+  /** Tokens of remembered items (history, insights, messages) placed in a stage prompt. */
+  memoryTokenBudget: number;
+}
+
+/** Which process produced a deliverable: shown in the report, and how tests see work spread over workers. */
+export const WORKER_ID = `${hostname()}:${process.pid}`;
+
+/**
+ * Runs model work: one clarification round, the plan, one stage, or the summary. Results go back to the
+ * orchestrator as events; this worker never changes a project record itself.
+ */
+export function startAgentWorker(deps: AgentWorkerDeps): Worker<AgentJob> {
+  const worker = new Worker<AgentJob>(QUEUE_NAMES.agents, (job, token) => processAgentJob(deps, job, token), {
+    connection: deps.connection,
+    prefix: deps.keys.bull,
+    concurrency: deps.concurrency,
+    lockDuration: deps.lockMs,
+    stalledInterval: deps.lockMs,
+    settings: {
+      // Exponential with jitter, and never sooner than the provider's retry-after.
+      backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
+        backoffDelay(
+          attemptsMade,
+          deps.backoffMs,
+          err instanceof ModelCallError ? err.retryAfterMs : undefined,
+        ),
+    },
+  });
+  worker.on('error', (err) => deps.logger.error({ err }, 'agent worker error'));
+  // Failures of model calls are reported as events; this catches the rest (an unreadable project, say).
+  worker.on('failed', (job, err) => {
+    if (!job || err instanceof DelayedError) return;
+    const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    deps.logger.error({ err, jobId: job.id, final }, 'agent job failed outside the model call');
+    if (!final) return;
+    reportIncident(
+      deps.queues,
+      job.data.projectId,
+      String(job.id),
+      `The ${job.data.kind} step could not run (${err.message.slice(0, 200)}). Nothing was changed; an operator can find the details in the logs under project ${job.data.projectId}.`,
+    ).catch((e: unknown) => deps.logger.error({ err: e }, 'could not report the failure in the thread'));
+  });
+  return worker;
+}
+
+async function processAgentJob(
+  deps: AgentWorkerDeps,
+  job: Job<AgentJob>,
+  token: string | undefined,
+): Promise<void> {
+  const parsed = agentJobSchema.safeParse(job.data);
+  if (!parsed.success) {
+    deps.logger.error({ jobId: job.id, issues: parsed.error.issues }, 'dropping malformed agent job');
+    return;
+  }
+  const data = parsed.data;
+  const log = deps.logger.child({ projectId: data.projectId, job: data.kind, jobId: job.id });
+  const project = await deps.projects.get(data.projectId).catch((err: unknown) => {
+    // A record that does not parse will not parse on the next attempt either.
+    if (err instanceof PipewrightError && !err.retryable) throw new UnrecoverableError(err.message);
+    throw err;
+  });
+  if (!project) {
+    log.warn('project no longer exists; dropping job');
+    return;
+  }
+  const stale = staleReason(project, data);
+  if (stale) {
+    // Cancelled, stopped or superseded since it was queued: never pay for a model call nobody will use.
+    log.info({ reason: stale }, 'dropping agent job that is no longer wanted');
+    return;
+  }
+  const attempt = job.attemptsMade + 1;
+  const maxAttempts = job.opts.attempts ?? 1;
+  const role =
+    data.kind === 'stage'
+      ? (project.plan?.stages.find((s) => s.id === data.stageId)?.role ?? 'unknown')
+      : 'project-manager';
+  const timer = deps.metrics.stageDuration.startTimer({ role });
+  try {
+    await runJob(deps, project, data, { attempt, model: undefined }, log);
+    timer({ outcome: 'ok' });
+    deps.metrics.modelCalls.inc({ outcome: 'ok' });
+  } catch (raw) {
+    if (raw instanceof BreakerOpenError) {
+      // The provider is down for everyone: wait for the breaker without spending one of this job's attempts.
+      timer({ outcome: 'delayed' });
+      deps.metrics.modelCalls.inc({ outcome: 'delayed' });
+      log.info({ retryAt: new Date(raw.retryAt).toISOString() }, 'circuit breaker open; job delayed');
+      await job.moveToDelayed(raw.retryAt, token);
+      throw new DelayedError();
+    }
+    const err = asPipewrightError(raw);
+    const final = !err.retryable || attempt >= maxAttempts;
+    log.warn({ err, attempt, maxAttempts, final }, 'agent job failed');
+    timer({ outcome: final ? 'failed' : 'retry' });
+    deps.metrics.modelCalls.inc({ outcome: final ? 'failed' : 'retry' });
+    if (!final) throw err;
+    if (await tryFallback(deps, project, job, data, attempt, err, log, token)) return;
+    await reportFailure(deps, data, err.message);
+  }
+}
+
+/** One more try with the fallback model, for errors another model might not have. True when it worked. */
+async function tryFallback(
+  deps: AgentWorkerDeps,
+  project: Project,
+  queued: Job<AgentJob>,
+  job: AgentJob,
+  attempt: number,
+  err: PipewrightError,
+  log: Logger,
+  token: string | undefined,
+): Promise<boolean> {
+  const fallback = deps.fallbackModel;
+  const worthIt = err.retryable || err.code === 'model_output_invalid';
+  if (!fallback || fallback === deps.model.model || !worthIt) return false;
+  try {
+    await runJob(deps, project, job, { attempt, model: fallback }, log);
+    log.warn({ fallback }, 'fallback model produced the result');
+    deps.metrics.modelCalls.inc({ outcome: 'fallback' });
+    return true;
+  } catch (raw) {
+    if (raw instanceof BreakerOpenError) {
+      await queued.moveToDelayed(raw.retryAt, token);
+      throw new DelayedError();
+    }
+    log.warn({ err: raw, fallback }, 'fallback model failed too');
+    return false;
+  }
+}
+
+/** Why a job is no longer wanted, or undefined when it still is. */
+export function staleReason(project: Project, job: AgentJob): string | undefined {
+  switch (job.kind) {
+    case 'clarify':
+      return project.phase === 'clarifying' && project.clarification.round === job.round
+        ? undefined
+        : `clarification round ${job.round} is over (project is ${project.phase})`;
+    case 'plan':
+      return project.phase === 'planning' ? undefined : `project is ${project.phase}, not planning`;
+    case 'summary':
+      return project.phase === 'summarizing' ? undefined : `project is ${project.phase}, not summarizing`;
+    case 'stage': {
+      // A stopped or failed run lets running stages finish; stages it had only queued were put back to
+      // pending with a new attempt, so their old jobs fail the attempt check below.
+      if (project.phase === 'cancelled' || project.phase === 'forgotten')
+        return `project is ${project.phase}`;
+      const run = project.stages[job.stageId];
+      if (!run || run.attempt !== job.attempt)
+        return `stage ${job.stageId} attempt ${job.attempt} was superseded`;
+      return run.state === 'queued' || run.state === 'running'
+        ? undefined
+        : `stage ${job.stageId} is ${run.state}`;
+    }
+  }
+}
+
+interface RunOptions {
+  attempt: number;
+  /** Undefined: the default model. */
+  model: string | undefined;
+}
+
+async function runJob(
+  deps: AgentWorkerDeps,
+  project: Project,
+  job: AgentJob,
+  run: RunOptions,
+  log: Logger,
+): Promise<void> {
+  const base = { projectId: project.id };
+  const model = run.model ? { model: run.model } : {};
+  switch (job.kind) {
+    case 'clarify': {
+      const { value, usage } = await deps.model.structured(
+        { ...clarifyPrompt(project, deps.clarifyMaxRounds), maxTokens: 4_000, ...model },
+        clarifyOutputSchema,
+      );
+      await enqueueEvent(deps.queues, {
+        type: 'clarify_done',
+        eventId: `clarify_done.${project.id}.${job.round}`,
+        ...base,
+        round: job.round,
+        output: value,
+        usage,
+      });
+      return;
+    }
+    case 'plan': {
+      const { value, usage } = await deps.model.structured(
+        { ...planPrompt(project), maxTokens: 8_000, ...model },
+        tailoredPlanSchema,
+      );
+      await enqueueEvent(deps.queues, {
+        type: 'plan_done',
+        eventId: `plan_done.${project.id}.${project.revision}`,
+        ...base,
+        output: value,
+        usage,
+      });
+      return;
+    }
+    case 'stage':
+      await runStage(deps, project, job, run, log);
+      return;
+    case 'summary': {
+      const inputs = await loadInputs(
+        deps.deliverables,
+        project,
+        (project.plan?.stages ?? []).map((s) => s.id),
+      );
+      const { value, usage } = await deps.model.structured(
+        { ...summaryPrompt(project, inputs), maxTokens: 4_000, ...model },
+        executiveSummarySchema,
+      );
+      await enqueueEvent(deps.queues, {
+        type: 'summary_done',
+        eventId: `summary_done.${project.id}.${project.revision}`,
+        ...base,
+        summary: value,
+        usage,
+      });
+      return;
+    }
+  }
+}
+
+async function runStage(
+  deps: AgentWorkerDeps,
+  project: Project,
+  job: Extract<AgentJob, { kind: 'stage' }>,
+  run: RunOptions,
+  log: Logger,
+): Promise<void> {
+  const stage = project.plan?.stages.find((s) => s.id === job.stageId);
+  if (!stage) {
+    log.warn({ stageId: job.stageId }, 'stage not in plan; dropping job');
+    return;
+  }
+  // A crash after the model answered but before the result was reported must not pay for the stage twice.
+  let deliverable = await deps.deliverables.get(project.id, stage.id, job.attempt);
+  if (!deliverable) {
+    // Independent reads and the "running" event, at once: this is on the path from one stage to the next.
+    const [, inputs, memory] = await Promise.all([
+      enqueueEvent(deps.queues, {
+        type: 'stage_started',
+        eventId: `stage_started.${project.id}.${stage.id}.${job.attempt}`,
+        projectId: project.id,
+        stageId: stage.id,
+        attempt: job.attempt,
+      }),
+      loadInputs(deps.deliverables, project, stage.reads),
+      recallFor(deps, project, stage.role, log),
+    ]);
+    const startedAt = Date.now();
+    const { value, usage, model } = await deps.model.structured(
+      {
+        ...stagePrompt(project, stage, inputs, deps.inputTokenBudget, memory.text),
+        maxTokens: 8_000,
+        signal: AbortSignal.timeout(stage.timeoutMs),
+        ...(run.model ? { model: run.model } : {}),
+      },
+      stageOutputSchema,
+    );
+    const produced: Deliverable = {
+      stageId: stage.id,
+      attempt: job.attempt,
+      role: stage.role,
+      summary: value.summary,
+      deliverable: value.deliverable,
+      digest: value.digest,
+      usage,
+      model,
+      degraded: run.model !== undefined,
+      jobAttempts: run.attempt,
+      workerId: WORKER_ID,
+      startedAt,
+      producedAt: Date.now(),
+    };
+    // Cancelled or forgotten while the model worked: record nothing, so forgetting leaves nothing behind.
+    const now = await deps.projects.get(project.id);
+    if (!now || now.phase === 'cancelled' || now.phase === 'forgotten') {
+      log.info(
+        { stageId: stage.id, phase: now?.phase },
+        'project stopped during the stage; result not recorded',
+      );
+      return;
+    }
+    // The deliverable and everything the agent wants remembered are written together, or not at all.
+    const plan = project.plan?.stages ?? [];
+    const { recorded } = await deps.memory.recordStageOutcome({
+      teamId: project.teamId,
+      projectId: project.id,
+      stageId: stage.id,
+      attempt: job.attempt,
+      role: stage.role,
+      deliverableKey: deps.keys.deliverable(project.id, stage.id, job.attempt),
+      deliverableJson: JSON.stringify(produced),
+      history: {
+        task: stage.task.replace(/\{([^}]+)\.output\}/g, '$1'),
+        outcome: value.outcome,
+        keyInsights: value.keyInsights,
+        delegations: value.delegations,
+        at: produced.producedAt,
+      },
+      insights: value.insights,
+      messages: value.messages,
+      collaborators: stage.reads.flatMap((dep) => plan.find((s) => s.id === dep)?.role ?? []),
+      success: value.outcome === 'success',
+      taskType: stage.id.slice(stage.id.indexOf('.') + 1),
+      readMessageIds: memory.shownMessageIds,
+    });
+    deliverable = recorded
+      ? produced
+      : ((await deps.deliverables.get(project.id, stage.id, job.attempt)) ?? produced);
+  }
+  await enqueueEvent(deps.queues, {
+    type: 'stage_done',
+    eventId: `stage_done.${project.id}.${stage.id}.${job.attempt}`,
+    projectId: project.id,
+    stageId: stage.id,
+    attempt: job.attempt,
+    summary: deliverable.summary,
+    usage: deliverable.usage,
+    model: deliverable.model,
+    degraded: deliverable.degraded,
+    jobAttempts: deliverable.jobAttempts,
+  });
+  log.info({ stageId: stage.id, attempt: job.attempt, model: deliverable.model }, 'stage done');
+}
+
+/** The role's memory for this project's prompt; a memory outage costs the prompt its memory, not the stage. */
+async function recallFor(
+  deps: AgentWorkerDeps,
+  project: Project,
+  role: RoleId,
+  log: Logger,
+): Promise<MemoryContext> {
+  try {
+    const recall = await deps.memory.recall({
+      teamId: project.teamId,
+      role,
+      projectTags: projectTerms(project.requirements),
+    });
+    if (recall.corrupt > 0) log.warn({ corrupt: recall.corrupt, role }, 'skipped corrupt memory items');
+    return memoryContext(recall, deps.memoryTokenBudget);
+  } catch (err) {
+    log.error({ err, role }, 'could not read agent memory; running the stage without it');
+    return { text: '', shownMessageIds: [], omitted: 0 };
+  }
+}
+
+async function loadInputs(
+  store: DeliverableStore,
+  project: Project,
+  stageIds: readonly string[],
+): Promise<Map<string, Deliverable>> {
+  const found = await Promise.all(
+    stageIds.map(async (id) => {
+      const attempt = project.stages[id]?.attempt;
+      return attempt === undefined ? undefined : ([id, await store.get(project.id, id, attempt)] as const);
+    }),
+  );
+  return new Map(found.flatMap((f) => (f?.[1] ? [[f[0], f[1]] as const] : [])));
+}
+
+async function reportFailure(deps: AgentWorkerDeps, job: AgentJob, error: string): Promise<void> {
+  const base = { projectId: job.projectId };
+  switch (job.kind) {
+    case 'clarify':
+      await enqueueEvent(deps.queues, {
+        type: 'clarify_failed',
+        eventId: `clarify_failed.${job.projectId}.${job.round}`,
+        ...base,
+        round: job.round,
+        error,
+      });
+      return;
+    case 'plan':
+      await enqueueEvent(deps.queues, {
+        type: 'plan_failed',
+        eventId: `plan_failed.${job.projectId}`,
+        ...base,
+        error,
+      });
+      return;
+    case 'stage':
+      await enqueueEvent(deps.queues, {
+        type: 'stage_failed',
+        eventId: `stage_failed.${job.projectId}.${job.stageId}.${job.attempt}`,
+        ...base,
+        stageId: job.stageId,
+        attempt: job.attempt,
+        error,
+      });
+      return;
+    case 'summary':
+      await enqueueEvent(deps.queues, {
+        type: 'summary_failed',
+        eventId: `summary_failed.${job.projectId}`,
+        ...base,
+        error,
+      });
+      return;
+  }
+}

@@ -1,0 +1,191 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/** Blank values count as unset, as the Anthropic SDK's readEnv does: `FOO=` in a .env must not mean "". */
+const optionalString = z.preprocess(
+  (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+  z.string().trim().optional(),
+);
+
+const positiveInt = (fallback: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number().int().positive().default(fallback),
+  );
+
+const envSchema = z.object({
+  /** Slack bot token (xoxb-…). Required to run the bot. */
+  SLACK_BOT_TOKEN: optionalString,
+  /** Slack signing secret; Bolt verifies every request with it. Required to run the bot. */
+  SLACK_SIGNING_SECRET: optionalString,
+  /** App-level token (xapp-…); when set, Socket Mode is used instead of HTTP. Default: unset. */
+  SLACK_APP_TOKEN: optionalString,
+  /** Base URL of the Slack Web API (GovSlack, tests). Default: Slack's own. */
+  SLACK_API_URL: optionalString.pipe(z.url().optional()),
+  /** HTTP port for /slack/events, /healthz and /metrics. Default 3000. */
+  PORT: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number().int().min(0).max(65535).default(3000),
+  ),
+  /** Model provider key, read by the Anthropic SDK. Required for the worker. */
+  ANTHROPIC_API_KEY: optionalString,
+  /** Model provider base URL, as the Anthropic SDK reads it. Default: the SDK's. */
+  ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
+  /** Model used by every role. Default claude-sonnet-5-5. */
+  PIPEWRIGHT_MODEL: optionalString.default('claude-sonnet-5-5'),
+  /** Redis for state, memory and queues. Default redis://127.0.0.1:6379. */
+  REDIS_URL: optionalString.pipe(z.string().default('redis://127.0.0.1:6379')),
+  /** Prefix of every Redis key Pipewright writes, queues included. Default "pw". */
+  REDIS_KEY_PREFIX: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." or "-" only')
+      .default('pw'),
+  ),
+  /** Comma-separated Slack user IDs allowed to approve gated stages. Default: unset, the requester may. */
+  APPROVER_IDS: optionalString,
+  /** Stages of one project that may run at once. Default 3. */
+  PROJECT_CONCURRENCY: positiveInt(3),
+  /** Stage jobs one worker process runs at once, across projects. Default 8. */
+  WORKER_CONCURRENCY: positiveInt(8),
+  /** Clarification rounds before Pipewright proceeds with stated defaults. Default 3. */
+  CLARIFY_MAX_ROUNDS: positiveInt(3),
+  /** Attempts per model job (first try included) before a stage is marked failed. Default 3. */
+  STAGE_ATTEMPTS: positiveInt(3),
+  /** Model tried once more after a stage's attempts are spent; its result is marked degraded. Default claude-haiku-5-5; "none" turns it off. */
+  PIPEWRIGHT_FALLBACK_MODEL: optionalString.default('claude-haiku-5-5'),
+  /** Base delay of the exponential backoff between attempts of a model job, in ms (jittered; never below retry-after). Default 2000. */
+  STAGE_BACKOFF_MS: positiveInt(2_000),
+  /** Lock on a running job; a worker that dies loses its jobs to another after about this long. Default 30000. */
+  JOB_LOCK_MS: positiveInt(30_000),
+  /** Consecutive model-provider failures (429/5xx/timeouts), across all workers, that open the circuit breaker. Default 5. */
+  BREAKER_FAILURE_THRESHOLD: positiveInt(5),
+  /** How long the breaker stays open before one probe call is let through, in ms. Default 30000. */
+  BREAKER_OPEN_MS: positiveInt(30_000),
+  /** Tokens of one upstream deliverable placed in a stage prompt; longer ones go in as their summary. Default 6000. */
+  STAGE_INPUT_TOKEN_BUDGET: positiveInt(6_000),
+  /** Task-history entries kept per role and workspace. Default 50. */
+  MEMORY_HISTORY_CAP: positiveInt(50),
+  /** Insights kept per role and workspace (the least valuable go first). Default 200. */
+  MEMORY_INSIGHT_CAP: positiveInt(200),
+  /** Days a message between agents stays unread before it expires. Default 14. */
+  MEMORY_MESSAGE_TTL_DAYS: positiveInt(14),
+  /** Tokens of remembered items (history, insights, messages) put in a stage prompt. Default 1500. */
+  MEMORY_TOKEN_BUDGET: positiveInt(1_500),
+  /** Price table override, JSON: {"<model>": {"input": $/Mtok, "output": …, "cacheRead": …, "cacheWrite": …}}. Default: built-in table. */
+  MODEL_PRICES: optionalString,
+  /** Retries the Anthropic SDK makes inside one attempt (429/5xx, honouring retry-after). Default 2. */
+  MODEL_MAX_RETRIES: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number().int().min(0).default(2),
+  ),
+  /** Timeout of one model request, in ms. Default 120000. */
+  MODEL_TIMEOUT_MS: positiveInt(120_000),
+  /** Parallel lanes of Slack writes; a thread always uses the same lane, so its messages stay in order. Default 8. */
+  OUTBOX_SHARDS: positiveInt(8),
+  /** pino level. Default info. */
+  LOG_LEVEL: optionalString.pipe(
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+});
+
+export type ProcessRole = 'all' | 'bot' | 'worker';
+
+export interface Config {
+  slack: {
+    botToken: string | undefined;
+    signingSecret: string | undefined;
+    appToken: string | undefined;
+    apiUrl: string | undefined;
+  };
+  port: number;
+  anthropic: {
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    model: string;
+    /** Undefined when turned off. */
+    fallbackModel: string | undefined;
+    maxRetries: number;
+    timeoutMs: number;
+  };
+  jobs: { backoffMs: number; lockMs: number };
+  breaker: { failureThreshold: number; openMs: number };
+  stageInputTokenBudget: number;
+  outboxShards: number;
+  memory: { historyCap: number; insightCap: number; messageTtlMs: number; tokenBudget: number };
+  /** Raw MODEL_PRICES JSON, parsed by agents/pricing.ts. */
+  modelPricesJson: string | undefined;
+  redis: { url: string; keyPrefix: string };
+  approverIds: string[];
+  projectConcurrency: number;
+  workerConcurrency: number;
+  clarifyMaxRounds: number;
+  stageAttempts: number;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+}
+
+/** Parses the environment once. Throws ConfigError listing every bad variable and how to fix it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}\nSee .env.example for every variable.`);
+  }
+  const e = parsed.data;
+  const slackApiUrl =
+    e.SLACK_API_URL && !e.SLACK_API_URL.endsWith('/') ? `${e.SLACK_API_URL}/` : e.SLACK_API_URL;
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: slackApiUrl,
+    },
+    port: e.PORT,
+    anthropic: {
+      apiKey: e.ANTHROPIC_API_KEY,
+      baseUrl: e.ANTHROPIC_BASE_URL,
+      model: e.PIPEWRIGHT_MODEL,
+      fallbackModel: e.PIPEWRIGHT_FALLBACK_MODEL === 'none' ? undefined : e.PIPEWRIGHT_FALLBACK_MODEL,
+      maxRetries: e.MODEL_MAX_RETRIES,
+      timeoutMs: e.MODEL_TIMEOUT_MS,
+    },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    jobs: { backoffMs: e.STAGE_BACKOFF_MS, lockMs: e.JOB_LOCK_MS },
+    breaker: { failureThreshold: e.BREAKER_FAILURE_THRESHOLD, openMs: e.BREAKER_OPEN_MS },
+    stageInputTokenBudget: e.STAGE_INPUT_TOKEN_BUDGET,
+    outboxShards: e.OUTBOX_SHARDS,
+    memory: {
+      historyCap: e.MEMORY_HISTORY_CAP,
+      insightCap: e.MEMORY_INSIGHT_CAP,
+      messageTtlMs: e.MEMORY_MESSAGE_TTL_DAYS * 24 * 60 * 60 * 1000,
+      tokenBudget: e.MEMORY_TOKEN_BUDGET,
+    },
+    modelPricesJson: e.MODEL_PRICES,
+    approverIds: (e.APPROVER_IDS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+    projectConcurrency: e.PROJECT_CONCURRENCY,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    clarifyMaxRounds: e.CLARIFY_MAX_ROUNDS,
+    stageAttempts: e.STAGE_ATTEMPTS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** What each process role cannot start without. Returns the missing variables, with why. */
+export function missingCredentials(config: Config, role: ProcessRole): string[] {
+  const missing: string[] = [];
+  if (role !== 'worker') {
+    if (!config.slack.botToken)
+      missing.push('SLACK_BOT_TOKEN (the bot token, xoxb-…, from OAuth & Permissions)');
+    // Socket Mode receives over an authenticated WebSocket: no request signatures to verify.
+    if (!config.slack.signingSecret && !config.slack.appToken)
+      missing.push('SLACK_SIGNING_SECRET (from Basic Information → App Credentials)');
+  }
+  if (role !== 'bot' && !config.anthropic.apiKey) {
+    missing.push('ANTHROPIC_API_KEY (the model provider key)');
+  }
+  return missing;
+}

@@ -1,0 +1,1391 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { ROLE_IDS, type RoleId } from '../agents/roles.js';
+import { ConfigError, PipewrightError } from '../errors.js';
+import { runScript } from './lua.js';
+
+/**
+ * What the specialist agents remember, per Slack workspace (team id) and per role, so they get better from
+ * project to project inside one workspace. Nothing is shared across workspaces: every key carries the team
+ * id, and no read ever spans two teams.
+ *
+ * Per (team, role): the task history (newest `historyCap` kept), insights (deduplicated by normalised text,
+ * each keeping the provenance of every stage that reported it; at most `insightCap`, lowest retention value
+ * dropped first), and an inbox of unread messages from other roles (expiring after `messageTtlMs`). Per team
+ * and pair of roles: a collaboration record (tasks together, successes, task types). Per team and project:
+ * an index of everything the project contributed, so `forgetProject` deletes exactly that without scanning.
+ *
+ * Writes: `recordStageOutcome` is ONE Lua script that writes the stage's deliverable (SET NX, the
+ * idempotency marker) together with every memory change of that stage. The script validates its whole
+ * payload and the type of every key it will touch before its first write: Redis does not roll back a script
+ * that fails half-way, so nothing that can fail is left for after the first write, and a bad argument aborts
+ * it with nothing written. A wrong-typed memory key (or a non-integer counter) found by those checks must not
+ * block a stage forever: it is deleted and rebuilt, and counted in `repairedKeys`. Counters use HINCRBY and
+ * lists are trimmed inside the script, so parallel stages in different processes lose no update.
+ *
+ * Standalone Redis only, like the rest of Pipewright: the record script's deliverable key and the keys the
+ * forget script derives from its index are not in one cluster hash slot.
+ *
+ * Reads validate every item with zod; an item that does not parse is skipped (and reported to `onCorrupt`),
+ * never a crash. Time comes from the injectable `now` (epoch ms), as in circuit-breaker.ts.
+ *
+ * All key patterns with what they hold and how long they live: `agentMemoryKeyPatterns(prefix)`.
+ */
+
+// ---------------------------------------------------------------------------------------------------------
+// Settings
+
+export interface AgentMemorySettings {
+  /** History entries kept per (team, role); the oldest (by `at`) go first. Default 50. */
+  historyCap: number;
+  /** Insights kept per (team, role); the lowest retention value goes first (see `retentionValue`). Default 200. */
+  insightCap: number;
+  /** Provenance entries kept per insight (the earliest reports go first). Default 10. */
+  maxSourcesPerInsight: number;
+  /** How long a message stays readable, in ms. Default 14 days. */
+  messageTtlMs: number;
+  /** Unread messages kept per (team, role); the ones closest to expiry go first. Default 100. */
+  maxUnreadPerRole: number;
+  /** The clock (epoch ms): message expiry and recency are judged by it. */
+  now: () => number;
+  /** Told about every stored item that failed validation and was skipped. */
+  onCorrupt?: (item: CorruptItem) => void;
+}
+
+export interface CorruptItem {
+  key: string;
+  /** Hash field or member, when the item is one part of the key. */
+  field?: string;
+  reason: string;
+}
+
+export const DEFAULT_AGENT_MEMORY_SETTINGS: Readonly<Omit<AgentMemorySettings, 'now' | 'onCorrupt'>> = {
+  historyCap: 50,
+  insightCap: 200,
+  maxSourcesPerInsight: 10,
+  messageTtlMs: 14 * 24 * 60 * 60 * 1000,
+  maxUnreadPerRole: 100,
+};
+
+const settingsSchema = z.object({
+  historyCap: z.number().int().positive().max(10_000),
+  insightCap: z.number().int().positive().max(10_000),
+  maxSourcesPerInsight: z.number().int().positive().max(1_000),
+  messageTtlMs: z.number().int().positive(),
+  maxUnreadPerRole: z.number().int().positive().max(10_000),
+});
+
+/** Input limits: longer text is cut, longer lists keep their first items (memory must never fail a stage). */
+export const AGENT_MEMORY_LIMITS = {
+  taskChars: 2_000,
+  insightChars: 1_000,
+  areaChars: 100,
+  messageChars: 2_000,
+  listItemChars: 300,
+  tagChars: 40,
+  taskTypeChars: 64,
+  insightsPerRecord: 20,
+  messagesPerRecord: 10,
+  tagsPerInsight: 12,
+  keyInsightsPerRecord: 10,
+  delegationsPerRecord: 10,
+  readIdsPerRecord: 500,
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------
+// Keys
+
+/** One entry per key pattern this module writes; for keys.ts and the README's "Redis keys" table. */
+export interface KeyPatternDoc {
+  pattern: string;
+  type: 'string' | 'hash' | 'zset';
+  holds: string;
+  lives: string;
+}
+
+/** Every key pattern agent memory writes under `prefix`, with what it holds and its lifetime. */
+export function agentMemoryKeyPatterns(prefix = 'pw'): KeyPatternDoc[] {
+  const mem = `${prefix}:mem:<team>`;
+  const msg = `${prefix}:msg:<team>`;
+  return [
+    {
+      pattern: `${mem}:role:<role>:history`,
+      type: 'zset',
+      holds:
+        "a role's task history in this workspace: record id (`<project>:<stage>:<attempt>`) scored by its time (ms)",
+      lives: 'newest `historyCap` (50) kept; entries of a forgotten project are removed; no TTL',
+    },
+    {
+      pattern: `${mem}:role:<role>:history:entries`,
+      type: 'hash',
+      holds: 'record id → history entry JSON (task, outcome, key insights, delegations, provenance)',
+      lives: 'trimmed together with `…:history`; no TTL',
+    },
+    {
+      pattern: `${mem}:role:<role>:insights`,
+      type: 'hash',
+      holds:
+        'insight id (hash of the normalised text) → one JSON line per report: text, area, impact, confidence, tags, provenance',
+      lives:
+        'at most `insightCap` (200) per role, lowest retention value dropped first; at most `maxSourcesPerInsight` (10) reports per insight; no TTL',
+    },
+    {
+      pattern: `${mem}:role:<role>:insights:rank`,
+      type: 'zset',
+      holds:
+        'insight id scored by retention value (impact × confidence × projects), then recency: picks what a cap drops',
+      lives: 'kept in step with `…:insights`; no TTL',
+    },
+    {
+      pattern: `${mem}:collab:<roleA>:<roleB>`,
+      type: 'hash',
+      holds: 'collaboration of two roles (names sorted): `tasks`, `successes`, `type:<task type>` counts',
+      lives: 'no TTL; a forgotten project’s counts are subtracted and the key is deleted at zero tasks',
+    },
+    {
+      pattern: `${mem}:project:<project>`,
+      type: 'hash',
+      holds:
+        'record id → what that stage contributed (history id, insight ids, message ids and recipients, collaboration counts)',
+      lives: 'until `forgetProject` for that project, which uses and deletes it; no TTL',
+    },
+    {
+      pattern: `${msg}:inbox:<role>`,
+      type: 'zset',
+      holds: "a role's unread messages: message id scored by its expiry time (ms)",
+      lives:
+        'a message leaves when read (by `recordStageOutcome`), expired, forgotten, or over `maxUnreadPerRole` (100); the key expires `messageTtlMs` (14 days) after its last new message',
+    },
+    {
+      pattern: `${msg}:body:<message>`,
+      type: 'string',
+      holds:
+        'one message JSON (from, to, type, priority, text, provenance, expiresAt); shared by every recipient of a message to `all`',
+      lives: '`messageTtlMs` (14 days), or until its project is forgotten',
+    },
+  ];
+}
+
+class MemoryKeys {
+  readonly mem: string;
+  readonly msg: string;
+  constructor(prefix: string, teamId: string) {
+    this.mem = `${prefix}:mem:${teamId}`;
+    this.msg = `${prefix}:msg:${teamId}`;
+  }
+  history(role: RoleId): string {
+    return `${this.mem}:role:${role}:history`;
+  }
+  historyEntries(role: RoleId): string {
+    return `${this.mem}:role:${role}:history:entries`;
+  }
+  insights(role: RoleId): string {
+    return `${this.mem}:role:${role}:insights`;
+  }
+  insightRank(role: RoleId): string {
+    return `${this.mem}:role:${role}:insights:rank`;
+  }
+  collab(a: RoleId, b: RoleId): string {
+    return `${this.mem}:collab:${pairOf(a, b)}`;
+  }
+  project(projectId: string): string {
+    return `${this.mem}:project:${projectId}`;
+  }
+  inbox(role: RoleId): string {
+    return `${this.msg}:inbox:${role}`;
+  }
+  body(messageId: string): string {
+    return `${this.msg}:body:${messageId}`;
+  }
+}
+
+/** The two roles of a collaboration in a fixed order, so both directions share one record. */
+function pairOf(a: RoleId, b: RoleId): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Records as stored (validated on every read)
+
+const IMPACTS = ['low', 'medium', 'high'] as const;
+export type Impact = (typeof IMPACTS)[number];
+const OUTCOMES = ['success', 'partial', 'failure'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+const MESSAGE_TYPES = ['insight', 'warning', 'request'] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+const PRIORITIES = ['low', 'normal', 'high'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+const roleSchema = z.enum(ROLE_IDS);
+const epochSchema = z.number().int().nonnegative();
+
+/** Where a memory item came from. `role` is the role whose stage wrote it. */
+export interface Provenance {
+  projectId: string;
+  stageId: string;
+  attempt: number;
+  role: RoleId;
+  at: number;
+}
+
+const provenanceShape = {
+  projectId: z.string().min(1),
+  stageId: z.string().min(1),
+  attempt: z.number().int().nonnegative(),
+  role: roleSchema,
+  at: epochSchema,
+};
+
+const historyEntrySchema = z.object({
+  id: z.string().min(1),
+  ...provenanceShape,
+  task: z.string(),
+  outcome: z.enum(OUTCOMES),
+  keyInsights: z.array(z.string()),
+  delegations: z.array(z.string()),
+});
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+/** One report of an insight: one JSON line in the insight's hash field. */
+const insightSourceSchema = z.object({
+  recordId: z.string().min(1),
+  ...provenanceShape,
+  area: z.string(),
+  insight: z.string().min(1),
+  impact: z.enum(IMPACTS),
+  confidence: z.number().min(0).max(1),
+  tags: z.array(z.string()),
+});
+type InsightSource = z.infer<typeof insightSourceSchema>;
+
+const messageSchema = z.object({
+  id: z.string().min(1),
+  ...provenanceShape,
+  from: roleSchema,
+  to: z.union([roleSchema, z.literal('all')]),
+  type: z.enum(MESSAGE_TYPES),
+  priority: z.enum(PRIORITIES),
+  text: z.string(),
+  expiresAt: epochSchema,
+});
+type StoredMessage = z.infer<typeof messageSchema>;
+
+const contributionSchema = z.object({
+  recordId: z.string(),
+  role: roleSchema,
+  insights: z.array(z.string()),
+  messages: z.array(z.object({ id: z.string(), to: z.array(roleSchema) })),
+  collab: z.object({ pairs: z.array(z.string()), success: z.boolean(), taskTypeField: z.string() }),
+});
+type Contribution = z.infer<typeof contributionSchema>;
+
+const counterSchema = z
+  .string()
+  .regex(/^-?\d+$/)
+  .transform(Number);
+
+// ---------------------------------------------------------------------------------------------------------
+// Public shapes
+
+export interface HistoryItem {
+  id: string;
+  task: string;
+  outcome: Outcome;
+  keyInsights: string[];
+  delegations: string[];
+  provenance: Provenance;
+}
+
+/** An insight as remembered: the latest wording, the strongest claim, and every report's provenance. */
+export interface InsightItem {
+  /** Hash of the normalised text (`insightId`). */
+  id: string;
+  /** Wording and area of the most recent report. */
+  insight: string;
+  area: string;
+  /** Highest impact and confidence any report gave. */
+  impact: Impact;
+  confidence: number;
+  /** Union of every report's tags, normalised (`normalizeTerm`). */
+  tags: string[];
+  /** Distinct projects that reported it. */
+  projects: number;
+  firstAt: number;
+  lastAt: number;
+  /** Every kept report, most recent first. */
+  sources: Provenance[];
+}
+
+export interface RankedInsight extends InsightItem {
+  score: number;
+  relevance: number;
+  matchedTags: string[];
+  matchedWords: string[];
+}
+
+export interface AgentMessage {
+  id: string;
+  from: RoleId;
+  to: RoleId | 'all';
+  type: MessageType;
+  priority: Priority;
+  text: string;
+  expiresAt: number;
+  provenance: Provenance;
+}
+
+export interface RecallLimits {
+  /** Most recent history entries. Default 5. */
+  history: number;
+  /** Top-ranked insights. Default 10. */
+  insights: number;
+  /** Unread messages (high priority first, then newest). Default 10. */
+  messages: number;
+}
+
+export const DEFAULT_RECALL_LIMITS: Readonly<RecallLimits> = { history: 5, insights: 10, messages: 10 };
+
+export interface Recall {
+  history: HistoryItem[];
+  insights: RankedInsight[];
+  /** Unread, NOT marked read: pass their ids as `readMessageIds` to `recordStageOutcome`. */
+  messages: AgentMessage[];
+  /** Stored items that failed validation and were skipped. */
+  corrupt: number;
+}
+
+export interface Collaborator {
+  role: RoleId;
+  tasks: number;
+  successes: number;
+  taskTypes: Record<string, number>;
+}
+
+export interface RoleMemory {
+  teamId: string;
+  role: RoleId;
+  counts: {
+    history: number;
+    insights: number;
+    unreadMessages: number;
+    /** Over the kept history. */
+    outcomes: Record<Outcome, number>;
+  };
+  recentHistory: HistoryItem[];
+  /** Ranked without project context: by value (impact, confidence, recency, corroboration). */
+  topInsights: RankedInsight[];
+  /** Most tasks together first. */
+  collaborators: Collaborator[];
+  unreadMessages: AgentMessage[];
+  corrupt: number;
+}
+
+export interface StageOutcomeInput {
+  teamId: string;
+  projectId: string;
+  stageId: string;
+  attempt: number;
+  role: RoleId;
+  /** The stage's deliverable key (keys.ts `deliverable`) and JSON: written with SET NX by the same script. */
+  deliverableKey: string;
+  deliverableJson: string;
+  history: { task: string; outcome: Outcome; keyInsights: string[]; delegations: string[]; at: number };
+  insights: Array<{ area: string; insight: string; impact: Impact; confidence: number; tags: string[] }>;
+  messages: Array<{ to: RoleId | 'all'; type: MessageType; priority: Priority; text: string }>;
+  /** Roles whose output this stage read. The stage's own role is ignored. */
+  collaborators: RoleId[];
+  success: boolean;
+  taskType: string;
+  /** Messages the stage was shown (from `recall`): removed from this role's unread list. */
+  readMessageIds: string[];
+}
+
+export interface RecordResult {
+  /** False when the deliverable already existed: then nothing at all was written. */
+  recorded: boolean;
+  /** Wrong-typed memory keys the script found, deleted and rebuilt (corruption). */
+  repairedKeys: number;
+}
+
+export interface ForgetResult {
+  /** Stage records of the project found in its index. */
+  records: number;
+  history: number;
+  /** Insights only this project had reported: deleted. */
+  insightsDeleted: number;
+  /** Insights other projects also reported: kept, without this project's reports. */
+  insightsUnlinked: number;
+  /** Messages it sent that were still stored. */
+  messages: number;
+  /** Collaboration task records subtracted from pair counters. */
+  collaborations: number;
+  /** Index entries that did not parse (their items could not be located). */
+  corrupt: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pure helpers: normalisation, ranking, budget
+
+/** Canonical form of a tag or project term: lower case, letters, digits, `+` and `#` only ("Real-Time" → "realtime"). */
+export function normalizeTerm(term: string): string {
+  return term
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}+#]/gu, '');
+}
+
+function words(text: string): string[] {
+  return text
+    .normalize('NFKD')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}+#]+/u)
+    .filter((w) => w.length > 0);
+}
+
+/** Text as used for deduplication: lower case, punctuation and repeated spaces gone. */
+export function normalizeInsightText(text: string): string {
+  return words(text).join(' ');
+}
+
+/** Insights of one role with the same normalised text share this id, so they are stored once. */
+export function insightId(text: string): string {
+  return createHash('sha256').update(normalizeInsightText(text)).digest('hex').slice(0, 24);
+}
+
+export const IMPACT_WEIGHT: Readonly<Record<Impact, number>> = { low: 1, medium: 2, high: 3 };
+
+/** Knobs of `scoreInsight`, exported so the documentation and the tests name the same numbers. */
+export const RANKING = {
+  /** Relevance points for a project term found among the insight's tags. */
+  tagWeight: 3,
+  /** Relevance points for a project term found only in the insight's text or area (as a word or phrase). */
+  wordWeight: 1,
+  /** Each relevance point is worth this much; `value` stays below it, so relevance always decides first. */
+  relevanceUnit: 100,
+  /** Half-life of the recency factor, in days. */
+  recencyHalfLifeDays: 30,
+  /** Extra value per additional project that reported the insight, up to `maxCorroboration` projects. */
+  corroborationStep: 0.25,
+  maxCorroboration: 4,
+} as const;
+
+export interface ScorableInsight {
+  insight: string;
+  area: string;
+  tags: readonly string[];
+  impact: Impact;
+  confidence: number;
+  lastAt: number;
+  projects: number;
+}
+
+export interface InsightScore {
+  score: number;
+  relevance: number;
+  value: number;
+  matchedTags: string[];
+  matchedWords: string[];
+}
+
+/**
+ * How relevant an insight is to a project, and how valuable it is; insights are shown highest score first.
+ *
+ *   relevance = Σ over distinct project terms t (normalised with `normalizeTerm`):
+ *                 3 if t is one of the insight's tags,
+ *                 else 1 if t is a word of its text or area (or 2–3 adjacent words joined: "real-time" = realtime),
+ *                 else 0
+ *   value     = 10 × impactWeight (low 1, medium 2, high 3)
+ *                  × (0.5 + 0.5 × confidence)                   confidence clamped to 0–1
+ *                  × (0.5 + 0.5 × 2^(−ageDays / 30))              age = now − lastAt, never negative
+ *                  × (1 + 0.25 × (min(projects, 4) − 1))          corroboration by other projects
+ *               ∈ [2.5, 52.5]
+ *   score     = 100 × relevance + value
+ *
+ * So any relevant insight outranks any irrelevant one, more matches outrank fewer (a tag match counts three
+ * words), and among equally relevant ones impact weighs most, then confidence and recency. With no project
+ * terms, the order is by value alone.
+ */
+export function scoreInsight(
+  insight: ScorableInsight,
+  projectTerms: readonly string[],
+  now: number,
+): InsightScore {
+  const tags = new Set(insight.tags.map(normalizeTerm));
+  const grams = new Set<string>();
+  const ws = words(`${insight.area} ${insight.insight}`);
+  for (let i = 0; i < ws.length; i++) {
+    grams.add(ws[i] as string);
+    if (i + 1 < ws.length) grams.add(`${ws[i]}${ws[i + 1]}`);
+    if (i + 2 < ws.length) grams.add(`${ws[i]}${ws[i + 1]}${ws[i + 2]}`);
+  }
+  const matchedTags: string[] = [];
+  const matchedWords: string[] = [];
+  for (const term of new Set(projectTerms.map(normalizeTerm))) {
+    if (term === '') continue;
+    if (tags.has(term)) matchedTags.push(term);
+    else if (grams.has(term)) matchedWords.push(term);
+  }
+  const relevance = RANKING.tagWeight * matchedTags.length + RANKING.wordWeight * matchedWords.length;
+  const confidence = Math.min(1, Math.max(0, Number.isFinite(insight.confidence) ? insight.confidence : 0));
+  const ageDays = Math.max(0, now - insight.lastAt) / 86_400_000;
+  const recency = 0.5 + 0.5 * 2 ** (-ageDays / RANKING.recencyHalfLifeDays);
+  const projects = Math.min(Math.max(1, insight.projects), RANKING.maxCorroboration);
+  const value =
+    10 *
+    IMPACT_WEIGHT[insight.impact] *
+    (0.5 + 0.5 * confidence) *
+    recency *
+    (1 + RANKING.corroborationStep * (projects - 1));
+  return { score: RANKING.relevanceUnit * relevance + value, relevance, value, matchedTags, matchedWords };
+}
+
+/** Sorts by `scoreInsight`, best first; ties go to the more recent, then by id (stable across calls). */
+export function rankInsights<T extends ScorableInsight & { id: string }>(
+  insights: readonly T[],
+  projectTerms: readonly string[],
+  now: number,
+): Array<T & InsightScore> {
+  return insights
+    .map((i) => ({ ...i, ...scoreInsight(i, projectTerms, now) }))
+    .sort((a, b) => b.score - a.score || b.lastAt - a.lastAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * The retention value a cap compares (lowest dropped first, older first among equals); mirrors the Lua
+ * `retention` in the scripts: round(100 × impactWeight × confidence × min(projects, 4)).
+ */
+export function retentionValue(insight: Pick<ScorableInsight, 'impact' | 'confidence' | 'projects'>): number {
+  const projects = Math.min(Math.max(1, insight.projects), RANKING.maxCorroboration);
+  return Math.floor(IMPACT_WEIGHT[insight.impact] * insight.confidence * projects * 100 + 0.5);
+}
+
+/** Rough token count: about four characters per token. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+export interface BudgetFit<T> {
+  kept: T[];
+  /** Items left out because they did not fit. */
+  omitted: number;
+  /** Estimated tokens of the kept items. */
+  tokens: number;
+}
+
+/**
+ * Keeps items, in the given (ranked) order, while they fit in `tokenBudget` (~4 characters per token of
+ * `toText(item)`, JSON by default). An item that does not fit is left out and smaller ones after it are
+ * still tried, so a lower-ranked item is only ever kept in room no higher-ranked item could use.
+ */
+export function fitToBudget<T>(
+  items: readonly T[],
+  tokenBudget: number,
+  toText: (item: T) => string = defaultText,
+): BudgetFit<T> {
+  const kept: T[] = [];
+  let tokens = 0;
+  const budget = Math.max(0, Math.floor(tokenBudget));
+  for (const item of items) {
+    const cost = estimateTokens(toText(item));
+    if (tokens + cost <= budget) {
+      kept.push(item);
+      tokens += cost;
+    }
+  }
+  return { kept, omitted: items.length - kept.length, tokens };
+}
+
+function defaultText(item: unknown): string {
+  return typeof item === 'string' ? item : (JSON.stringify(item) ?? '');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Lua
+
+// Shared: reading the JSON lines of an insight and its retention score. Lines are never re-encoded in Lua
+// (cjson would turn [] into {}); they are kept as the strings TypeScript wrote.
+const PRELUDE = `
+local IMPACT = { low = 1, medium = 2, high = 3 }
+local function split(raw)
+  local out = {}
+  if not raw then return out end
+  for line in string.gmatch(raw, '[^\\n]+') do out[#out + 1] = line end
+  return out
+end
+local function decode(raw)
+  local ok, v = pcall(cjson.decode, raw)
+  if ok and type(v) == 'table' then return v end
+  return nil
+end
+local function typeOf(key) return redis.call('TYPE', key)['ok'] end
+-- round(100 * impact * confidence * min(projects, 4)) * 1e10 + lastAt in seconds
+local function retention(lines)
+  local impact, conf, last, seen, projects = 0, 0, 0, {}, 0
+  for _, line in ipairs(lines) do
+    local s = decode(line)
+    if s then
+      local w = IMPACT[s.impact] or 0
+      if w > impact then impact = w end
+      local c = tonumber(s.confidence) or 0
+      if c > conf then conf = c end
+      local at = tonumber(s.at) or 0
+      if at > last then last = at end
+      if type(s.projectId) == 'string' and not seen[s.projectId] then
+        seen[s.projectId] = true
+        projects = projects + 1
+      end
+    end
+  end
+  if projects > 4 then projects = 4 end
+  local bucket = math.floor(impact * conf * projects * 100 + 0.5)
+  return string.format('%d', bucket * 10000000000 + math.floor(last / 1000))
+end
+`;
+
+/**
+ * KEYS: 1 deliverable, 2 project index, 3 history zset, 4 history entries, 5 insights, 6 insight rank,
+ * 7 the role's inbox, then collaboration hashes, message bodies and recipients' inboxes (indexes in the payload).
+ * ARGV[1]: payload JSON (see `recordStageOutcome`). Returns {recorded 0|1, repaired keys}.
+ */
+export const RECORD_SCRIPT = `${PRELUDE}
+local p = cjson.decode(ARGV[1])
+local function need(ok, what) if not ok then error('agent memory: invalid record payload: ' .. what) end end
+local function str(v) return type(v) == 'string' and v ~= '' end
+local function num(v) return type(v) == 'number' and v == v end
+local function key(i, first) return type(i) == 'number' and KEYS[i] ~= nil and i >= (first or 8) end
+need(type(p) == 'table', 'not an object')
+need(str(p.recordId) and str(p.deliverable) and str(p.history) and str(p.contribution), 'strings')
+need(type(p.taskTypeField) == 'string', 'taskTypeField')
+need(num(p.at) and num(p.now) and num(p.historyCap) and num(p.insightCap), 'numbers')
+need(num(p.maxSources) and num(p.ttlMs) and num(p.maxUnread) and p.ttlMs >= 1, 'limits')
+need(type(p.success) == 'boolean', 'success')
+need(type(p.insights) == 'table' and type(p.messages) == 'table', 'lists')
+need(type(p.collab) == 'table' and type(p.read) == 'table', 'lists')
+for i, ins in ipairs(p.insights) do need(type(ins) == 'table' and str(ins.id) and str(ins.line), 'insight ' .. i) end
+for i, m in ipairs(p.messages) do
+  need(type(m) == 'table' and str(m.id) and str(m.json) and key(m.body) and num(m.expiresAt), 'message ' .. i)
+  need(type(m.inboxes) == 'table', 'message inboxes ' .. i)
+  for _, k in ipairs(m.inboxes) do need(key(k, 7), 'message inbox ' .. i) end
+end
+for _, k in ipairs(p.collab) do need(key(k), 'collaboration key') end
+for _, id in ipairs(p.read) do need(str(id), 'read id') end
+
+if redis.call('EXISTS', KEYS[1]) == 1 then return { 0, 0 } end
+
+-- Every check that could fail happens before the first write.
+local expected = { [2] = 'hash', [3] = 'zset', [4] = 'hash', [5] = 'hash', [6] = 'zset', [7] = 'zset' }
+for _, k in ipairs(p.collab) do expected[k] = 'hash' end
+for _, m in ipairs(p.messages) do for _, k in ipairs(m.inboxes) do expected[k] = 'zset' end end
+local broken = {}
+for i, t in pairs(expected) do
+  local actual = typeOf(KEYS[i])
+  if actual ~= 'none' and actual ~= t then broken[#broken + 1] = KEYS[i] end
+end
+local function isCount(v) return not v or string.match(v, '^%-?%d+$') ~= nil end
+for _, k in ipairs(p.collab) do
+  if typeOf(KEYS[k]) == 'hash' then
+    local v = redis.call('HMGET', KEYS[k], 'tasks', 'successes', p.taskTypeField)
+    if not (isCount(v[1]) and isCount(v[2]) and isCount(v[3])) then broken[#broken + 1] = KEYS[k] end
+  end
+end
+local already = typeOf(KEYS[2]) == 'hash' and redis.call('HEXISTS', KEYS[2], p.recordId) == 1
+
+-- Writes.
+for _, k in ipairs(broken) do redis.call('DEL', k) end
+redis.call('SET', KEYS[1], p.deliverable)
+if already then return { 1, #broken } end
+
+redis.call('HSET', KEYS[4], p.recordId, p.history)
+redis.call('ZADD', KEYS[3], string.format('%d', p.at), p.recordId)
+local n = redis.call('ZCARD', KEYS[3])
+if n > p.historyCap then
+  local old = redis.call('ZRANGE', KEYS[3], 0, n - p.historyCap - 1)
+  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, n - p.historyCap - 1)
+  redis.call('HDEL', KEYS[4], unpack(old))
+end
+
+for _, ins in ipairs(p.insights) do
+  local lines = {}
+  for _, line in ipairs(split(redis.call('HGET', KEYS[5], ins.id))) do
+    local s = decode(line)
+    if s and s.recordId ~= p.recordId then lines[#lines + 1] = line end
+  end
+  lines[#lines + 1] = ins.line
+  while #lines > p.maxSources do table.remove(lines, 1) end
+  redis.call('HSET', KEYS[5], ins.id, table.concat(lines, '\\n'))
+  redis.call('ZADD', KEYS[6], retention(lines), ins.id)
+end
+while redis.call('ZCARD', KEYS[6]) > p.insightCap do
+  local low = redis.call('ZPOPMIN', KEYS[6])
+  redis.call('HDEL', KEYS[5], low[1])
+end
+
+for _, m in ipairs(p.messages) do
+  redis.call('SET', KEYS[m.body], m.json, 'PX', p.ttlMs)
+  for _, k in ipairs(m.inboxes) do
+    local inbox = KEYS[k]
+    redis.call('ZADD', inbox, string.format('%d', m.expiresAt), m.id)
+    redis.call('ZREMRANGEBYSCORE', inbox, '-inf', string.format('%d', p.now))
+    local over = redis.call('ZCARD', inbox) - p.maxUnread
+    if over > 0 then redis.call('ZREMRANGEBYRANK', inbox, 0, over - 1) end
+    if redis.call('PTTL', inbox) < p.ttlMs then redis.call('PEXPIRE', inbox, p.ttlMs) end
+  end
+end
+
+for _, k in ipairs(p.collab) do
+  redis.call('HINCRBY', KEYS[k], 'tasks', 1)
+  if p.success then redis.call('HINCRBY', KEYS[k], 'successes', 1) end
+  redis.call('HINCRBY', KEYS[k], p.taskTypeField, 1)
+end
+
+if #p.read > 0 then redis.call('ZREM', KEYS[7], unpack(p.read)) end
+
+redis.call('HSET', KEYS[2], p.recordId, p.contribution)
+return { 1, #broken }
+`;
+
+/**
+ * KEYS: 1 the project's index. ARGV: 1 memory base (`<prefix>:mem:<team>`), 2 message base, 3 project id.
+ * Other keys are derived from the index (all within the team). Never fails on corrupt data: what does not
+ * parse or has the wrong type is skipped. Returns the ForgetResult counts in declaration order.
+ */
+export const FORGET_SCRIPT = `${PRELUDE}
+local index, mem, msg, pid = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+local records, history, deleted, unlinked, messages, collabs, corrupt = 0, 0, 0, 0, 0, 0, 0
+local t = typeOf(index)
+if t == 'none' then return { 0, 0, 0, 0, 0, 0, 0 } end
+if t ~= 'hash' then
+  redis.call('DEL', index)
+  return { 0, 0, 0, 0, 0, 0, 1 }
+end
+local function list(v) return type(v) == 'table' and v or {} end
+local function count(v) return tonumber(v) or 0 end
+local done = {}
+for _, raw in ipairs(redis.call('HVALS', index)) do
+  local c = decode(raw)
+  if not c or type(c.role) ~= 'string' or type(c.recordId) ~= 'string' then
+    corrupt = corrupt + 1
+  else
+    records = records + 1
+    local base = mem .. ':role:' .. c.role
+    if typeOf(base .. ':history:entries') == 'hash' then
+      history = history + redis.call('HDEL', base .. ':history:entries', c.recordId)
+    end
+    if typeOf(base .. ':history') == 'zset' then redis.call('ZREM', base .. ':history', c.recordId) end
+
+    local ikey, rkey = base .. ':insights', base .. ':insights:rank'
+    local ihash, rzset = typeOf(ikey) == 'hash', typeOf(rkey) == 'zset'
+    for _, id in ipairs(list(c.insights)) do
+      if type(id) == 'string' and ihash and not done[ikey .. '|' .. id] then
+        done[ikey .. '|' .. id] = true
+        local stored = redis.call('HGET', ikey, id)
+        if stored then
+          local all, kept = split(stored), {}
+          for _, line in ipairs(all) do
+            local s = decode(line)
+            if s and s.projectId ~= pid then kept[#kept + 1] = line end
+          end
+          if #kept == 0 then
+            redis.call('HDEL', ikey, id)
+            if rzset then redis.call('ZREM', rkey, id) end
+            deleted = deleted + 1
+          elseif #kept < #all then
+            redis.call('HSET', ikey, id, table.concat(kept, '\\n'))
+            if rzset then redis.call('ZADD', rkey, retention(kept), id) end
+            unlinked = unlinked + 1
+          end
+        end
+      end
+    end
+
+    for _, m in ipairs(list(c.messages)) do
+      if type(m) == 'table' and type(m.id) == 'string' then
+        messages = messages + redis.call('DEL', msg .. ':body:' .. m.id)
+        for _, r in ipairs(list(m.to)) do
+          local inbox = msg .. ':inbox:' .. tostring(r)
+          if typeOf(inbox) == 'zset' then redis.call('ZREM', inbox, m.id) end
+        end
+      end
+    end
+
+    local co = type(c.collab) == 'table' and c.collab or {}
+    for _, pair in ipairs(list(co.pairs)) do
+      local k = mem .. ':collab:' .. tostring(pair)
+      if typeOf(k) == 'hash' then
+        local f = tostring(co.taskTypeField)
+        local v = redis.call('HMGET', k, 'tasks', 'successes', f)
+        local tasks = count(v[1]) - 1
+        if tasks <= 0 then
+          redis.call('DEL', k)
+        else
+          redis.call('HSET', k, 'tasks', string.format('%d', tasks))
+          local s = count(v[2]) - (co.success == true and 1 or 0)
+          if s <= 0 then redis.call('HDEL', k, 'successes') else redis.call('HSET', k, 'successes', string.format('%d', s)) end
+          local n = count(v[3]) - 1
+          if n <= 0 then redis.call('HDEL', k, f) else redis.call('HSET', k, f, string.format('%d', n)) end
+        end
+        collabs = collabs + 1
+      end
+    end
+  end
+end
+redis.call('DEL', index)
+return { records, history, deleted, unlinked, messages, collabs, corrupt }
+`;
+
+// ---------------------------------------------------------------------------------------------------------
+// Input validation
+
+const TEAM_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function truncate(s: string, max: number): string {
+  const t = s.trim();
+  if (t.length <= max) return t;
+  const code = t.charCodeAt(max - 1);
+  return t.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+const text = (max: number) => z.string().transform((s) => truncate(s, max));
+const capped = <T extends z.ZodType>(item: T, max: number) =>
+  z.array(item).transform((a) => a.slice(0, max) as Array<z.output<T>>);
+
+const teamIdSchema = z.string().regex(TEAM_ID, 'team id: letters, digits, _ and - only');
+const idSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\s\n]+$/, 'no whitespace');
+const L = AGENT_MEMORY_LIMITS;
+
+const inputSchema = z.object({
+  teamId: teamIdSchema,
+  projectId: idSchema,
+  stageId: idSchema,
+  attempt: z.number().int().nonnegative(),
+  role: roleSchema,
+  deliverableKey: z.string().min(1),
+  deliverableJson: z.string().min(1),
+  history: z.object({
+    task: text(L.taskChars),
+    outcome: z.enum(OUTCOMES),
+    keyInsights: capped(text(L.listItemChars), L.keyInsightsPerRecord),
+    delegations: capped(text(L.listItemChars), L.delegationsPerRecord),
+    at: epochSchema,
+  }),
+  insights: capped(
+    z.object({
+      area: text(L.areaChars),
+      insight: text(L.insightChars),
+      impact: z.enum(IMPACTS),
+      confidence: z.number().transform((c) => Math.min(1, Math.max(0, c))),
+      tags: capped(
+        z.string().transform((t) => normalizeTerm(t).slice(0, L.tagChars)),
+        L.tagsPerInsight,
+      ),
+    }),
+    L.insightsPerRecord,
+  ),
+  messages: capped(
+    z.object({
+      to: z.union([roleSchema, z.literal('all')]),
+      type: z.enum(MESSAGE_TYPES),
+      priority: z.enum(PRIORITIES),
+      text: text(L.messageChars),
+    }),
+    L.messagesPerRecord,
+  ),
+  collaborators: z.array(roleSchema),
+  success: z.boolean(),
+  taskType: text(L.taskTypeChars),
+  readMessageIds: capped(z.string().min(1), L.readIdsPerRecord),
+});
+
+function invalid(what: string, cause: unknown): PipewrightError {
+  return new PipewrightError('unexpected', `agent memory: ${what}`, {
+    fault: 'system',
+    retryable: false,
+    cause,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The store
+
+export class AgentMemory {
+  private readonly settings: AgentMemorySettings;
+
+  /**
+   * @param prefix the key prefix (REDIS_KEY_PREFIX); keys are `<prefix>:mem:…` and `<prefix>:msg:…`
+   */
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    settings: Partial<AgentMemorySettings> = {},
+  ) {
+    const { now, onCorrupt, ...numbers } = settings;
+    const parsed = settingsSchema.safeParse({ ...DEFAULT_AGENT_MEMORY_SETTINGS, ...numbers });
+    if (!parsed.success) throw new ConfigError(`agent memory settings are invalid: ${parsed.error.message}`);
+    if (prefix === '' || prefix.includes(' ')) throw new ConfigError('agent memory key prefix is invalid');
+    this.settings = { ...parsed.data, now: now ?? Date.now, ...(onCorrupt ? { onCorrupt } : {}) };
+  }
+
+  /**
+   * Records what one stage produced and learnt, in one atomic step with its deliverable. Idempotent by record
+   * id `<projectId>:<stageId>:<attempt>`: when the deliverable already exists nothing at all is written and
+   * `recorded` is false, so a retried job never duplicates anything.
+   */
+  async recordStageOutcome(input: StageOutcomeInput): Promise<RecordResult> {
+    const parsed = inputSchema.safeParse(input);
+    if (!parsed.success) throw invalid(`stage outcome is invalid: ${parsed.error.message}`, parsed.error);
+    const i = parsed.data;
+    const k = new MemoryKeys(this.prefix, i.teamId);
+    const now = Math.floor(this.settings.now());
+    const recordId = `${i.projectId}:${i.stageId}:${i.attempt}`;
+    const provenance = {
+      projectId: i.projectId,
+      stageId: i.stageId,
+      attempt: i.attempt,
+      role: i.role,
+      at: i.history.at,
+    };
+
+    const keys: string[] = [
+      i.deliverableKey,
+      k.project(i.projectId),
+      k.history(i.role),
+      k.historyEntries(i.role),
+      k.insights(i.role),
+      k.insightRank(i.role),
+      k.inbox(i.role),
+    ];
+    const keyIndex = (key: string): number => {
+      const at = keys.indexOf(key);
+      if (at >= 0) return at + 1;
+      keys.push(key);
+      return keys.length;
+    };
+
+    const history: HistoryEntry = {
+      id: recordId,
+      ...provenance,
+      task: i.history.task,
+      outcome: i.history.outcome,
+      keyInsights: i.history.keyInsights,
+      delegations: i.history.delegations,
+    };
+
+    const insights: Array<{ id: string; line: string }> = [];
+    for (const ins of i.insights) {
+      if (normalizeInsightText(ins.insight) === '') continue;
+      const id = insightId(ins.insight);
+      if (insights.some((x) => x.id === id)) continue;
+      const source: InsightSource = {
+        recordId,
+        ...provenance,
+        area: ins.area,
+        insight: ins.insight,
+        impact: ins.impact,
+        confidence: ins.confidence,
+        tags: [...new Set(ins.tags.filter((t) => t !== ''))],
+      };
+      insights.push({ id, line: JSON.stringify(source) });
+    }
+
+    const collaborators = [...new Set(i.collaborators)].filter((r) => r !== i.role);
+    const collab = collaborators.map((r) => keyIndex(k.collab(i.role, r)));
+
+    const expiresAt = now + this.settings.messageTtlMs;
+    const messages: Array<{ id: string; json: string; body: number; inboxes: number[]; expiresAt: number }> =
+      [];
+    const sent: Contribution['messages'] = [];
+    i.messages.forEach((m, n) => {
+      if (m.text === '') return;
+      const id = `${recordId}#${n}`;
+      const to: RoleId[] = m.to === 'all' ? ROLE_IDS.filter((r) => r !== i.role) : [m.to];
+      const body: StoredMessage = {
+        id,
+        ...provenance,
+        from: i.role,
+        to: m.to,
+        type: m.type,
+        priority: m.priority,
+        text: m.text,
+        expiresAt,
+      };
+      messages.push({
+        id,
+        json: JSON.stringify(body),
+        body: keyIndex(k.body(id)),
+        inboxes: to.map((r) => keyIndex(k.inbox(r))),
+        expiresAt,
+      });
+      sent.push({ id, to });
+    });
+
+    const taskTypeField = `type:${i.taskType === '' ? 'unspecified' : i.taskType}`;
+    const contribution: Contribution = {
+      recordId,
+      role: i.role,
+      insights: insights.map((x) => x.id),
+      messages: sent,
+      collab: { pairs: collaborators.map((r) => pairOf(i.role, r)), success: i.success, taskTypeField },
+    };
+
+    const payload = {
+      recordId,
+      deliverable: i.deliverableJson,
+      history: JSON.stringify(history),
+      contribution: JSON.stringify(contribution),
+      taskTypeField,
+      at: i.history.at,
+      now,
+      historyCap: this.settings.historyCap,
+      insightCap: this.settings.insightCap,
+      maxSources: this.settings.maxSourcesPerInsight,
+      ttlMs: this.settings.messageTtlMs,
+      maxUnread: this.settings.maxUnreadPerRole,
+      success: i.success,
+      insights,
+      messages,
+      collab,
+      read: [...new Set(i.readMessageIds)],
+    };
+    const reply = await runScript(this.redis, RECORD_SCRIPT, keys.length, ...keys, JSON.stringify(payload));
+    const r = z
+      .tuple([z.union([z.literal(0), z.literal(1)]), z.number().int().nonnegative()])
+      .safeParse(reply);
+    if (!r.success)
+      throw invalid(`unexpected reply from the record script: ${JSON.stringify(reply)}`, r.error);
+    const [recorded, repairedKeys] = r.data;
+    if (repairedKeys > 0) {
+      this.corrupt({
+        key: k.mem,
+        reason: `${repairedKeys} wrong-typed key(s) deleted and rebuilt by a record`,
+      });
+    }
+    return { recorded: recorded === 1, repairedKeys };
+  }
+
+  /**
+   * What a role should be reminded of in a prompt: its most recent history, its insights ranked for this
+   * project (`scoreInsight`), and its unread messages. Reading does not mark messages read.
+   */
+  async recall(query: {
+    teamId: string;
+    role: RoleId;
+    projectTags?: readonly string[];
+    limits?: Partial<RecallLimits>;
+  }): Promise<Recall> {
+    const { teamId, role } = this.checkRole(query.teamId, query.role);
+    const limits = { ...DEFAULT_RECALL_LIMITS, ...query.limits };
+    const k = new MemoryKeys(this.prefix, teamId);
+    const now = this.settings.now();
+    const counter = { n: 0 };
+    const [history, insights, messages] = await Promise.all([
+      this.readHistory(k, role, limits.history, counter),
+      this.readInsights(k, role, counter),
+      this.readInbox(k, role, now, counter),
+    ]);
+    return {
+      history,
+      insights: rankInsights(insights, query.projectTags ?? [], now).slice(0, Math.max(0, limits.insights)),
+      messages: messages.slice(0, Math.max(0, limits.messages)),
+      corrupt: counter.n,
+    };
+  }
+
+  /** A role's unread messages (high priority first, then newest), without marking them read. */
+  async unreadMessages(teamId: string, role: RoleId): Promise<AgentMessage[]> {
+    const checked = this.checkRole(teamId, role);
+    return this.readInbox(new MemoryKeys(this.prefix, checked.teamId), checked.role, this.settings.now(), {
+      n: 0,
+    });
+  }
+
+  /** What a role remembers in a workspace, as plain data for the `memory <role>` command. */
+  async describeRole(
+    teamId: string,
+    role: RoleId,
+    limits: { history?: number; insights?: number } = {},
+  ): Promise<RoleMemory> {
+    const checked = this.checkRole(teamId, role);
+    const k = new MemoryKeys(this.prefix, checked.teamId);
+    const now = this.settings.now();
+    const counter = { n: 0 };
+    const [allHistory, insights, unread, collaborators] = await Promise.all([
+      this.readHistory(k, checked.role, this.settings.historyCap, counter),
+      this.readInsights(k, checked.role, counter),
+      this.readInbox(k, checked.role, now, counter),
+      this.readCollaborators(k, checked.role, counter),
+    ]);
+    const outcomes: Record<Outcome, number> = { success: 0, partial: 0, failure: 0 };
+    for (const h of allHistory) outcomes[h.outcome] += 1;
+    return {
+      teamId: checked.teamId,
+      role: checked.role,
+      counts: {
+        history: allHistory.length,
+        insights: insights.length,
+        unreadMessages: unread.length,
+        outcomes,
+      },
+      recentHistory: allHistory.slice(0, limits.history ?? 10),
+      topInsights: rankInsights(insights, [], now).slice(0, limits.insights ?? 10),
+      collaborators,
+      unreadMessages: unread,
+      corrupt: counter.n,
+    };
+  }
+
+  /**
+   * Deletes what one project contributed to its workspace's memory, found through the project's index (no
+   * scan): its history entries, insights only it reported (others lose its reports and keep the rest), the
+   * messages it sent (from every inbox), and its share of the collaboration counters. Stage deliverables are
+   * project data, not memory, and are left alone. Running it again finds nothing.
+   */
+  async forgetProject(teamId: string, projectId: string): Promise<ForgetResult> {
+    const team = teamIdSchema.safeParse(teamId);
+    const project = idSchema.safeParse(projectId);
+    if (!team.success || !project.success)
+      throw invalid('forgetProject needs a team id and a project id', undefined);
+    const k = new MemoryKeys(this.prefix, team.data);
+    const reply = await runScript(
+      this.redis,
+      FORGET_SCRIPT,
+      1,
+      k.project(project.data),
+      k.mem,
+      k.msg,
+      project.data,
+    );
+    const r = z.array(z.number().int().nonnegative()).length(7).safeParse(reply);
+    if (!r.success)
+      throw invalid(`unexpected reply from the forget script: ${JSON.stringify(reply)}`, r.error);
+    const [records, history, insightsDeleted, insightsUnlinked, messages, collaborations, corrupt] =
+      r.data as [number, number, number, number, number, number, number];
+    if (corrupt > 0)
+      this.corrupt({ key: k.project(project.data), reason: `${corrupt} index entries did not parse` });
+    return { records, history, insightsDeleted, insightsUnlinked, messages, collaborations, corrupt };
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+
+  private checkRole(teamId: string, role: RoleId): { teamId: string; role: RoleId } {
+    const team = teamIdSchema.safeParse(teamId);
+    const r = roleSchema.safeParse(role);
+    if (!team.success || !r.success) throw invalid(`unknown team id or role: ${teamId} ${role}`, undefined);
+    return { teamId: team.data, role: r.data };
+  }
+
+  private corrupt(item: CorruptItem, counter?: { n: number }): void {
+    if (counter) counter.n += 1;
+    this.settings.onCorrupt?.(item);
+  }
+
+  /** Parses JSON and validates; reports and returns undefined when it does not fit. */
+  private parse<T>(
+    schema: z.ZodType<T>,
+    raw: string,
+    where: { key: string; field?: string },
+    counter: { n: number },
+  ): T | undefined {
+    let data: unknown;
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      this.corrupt({ ...where, reason: 'not JSON' }, counter);
+      return undefined;
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      this.corrupt({ ...where, reason: parsed.error.message }, counter);
+      return undefined;
+    }
+    return parsed.data;
+  }
+
+  /** Runs a read; a wrong-typed key counts as corrupt and reads as empty. */
+  private async read<T>(key: string, fallback: T, run: () => Promise<T>, counter: { n: number }): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('WRONGTYPE')) {
+        this.corrupt({ key, reason: 'wrong type' }, counter);
+        return fallback;
+      }
+      throw err;
+    }
+  }
+
+  private async readHistory(
+    k: MemoryKeys,
+    role: RoleId,
+    limit: number,
+    counter: { n: number },
+  ): Promise<HistoryItem[]> {
+    if (limit <= 0) return [];
+    const zkey = k.history(role);
+    const hkey = k.historyEntries(role);
+    const ids = await this.read(zkey, [], () => this.redis.zrevrange(zkey, 0, limit - 1), counter);
+    if (ids.length === 0) return [];
+    const raws = await this.read(hkey, [], () => this.redis.hmget(hkey, ...ids), counter);
+    const out: HistoryItem[] = [];
+    ids.forEach((id, n) => {
+      const raw = raws[n];
+      if (raw === null || raw === undefined) return; // trimmed or forgotten in between
+      const e = this.parse(historyEntrySchema, raw, { key: hkey, field: id }, counter);
+      if (!e || e.role !== role) {
+        if (e) this.corrupt({ key: hkey, field: id, reason: `entry of role ${e.role}` }, counter);
+        return;
+      }
+      out.push({
+        id: e.id,
+        task: e.task,
+        outcome: e.outcome,
+        keyInsights: e.keyInsights,
+        delegations: e.delegations,
+        provenance: {
+          projectId: e.projectId,
+          stageId: e.stageId,
+          attempt: e.attempt,
+          role: e.role,
+          at: e.at,
+        },
+      });
+    });
+    return out;
+  }
+
+  private async readInsights(k: MemoryKeys, role: RoleId, counter: { n: number }): Promise<InsightItem[]> {
+    const key = k.insights(role);
+    const all = await this.read(key, {}, () => this.redis.hgetall(key), counter);
+    const out: InsightItem[] = [];
+    for (const [id, raw] of Object.entries(all)) {
+      const sources: InsightSource[] = [];
+      for (const line of raw.split('\n')) {
+        if (line === '') continue;
+        const s = this.parse(insightSourceSchema, line, { key, field: id }, counter);
+        if (s) sources.push(s);
+      }
+      if (sources.length === 0) continue;
+      sources.sort((a, b) => b.at - a.at);
+      const latest = sources[0] as InsightSource;
+      let impact: Impact = 'low';
+      let confidence = 0;
+      const tags = new Set<string>();
+      for (const s of sources) {
+        if (IMPACT_WEIGHT[s.impact] > IMPACT_WEIGHT[impact]) impact = s.impact;
+        confidence = Math.max(confidence, s.confidence);
+        for (const t of s.tags) tags.add(t);
+      }
+      out.push({
+        id,
+        insight: latest.insight,
+        area: latest.area,
+        impact,
+        confidence,
+        tags: [...tags],
+        projects: new Set(sources.map((s) => s.projectId)).size,
+        firstAt: Math.min(...sources.map((s) => s.at)),
+        lastAt: latest.at,
+        sources: sources.map((s) => ({
+          projectId: s.projectId,
+          stageId: s.stageId,
+          attempt: s.attempt,
+          role: s.role,
+          at: s.at,
+        })),
+      });
+    }
+    return out;
+  }
+
+  private async readInbox(
+    k: MemoryKeys,
+    role: RoleId,
+    now: number,
+    counter: { n: number },
+  ): Promise<AgentMessage[]> {
+    const key = k.inbox(role);
+    const nowMs = Math.floor(now);
+    const ids = await this.read(
+      key,
+      [],
+      async () => {
+        // Expired messages leave the unread list here too, not only when someone writes.
+        const replies = await this.redis
+          .multi()
+          .zremrangebyscore(key, '-inf', nowMs)
+          .zrangebyscore(key, `(${nowMs}`, '+inf')
+          .exec();
+        for (const [err] of replies ?? []) if (err) throw err;
+        const listed = replies?.[1]?.[1];
+        return Array.isArray(listed) ? listed.filter((id): id is string => typeof id === 'string') : [];
+      },
+      counter,
+    );
+    if (ids.length === 0) return [];
+    const raws = await this.redis.mget(...ids.map((id) => k.body(id)));
+    const out: AgentMessage[] = [];
+    ids.forEach((id, n) => {
+      const raw = raws[n];
+      if (raw === null || raw === undefined) return; // expired or forgotten
+      const m = this.parse(messageSchema, raw, { key: k.body(id) }, counter);
+      if (!m || m.expiresAt <= now) return;
+      out.push({
+        id: m.id,
+        from: m.from,
+        to: m.to,
+        type: m.type,
+        priority: m.priority,
+        text: m.text,
+        expiresAt: m.expiresAt,
+        provenance: {
+          projectId: m.projectId,
+          stageId: m.stageId,
+          attempt: m.attempt,
+          role: m.role,
+          at: m.at,
+        },
+      });
+    });
+    const rank: Record<Priority, number> = { high: 0, normal: 1, low: 2 };
+    return out.sort((a, b) => rank[a.priority] - rank[b.priority] || b.provenance.at - a.provenance.at);
+  }
+
+  private async readCollaborators(
+    k: MemoryKeys,
+    role: RoleId,
+    counter: { n: number },
+  ): Promise<Collaborator[]> {
+    const others = ROLE_IDS.filter((r) => r !== role);
+    const pipeline = this.redis.pipeline();
+    for (const r of others) pipeline.hgetall(k.collab(role, r));
+    const replies = (await pipeline.exec()) ?? [];
+    const out: Collaborator[] = [];
+    others.forEach((other, n) => {
+      const key = k.collab(role, other);
+      const [err, value] = replies[n] ?? [null, {}];
+      if (err) {
+        this.corrupt({ key, reason: err.message }, counter);
+        return;
+      }
+      const hash = (value ?? {}) as Record<string, string>;
+      if (Object.keys(hash).length === 0) return;
+      const tasks = counterSchema.safeParse(hash.tasks ?? '0');
+      const successes = counterSchema.safeParse(hash.successes ?? '0');
+      if (!tasks.success || !successes.success) {
+        this.corrupt({ key, reason: 'counters are not integers' }, counter);
+        return;
+      }
+      const taskTypes: Record<string, number> = {};
+      for (const [field, v] of Object.entries(hash)) {
+        if (!field.startsWith('type:')) continue;
+        const c = counterSchema.safeParse(v);
+        if (c.success && c.data > 0) taskTypes[field.slice(5)] = c.data;
+      }
+      if (tasks.data > 0) out.push({ role: other, tasks: tasks.data, successes: successes.data, taskTypes });
+    });
+    return out.sort((a, b) => b.tasks - a.tasks || (a.role < b.role ? -1 : 1));
+  }
+}

@@ -1,0 +1,304 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { ConfigError, RecordCorruptError } from '../errors.js';
+import { runScript } from './lua.js';
+
+/**
+ * A circuit breaker on the model provider, shared by every process through one Redis hash, so that when
+ * the provider is down all workers back off together and stage jobs are delayed instead of spending their
+ * attempts.
+ *
+ * Storage: one hash at `key` with fields `state`, `failures`, `openUntil`, `probeToken`, `probeExpires`.
+ * A missing hash means closed with no failures (a success while closed deletes it). Every write refreshes
+ * an idle TTL of 24 h (longer if openMs + probeTimeoutMs need it), so a breaker nobody touches for a day
+ * is forgotten rather than left stale. A hash that does not parse (unknown state, non-numeric fields) is
+ * treated as closed with no failures, and the next write replaces every field.
+ *
+ * Each operation is one Lua script, so transitions are atomic across processes. Time comes from the
+ * caller's clock (`now`, injectable for tests), not Redis TIME: worker clocks are assumed to be roughly in
+ * step (NTP); a process whose clock is s ms ahead sees the open period end s ms early.
+ *
+ * Who decides, in each state:
+ * - closed: every call is admitted. A failure without a probe token adds one to the consecutive count and,
+ *   at `failureThreshold`, opens the breaker until now + openMs. A success resets the count.
+ * - open: admit is denied with retryAt = openUntil + jitter (0–10 % of openMs). Once now >= openUntil the
+ *   first caller to admit, in any process, becomes the single probe (state half_open, with a token that
+ *   expires after probeTimeoutMs).
+ * - half_open: only the probe's report (carrying its token) moves the breaker: success closes it, failure
+ *   re-opens it until now + openMs. Other callers are denied with retryAt = now + min(openMs, 5 s) + jitter.
+ *   If the probe never reports, the first caller after probeTimeoutMs becomes the new probe (new token).
+ * - Late reports, from calls admitted before the breaker opened, are ignored while it is open or half-open:
+ *   a late success does not close it (it proves nothing about the provider now and would bypass the probe)
+ *   and a late failure neither re-opens it nor pushes openUntil out. A report carrying a token that is not
+ *   the current probe's (a probe that timed out and was replaced) is ignored in every state.
+ *   Known limit: a call admitted before the breaker opened that finishes after it has closed again counts
+ *   towards the fresh consecutive count.
+ */
+
+export interface BreakerSettings {
+  /** Consecutive provider failures that open the breaker. Default 5. */
+  failureThreshold: number;
+  /** How long it stays open before one probe may go through, in ms. Default 30_000. */
+  openMs: number;
+  /** How long a half-open probe may take before another caller may probe, in ms. Default 120_000. */
+  probeTimeoutMs: number;
+}
+
+export const DEFAULT_BREAKER_SETTINGS: Readonly<BreakerSettings> = {
+  failureThreshold: 5,
+  openMs: 30_000,
+  probeTimeoutMs: 120_000,
+};
+
+/** The hash is forgotten after this long without a write (or longer, if the settings need it). */
+export const BREAKER_IDLE_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Longest a caller is told to wait while another caller probes. */
+const MAX_PROBE_WAIT_MS = 5_000;
+
+/** retryAt gets up to this fraction of the wait added, so delayed jobs do not all return at once. */
+const JITTER_FRACTION = 0.1;
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+export type Admission =
+  /** `probe`: this caller is the single half-open probe and must report with `probeToken` (set only then). */
+  | { allowed: true; probe: boolean; probeToken?: string }
+  /** Come back at `retryAt` (epoch ms). */
+  | { allowed: false; retryAt: number; state: BreakerState };
+
+export interface BreakerSnapshot {
+  /** As stored: an open breaker whose openUntil has passed reads `open` until someone probes. */
+  state: BreakerState;
+  consecutiveFailures: number;
+  /** Set while open. */
+  openUntil?: number;
+}
+
+// Shared by every script: reads the hash into a normalized table and writes whole states.
+// Numbers are written with %d so epoch milliseconds never turn into "1.7e+12".
+const PRELUDE = `
+local key = KEYS[1]
+local function int(n) return string.format('%d', n) end
+local function isCount(n) return n ~= nil and n >= 0 and n == math.floor(n) end
+local function load()
+  local raw = redis.call('HMGET', key, 'state', 'failures', 'openUntil', 'probeToken', 'probeExpires')
+  local exists = redis.call('EXISTS', key) == 1
+  local state = raw[1]
+  local failures = tonumber(raw[2])
+  if failures == nil and not raw[2] then failures = 0 end
+  local openUntil = tonumber(raw[3])
+  local probeExpires = tonumber(raw[5])
+  local closed = { state = 'closed', failures = 0, exists = exists }
+  if not isCount(failures) then return closed end
+  if state == 'closed' then
+    return { state = 'closed', failures = failures, exists = exists }
+  elseif state == 'open' and openUntil ~= nil then
+    return { state = 'open', failures = failures, openUntil = openUntil, exists = exists }
+  elseif state == 'half_open' and probeExpires ~= nil and raw[4] and raw[4] ~= '' then
+    return { state = 'half_open', failures = failures, probeToken = raw[4], probeExpires = probeExpires,
+      exists = exists }
+  end
+  return closed
+end
+local function touch(ttl) redis.call('PEXPIRE', key, ttl) end
+local function saveClosed(failures, ttl)
+  redis.call('DEL', key)
+  if failures > 0 then
+    redis.call('HSET', key, 'state', 'closed', 'failures', int(failures))
+    touch(ttl)
+  end
+end
+local function saveOpen(failures, openUntil, ttl)
+  redis.call('DEL', key)
+  redis.call('HSET', key, 'state', 'open', 'failures', int(failures), 'openUntil', int(openUntil))
+  touch(ttl)
+end
+local function saveHalfOpen(failures, token, probeExpires, ttl)
+  redis.call('DEL', key)
+  redis.call('HSET', key, 'state', 'half_open', 'failures', int(failures), 'probeToken', token,
+    'probeExpires', int(probeExpires))
+  touch(ttl)
+end
+`;
+
+// ARGV: now, openMs, probeTimeoutMs, probeWaitMs, jitterFraction, newToken, ttlMs
+// Returns {'allow'} | {'probe', token} | {'deny', retryAt, state}
+const ADMIT_SCRIPT = `${PRELUDE}
+local now = tonumber(ARGV[1])
+local openMs = tonumber(ARGV[2])
+local probeTimeoutMs = tonumber(ARGV[3])
+local probeWaitMs = tonumber(ARGV[4])
+local jitter = tonumber(ARGV[5])
+local token = ARGV[6]
+local ttl = tonumber(ARGV[7])
+local s = load()
+if s.state == 'closed' then return { 'allow' } end
+if s.state == 'open' and now < s.openUntil then
+  return { 'deny', s.openUntil + math.floor(jitter * openMs), 'open' }
+end
+if s.state == 'half_open' and now < s.probeExpires then
+  return { 'deny', now + probeWaitMs + math.floor(jitter * probeWaitMs), 'half_open' }
+end
+-- open and due, or half_open with an abandoned probe: this caller becomes the probe
+saveHalfOpen(s.failures, token, now + probeTimeoutMs, ttl)
+return { 'probe', token }
+`;
+
+// ARGV: now, probeToken ('' for none), failureThreshold, openMs, ttlMs. Returns the state after.
+const FAILURE_SCRIPT = `${PRELUDE}
+local now = tonumber(ARGV[1])
+local token = ARGV[2]
+local threshold = tonumber(ARGV[3])
+local openMs = tonumber(ARGV[4])
+local ttl = tonumber(ARGV[5])
+local s = load()
+if token ~= '' then
+  if s.state == 'half_open' and s.probeToken == token then
+    saveOpen(s.failures + 1, now + openMs, ttl)
+    return 'open'
+  end
+  return s.state
+end
+if s.state ~= 'closed' then return s.state end
+local failures = s.failures + 1
+if failures >= threshold then
+  saveOpen(failures, now + openMs, ttl)
+  return 'open'
+end
+saveClosed(failures, ttl)
+return 'closed'
+`;
+
+// ARGV: probeToken ('' for none). Returns the state after.
+const SUCCESS_SCRIPT = `${PRELUDE}
+local token = ARGV[1]
+local s = load()
+if token ~= '' then
+  if s.state == 'half_open' and s.probeToken == token then
+    redis.call('DEL', key)
+    return 'closed'
+  end
+  return s.state
+end
+if s.state == 'closed' then
+  if s.exists then redis.call('DEL', key) end
+  return 'closed'
+end
+return s.state
+`;
+
+// Returns {state, failures, openUntil or false}
+const SNAPSHOT_SCRIPT = `${PRELUDE}
+local s = load()
+return { s.state, s.failures, s.openUntil or false }
+`;
+
+const stateSchema = z.enum(['closed', 'open', 'half_open']);
+const epochSchema = z.number().int().nonnegative();
+const admitReplySchema = z.union([
+  z.tuple([z.literal('allow')]),
+  z.tuple([z.literal('probe'), z.string().min(1)]),
+  z.tuple([z.literal('deny'), epochSchema, stateSchema]),
+]);
+const snapshotReplySchema = z.tuple([stateSchema, z.number().int().nonnegative(), epochSchema.nullable()]);
+
+const settingsSchema = z.object({
+  failureThreshold: z.number().int().positive(),
+  openMs: z.number().int().positive(),
+  probeTimeoutMs: z.number().int().positive(),
+});
+
+export class CircuitBreaker {
+  private readonly settings: BreakerSettings;
+  private readonly ttlMs: number;
+  private readonly probeWaitMs: number;
+
+  /**
+   * @param key the hash holding the breaker, e.g. `${prefix}:breaker:model`
+   * @param now the clock every transition is judged by (epoch ms)
+   */
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+    settings: Partial<BreakerSettings> = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    const parsed = settingsSchema.safeParse({ ...DEFAULT_BREAKER_SETTINGS, ...settings });
+    if (!parsed.success) {
+      throw new ConfigError(`circuit breaker settings are invalid: ${parsed.error.message}`);
+    }
+    this.settings = parsed.data;
+    this.probeWaitMs = Math.min(this.settings.openMs, MAX_PROBE_WAIT_MS);
+    this.ttlMs = Math.max(BREAKER_IDLE_TTL_MS, 2 * (this.settings.openMs + this.settings.probeTimeoutMs));
+  }
+
+  /** Asks before a model call. A probe must report with its token, whatever the outcome. */
+  async admit(): Promise<Admission> {
+    const reply = await runScript(
+      this.redis,
+      ADMIT_SCRIPT,
+      1,
+      this.key,
+      this.clock(),
+      this.settings.openMs,
+      this.settings.probeTimeoutMs,
+      this.probeWaitMs,
+      Math.random() * JITTER_FRACTION,
+      randomUUID(),
+      this.ttlMs,
+    );
+    const r = this.parse(admitReplySchema, reply);
+    switch (r[0]) {
+      case 'allow':
+        return { allowed: true, probe: false };
+      case 'probe':
+        return { allowed: true, probe: true, probeToken: r[1] };
+      case 'deny':
+        return { allowed: false, retryAt: r[1], state: r[2] };
+    }
+  }
+
+  /** The provider answered. Closes the breaker if this was the probe; resets the count while closed. */
+  async recordSuccess(probeToken?: string): Promise<BreakerState> {
+    const reply = await runScript(this.redis, SUCCESS_SCRIPT, 1, this.key, probeToken ?? '');
+    return this.parse(stateSchema, reply);
+  }
+
+  /**
+   * The provider failed (count only provider faults: 5xx, overload, timeouts — not rejected requests or
+   * bad output). Returns the state after: `open` when this failure opened or re-opened the breaker.
+   */
+  async recordFailure(probeToken?: string): Promise<BreakerState> {
+    const reply = await runScript(
+      this.redis,
+      FAILURE_SCRIPT,
+      1,
+      this.key,
+      this.clock(),
+      probeToken ?? '',
+      this.settings.failureThreshold,
+      this.settings.openMs,
+      this.ttlMs,
+    );
+    return this.parse(stateSchema, reply);
+  }
+
+  /** The stored state, for metrics and status. */
+  async snapshot(): Promise<BreakerSnapshot> {
+    const reply = await runScript(this.redis, SNAPSHOT_SCRIPT, 1, this.key);
+    const [state, consecutiveFailures, openUntil] = this.parse(snapshotReplySchema, reply);
+    return openUntil === null ? { state, consecutiveFailures } : { state, consecutiveFailures, openUntil };
+  }
+
+  private clock(): number {
+    return Math.floor(this.now());
+  }
+
+  private parse<T>(schema: z.ZodType<T>, reply: unknown): T {
+    const parsed = schema.safeParse(reply);
+    if (!parsed.success) throw new RecordCorruptError(this.key, parsed.error);
+    return parsed.data;
+  }
+}

@@ -1,0 +1,109 @@
+import { type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AgentJob } from '../agents/jobs.js';
+import type { Effect } from '../orchestrator/effects.js';
+import type { OrchestratorEvent } from '../orchestrator/events.js';
+import type { KeySpace } from './keys.js';
+
+/** The three queues between processes. Names are part of the key schema (README, "Redis keys"). */
+export const QUEUE_NAMES = {
+  /** Project events for the orchestrator: Slack input and agents' results. */
+  orchestrator: 'orchestrator',
+  /** Model work: clarification, stages, the summary. */
+  agents: 'agents',
+  /**
+   * Every Slack write, carried out by the bot process: `slack-outbox-<n>`, one shard per group of projects,
+   * each processed one job at a time so a thread reads in order while threads are written in parallel.
+   */
+  slackOutbox: 'slack-outbox',
+} as const;
+
+export function outboxShardName(shard: number): string {
+  return `${QUEUE_NAMES.slackOutbox}-${shard}`;
+}
+
+/** Which outbox shard carries a project's messages (FNV-1a of its id): always the same one. */
+export function outboxShard(projectId: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < projectId.length; i++) {
+    hash ^= projectId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}
+
+export interface OutboxJob {
+  projectId: string;
+  channelId: string;
+  threadTs: string;
+  /** Project revision the view was rendered from; older renders of the same key are skipped. */
+  revision: number;
+  effect: Extract<Effect, { kind: 'thread_message' | 'ephemeral' | 'report' }>;
+}
+
+export interface Queues {
+  orchestrator: Queue<OrchestratorEvent>;
+  agents: Queue<AgentJob>;
+  /** One queue per outbox shard (`outboxShard`). */
+  slackOutbox: Queue<OutboxJob>[];
+  outboxFor(projectId: string): Queue<OutboxJob>;
+  /** Every queue, for metrics. */
+  all(): Queue[];
+  close(): Promise<void>;
+}
+
+/** Finished jobs are kept a while for inspection; dedupe never relies on them (see memory/dedupe.ts). */
+const KEEP: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
+  removeOnComplete: { age: 3600, count: 5000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export const ORCHESTRATOR_JOB_OPTIONS: JobsOptions = {
+  ...KEEP,
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 500 },
+};
+
+export const OUTBOX_JOB_OPTIONS: JobsOptions = {
+  ...KEEP,
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+};
+
+/** Backoff is the agents worker's own strategy: exponential with jitter, never sooner than retry-after. */
+export function agentJobOptions(attempts: number): JobsOptions {
+  return { ...KEEP, attempts, backoff: { type: 'custom' } };
+}
+
+/** Job ids may not contain ':' in BullMQ; our ids never do, but a Slack id must not break that rule either. */
+export function safeJobId(id: string): string {
+  return id.replace(/:/g, '_');
+}
+
+export function createQueues(connection: Redis, keys: KeySpace, outboxShards: number): Queues {
+  const opts = { connection, prefix: keys.bull };
+  const orchestrator = new Queue<OrchestratorEvent>(QUEUE_NAMES.orchestrator, opts);
+  const agents = new Queue<AgentJob>(QUEUE_NAMES.agents, opts);
+  const slackOutbox = Array.from(
+    { length: outboxShards },
+    (_, i) => new Queue<OutboxJob>(outboxShardName(i), opts),
+  );
+  const all = (): Queue[] => [orchestrator, agents, ...slackOutbox];
+  return {
+    orchestrator,
+    agents,
+    slackOutbox,
+    outboxFor: (projectId) => slackOutbox[outboxShard(projectId, outboxShards)] as Queue<OutboxJob>,
+    all,
+    async close() {
+      await Promise.all(all().map((q) => q.close()));
+    },
+  };
+}
+
+export async function enqueueEvent(queues: Queues, event: OrchestratorEvent): Promise<void> {
+  await queues.orchestrator.add(event.type, event, {
+    ...ORCHESTRATOR_JOB_OPTIONS,
+    jobId: safeJobId(event.eventId),
+  });
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { agentJobSchema } from '../agents/jobs.js';
+import { viewSchema } from './views.js';
+
+/**
+ * What the state machine asks the outside world to do. Effects are stored with the project before they
+ * run, and every one is idempotent by its key, so replaying them after a crash does no harm.
+ */
+export const effectSchema = z.discriminatedUnion('kind', [
+  /**
+   * A thread message identified by `key`. `post`: post it once, never again. `upsert`: post it the first
+   * time, edit it in place afterwards (the live status message, a gate after its decision).
+   */
+  z.object({
+    kind: z.literal('thread_message'),
+    key: z.string(),
+    mode: z.enum(['post', 'upsert']),
+    view: viewSchema,
+  }),
+  /** A message only `userId` sees (a refused click). */
+  z.object({ kind: z.literal('ephemeral'), key: z.string(), userId: z.string(), view: viewSchema }),
+  /** The full report (every deliverable and the run's metadata) uploaded to the thread as files. */
+  z.object({ kind: z.literal('report'), key: z.string() }),
+  /** Delete the project's deliverables and the agent memory only it contributed, then report in the thread. */
+  z.object({
+    kind: z.literal('forget'),
+    key: z.string(),
+    /** Every stage attempt that may have stored a deliverable. */
+    deliverables: z.array(z.object({ stageId: z.string(), attempt: z.number().int() })),
+    userId: z.string(),
+  }),
+  /** Read what a role remembers in this workspace and show it in the thread. */
+  z.object({ kind: z.literal('memory_report'), key: z.string(), role: z.string() }),
+  /** Model work for the agents' queue; `key` makes the job id. */
+  z.object({ kind: z.literal('agent_job'), key: z.string(), job: agentJobSchema }),
+]);
+export type Effect = z.infer<typeof effectSchema>;

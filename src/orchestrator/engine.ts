@@ -1,0 +1,177 @@
+import type { Redis } from 'ioredis';
+import type { RoleId } from '../agents/roles.js';
+import type { Logger } from '../logger.js';
+import type { AgentMemory } from '../memory/agent-memory.js';
+import type { KeySpace } from '../memory/keys.js';
+import { type LockLease, withProjectLock } from '../memory/project-lock.js';
+import type { ProjectStore } from '../memory/project-store.js';
+import {
+  agentJobOptions,
+  OUTBOX_JOB_OPTIONS,
+  type OutboxJob,
+  type Queues,
+  safeJobId,
+} from '../memory/queues.js';
+import type { ThreadMessageStore } from '../memory/thread-messages.js';
+import type { Effect } from './effects.js';
+import type { OrchestratorEvent } from './events.js';
+import { type Project, projectIdFor } from './project.js';
+import { applyEvent, type MachineSettings } from './run-machine.js';
+import { memoryView } from './views.js';
+
+/** How many applied event ids a project remembers; redeliveries come within minutes, so this is plenty. */
+const RECENT_EVENTS = 200;
+
+export interface EngineDeps {
+  redis: Redis;
+  memory: AgentMemory;
+  messages: ThreadMessageStore;
+  keys: KeySpace;
+  projects: ProjectStore;
+  queues: Queues;
+  logger: Logger;
+  settings: Omit<MachineSettings, 'now'>;
+  stageAttempts: number;
+  now?: () => number;
+}
+
+export function projectIdOf(event: OrchestratorEvent): string {
+  return event.type === 'message'
+    ? projectIdFor(event.teamId, event.channelId, event.threadTs)
+    : event.projectId;
+}
+
+/**
+ * Applies one event to its project: under the project's lock, run the state machine, store the new
+ * state together with the effects it owes, then carry the effects out. A crash anywhere leaves either
+ * the old state, or the new state with effects still owed, which the next event (or a redelivery) flushes.
+ */
+export async function handleEvent(deps: EngineDeps, event: OrchestratorEvent): Promise<void> {
+  const projectId = projectIdOf(event);
+  await withProjectLock(deps.redis, deps.keys, projectId, async (lease) => {
+    const log = deps.logger.child({ projectId, event: event.type, eventId: event.eventId });
+    const current = await deps.projects.get(projectId);
+    let owed = await deps.projects.pendingEffects(projectId);
+    let project = current;
+    if (current?.recentEvents.includes(event.eventId)) {
+      log.debug('event already applied');
+    } else {
+      const now = (deps.now ?? Date.now)();
+      const transition = applyEvent(current, event, { ...deps.settings, now });
+      if (!transition.project) return;
+      project = {
+        ...transition.project,
+        revision: (current?.revision ?? -1) + 1,
+        recentEvents: [...(current?.recentEvents ?? []), event.eventId].slice(-RECENT_EVENTS),
+      };
+      owed = [...owed, ...transition.effects];
+      await deps.projects.save(project, owed, lease);
+      log.info({ phase: project.phase, effects: transition.effects.length }, 'event applied');
+    }
+    if (!project || owed.length === 0) return;
+    await carryOut(deps, project, owed, lease);
+  });
+}
+
+/**
+ * Carries out owed effects, then clears them. Every effect is idempotent by its key (job ids, message
+ * keys), so a crash part-way just replays them all: queue writes go in one round trip per queue.
+ */
+async function carryOut(
+  deps: EngineDeps,
+  project: Project,
+  effects: Effect[],
+  lease: LockLease,
+): Promise<void> {
+  const agentJobs = effects.flatMap((e) => (e.kind === 'agent_job' ? [e] : []));
+  const slackWrites = effects.flatMap((e) =>
+    e.kind === 'thread_message' || e.kind === 'ephemeral' || e.kind === 'report' ? [e] : [],
+  );
+  if (agentJobs.length > 0) {
+    await deps.queues.agents.addBulk(
+      agentJobs.map((e) => ({
+        name: e.job.kind,
+        data: e.job,
+        opts: { ...agentJobOptions(deps.stageAttempts), jobId: safeJobId(`${project.id}.${e.key}`) },
+      })),
+    );
+  }
+  if (slackWrites.length > 0) {
+    await deps.queues.outboxFor(project.id).addBulk(slackWrites.map((e) => outboxJob(project, e)));
+    const editedInPlace = slackWrites.flatMap((e) =>
+      e.kind === 'thread_message' && e.mode === 'upsert' ? [e.key] : [],
+    );
+    await deps.messages.want(project.id, editedInPlace, project.revision);
+  }
+  for (const effect of effects) {
+    if (effect.kind === 'memory_report' || effect.kind === 'forget')
+      await runMemoryEffect(deps, project, effect);
+  }
+  await deps.projects.setPendingEffects(project.id, [], lease);
+}
+
+async function runMemoryEffect(
+  deps: EngineDeps,
+  project: Project,
+  effect: Extract<Effect, { kind: 'memory_report' | 'forget' }>,
+): Promise<void> {
+  switch (effect.kind) {
+    case 'memory_report': {
+      const memory = await deps.memory.describeRole(project.teamId, effect.role as RoleId, {
+        history: 5,
+        insights: 8,
+      });
+      await toOutbox(deps, project, {
+        kind: 'thread_message',
+        key: effect.key,
+        mode: 'post',
+        view: memoryView(memory),
+      });
+      return;
+    }
+    case 'forget': {
+      const forgotten = await deps.memory.forgetProject(project.teamId, project.id);
+      const keys = effect.deliverables.map((d) => deps.keys.deliverable(project.id, d.stageId, d.attempt));
+      const deliverables = keys.length > 0 ? await deps.redis.del(...keys) : 0;
+      deps.logger.info(
+        { projectId: project.id, by: effect.userId, forgotten, deliverables },
+        'project forgotten',
+      );
+      const kept =
+        forgotten.insightsUnlinked > 0
+          ? ` ${forgotten.insightsUnlinked} insight(s) other projects also reported were kept, without this project's part.`
+          : '';
+      await toOutbox(deps, project, {
+        kind: 'thread_message',
+        key: `${effect.key}.done`,
+        mode: 'post',
+        view: {
+          type: 'notice',
+          tone: 'info',
+          text: `Forgotten: ${deliverables} deliverable(s), ${forgotten.history} task-history entr${forgotten.history === 1 ? 'y' : 'ies'}, ${forgotten.insightsDeleted} insight(s) and ${forgotten.messages} message(s) between agents that came only from this project are deleted.${kept} Messages already in this Slack thread stay; delete them in Slack if you need to.`,
+        },
+      });
+      return;
+    }
+  }
+}
+
+/** One outbox job; its id makes a replayed effect a no-op. */
+function outboxJob(project: Project, effect: OutboxJob['effect']) {
+  return {
+    name: effect.kind,
+    data: {
+      projectId: project.id,
+      channelId: project.channelId,
+      threadTs: project.threadTs,
+      revision: project.revision,
+      effect,
+    } satisfies OutboxJob,
+    opts: { ...OUTBOX_JOB_OPTIONS, jobId: safeJobId(`${project.id}.${effect.key}.r${project.revision}`) },
+  };
+}
+
+async function toOutbox(deps: EngineDeps, project: Project, effect: OutboxJob['effect']): Promise<void> {
+  const job = outboxJob(project, effect);
+  await deps.queues.outboxFor(project.id).add(job.name, job.data, job.opts);
+}

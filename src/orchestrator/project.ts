@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import { planSchema } from './plan.js';
+import { clarifyOutputSchema, requirementsSchema } from './requirements.js';
+import { usageSchema, ZERO_USAGE } from './usage.js';
+
+export const STAGE_STATES = [
+  'pending',
+  'awaiting_approval',
+  'queued',
+  'running',
+  'done',
+  'failed',
+  'rejected',
+  'cancelled',
+  /** Not run because a stage it reads failed and the plan said to go on without it. */
+  'skipped',
+] as const;
+export type StageState = (typeof STAGE_STATES)[number];
+
+export const stageRunSchema = z.object({
+  state: z.enum(STAGE_STATES),
+  /** Bumped by `retry`/`resume`; model jobs and notes are keyed by it so an old attempt never counts twice. */
+  attempt: z.number().int().min(1),
+  queuedAt: z.number().optional(),
+  startedAt: z.number().optional(),
+  finishedAt: z.number().optional(),
+  /** One line from the agent, shown in the thread. */
+  summary: z.string().optional(),
+  error: z.string().optional(),
+  usage: usageSchema.optional(),
+  /** The model that produced the deliverable; differs from the default when the fallback was used. */
+  model: z.string().optional(),
+  /** Produced by the fallback model after the default one failed: usable, but flagged. */
+  degraded: z.boolean().optional(),
+  /** Model-job attempts this stage attempt took (1 = first try). */
+  jobAttempts: z.number().int().min(0).optional(),
+  decision: z
+    .object({ verdict: z.enum(['approved', 'rejected']), by: z.string(), at: z.number() })
+    .optional(),
+});
+export type StageRun = z.infer<typeof stageRunSchema>;
+
+export const RUN_PHASES = [
+  'clarifying',
+  'planning',
+  'running',
+  'summarizing',
+  'completed',
+  'stopped',
+  'failed',
+  'cancelled',
+  /** Its data and the memory only it contributed were deleted on request; only the thread's coordinates remain. */
+  'forgotten',
+] as const;
+export type RunPhase = (typeof RUN_PHASES)[number];
+
+export const ACTIVE_PHASES: readonly RunPhase[] = ['clarifying', 'planning', 'running', 'summarizing'];
+
+/** What the run decided and who decided it, in order: the report's audit trail. */
+export const decisionSchema = z.object({
+  at: z.number(),
+  kind: z.enum([
+    'defaults',
+    'plan',
+    'plan_fallback',
+    'approved',
+    'rejected',
+    'retry',
+    'resume',
+    'cancel',
+    'fallback_model',
+    'forget',
+  ]),
+  by: z.string().optional(),
+  stageId: z.string().optional(),
+  note: z.string(),
+});
+export type Decision = z.infer<typeof decisionSchema>;
+
+/** The executive summary (model output, validated). */
+export const executiveSummarySchema = z.object({
+  outcome: z.enum(['met', 'partially_met', 'not_met', 'unchecked']),
+  headline: z.string().min(1).max(400),
+  deliverables: z.array(z.object({ stageId: z.string(), line: z.string().max(400) })).max(40),
+  criteria: z
+    .array(z.object({ criterion: z.string().max(400), met: z.boolean(), evidence: z.string().max(600) }))
+    .max(10),
+  risks: z.array(z.string().max(400)).max(8),
+  nextSteps: z.array(z.string().max(400)).max(8),
+});
+export type ExecutiveSummary = z.infer<typeof executiveSummarySchema>;
+
+export const transcriptEntrySchema = z.object({
+  from: z.enum(['requester', 'project-manager']),
+  text: z.string(),
+  at: z.number(),
+});
+
+export const projectSchema = z.object({
+  id: z.string(),
+  teamId: z.string(),
+  channelId: z.string(),
+  threadTs: z.string(),
+  requesterId: z.string(),
+  request: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  /** Increases with every stored change; Slack views carry it so a stale render never overwrites a newer one. */
+  revision: z.number().int().min(0),
+  phase: z.enum(RUN_PHASES),
+  clarification: z.object({
+    /** Clarification calls made so far. */
+    round: z.number().int().min(0),
+    inFlight: z.boolean(),
+    goRequested: z.boolean(),
+    /** Requester answers that arrived while a call was in flight, not yet seen by the model. */
+    unseenAnswers: z.number().int().min(0),
+    transcript: z.array(transcriptEntrySchema),
+    last: clarifyOutputSchema.optional(),
+  }),
+  requirements: requirementsSchema.optional(),
+  defaultsUsed: z.boolean().optional(),
+  plan: planSchema.optional(),
+  /** Why the plan looks the way it does (the project manager's words, or why the default was used). */
+  planRationale: z.string().optional(),
+  stages: z.record(z.string(), stageRunSchema),
+  summary: executiveSummarySchema.optional(),
+  decisions: z.array(decisionSchema),
+  stopReason: z.string().optional(),
+  usage: usageSchema,
+  /** Ids of the last events applied, so a redelivered event is recognised and skipped. */
+  recentEvents: z.array(z.string()),
+});
+export type Project = z.infer<typeof projectSchema>;
+
+/** One project per Slack thread. Job ids may not contain ':', so the parts are joined with '-'. */
+export function projectIdFor(teamId: string, channelId: string, threadTs: string): string {
+  return `${teamId}-${channelId}-${threadTs}`;
+}
+
+export function newProject(args: {
+  teamId: string;
+  channelId: string;
+  threadTs: string;
+  requesterId: string;
+  request: string;
+  now: number;
+}): Project {
+  return {
+    id: projectIdFor(args.teamId, args.channelId, args.threadTs),
+    teamId: args.teamId,
+    channelId: args.channelId,
+    threadTs: args.threadTs,
+    requesterId: args.requesterId,
+    request: args.request,
+    createdAt: args.now,
+    updatedAt: args.now,
+    revision: 0,
+    phase: 'clarifying',
+    clarification: { round: 0, inFlight: false, goRequested: false, unseenAnswers: 0, transcript: [] },
+    stages: {},
+    decisions: [],
+    usage: ZERO_USAGE,
+    recentEvents: [],
+  };
+}

@@ -1,0 +1,127 @@
+import type { Deliverable } from '../memory/deliverables.js';
+import type { Project } from './project.js';
+
+/**
+ * The full report of a run: every deliverable in one Markdown file, and the run's metadata (timings,
+ * tokens, cost, retries, decisions) as JSON. Pure: the outbox uploads what this returns.
+ */
+export interface RunReport {
+  markdown: string;
+  metadata: RunMetadata;
+}
+
+export interface RunMetadata {
+  projectId: string;
+  request: string;
+  requesterId: string;
+  phase: Project['phase'];
+  createdAt: string;
+  finishedAt: string;
+  requirements: Project['requirements'];
+  planRationale: string | undefined;
+  outcome: string | undefined;
+  usage: Project['usage'];
+  stages: Array<{
+    id: string;
+    role: string;
+    state: string;
+    attempt: number;
+    jobAttempts: number | undefined;
+    model: string | undefined;
+    degraded: boolean;
+    worker: string | undefined;
+    queuedAt: string | undefined;
+    startedAt: string | undefined;
+    finishedAt: string | undefined;
+    durationMs: number | undefined;
+    usage: Project['usage'] | undefined;
+    error: string | undefined;
+    decision: { verdict: string; by: string; at: string } | undefined;
+  }>;
+  decisions: Array<{
+    at: string;
+    kind: string;
+    by: string | undefined;
+    stageId: string | undefined;
+    note: string;
+  }>;
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+export function buildReport(project: Project, deliverables: ReadonlyMap<string, Deliverable>): RunReport {
+  const stages = project.plan?.stages ?? [];
+  const metadata: RunMetadata = {
+    projectId: project.id,
+    request: project.request,
+    requesterId: project.requesterId,
+    phase: project.phase,
+    createdAt: new Date(project.createdAt).toISOString(),
+    finishedAt: new Date(project.updatedAt).toISOString(),
+    requirements: project.requirements,
+    planRationale: project.planRationale,
+    outcome: project.summary?.outcome,
+    usage: project.usage,
+    stages: stages.map((s) => {
+      const run = project.stages[s.id];
+      const d = deliverables.get(s.id);
+      return {
+        id: s.id,
+        role: s.role,
+        state: run?.state ?? 'pending',
+        attempt: run?.attempt ?? 1,
+        jobAttempts: run?.jobAttempts,
+        model: run?.model,
+        degraded: run?.degraded ?? false,
+        worker: d?.workerId,
+        queuedAt: iso(run?.queuedAt),
+        startedAt: iso(d?.startedAt ?? run?.startedAt),
+        finishedAt: iso(run?.finishedAt),
+        durationMs: d ? d.producedAt - d.startedAt : undefined,
+        usage: run?.usage,
+        error: run?.error,
+        decision: run?.decision
+          ? { ...run.decision, at: new Date(run.decision.at).toISOString() }
+          : undefined,
+      };
+    }),
+    decisions: project.decisions.map((d) => ({
+      at: new Date(d.at).toISOString(),
+      kind: d.kind,
+      by: d.by,
+      stageId: d.stageId,
+      note: d.note,
+    })),
+  };
+
+  const lines: string[] = [
+    `# Pipewright report: ${project.requirements?.objective ?? project.request}`,
+    '',
+    `- Project: \`${project.id}\`, requested by ${project.requesterId}`,
+    `- Outcome: ${project.summary ? `${project.summary.outcome.replace('_', ' ')}. ${project.summary.headline}` : project.phase}`,
+    `- Usage: ${project.usage.inputTokens} input, ${project.usage.outputTokens} output, ${project.usage.cacheReadTokens} cache-read, ${project.usage.cacheWriteTokens} cache-write tokens; est. $${project.usage.costUsd.toFixed(2)}`,
+    '',
+  ];
+  if (project.summary) {
+    const s = project.summary;
+    lines.push('## Executive summary', '', s.headline, '');
+    for (const c of s.criteria) lines.push(`- ${c.met ? '[x]' : '[ ]'} ${c.criterion}: ${c.evidence}`);
+    if (s.risks.length) lines.push('', '### Risks', ...s.risks.map((r) => `- ${r}`));
+    if (s.nextSteps.length) lines.push('', '### Next steps', ...s.nextSteps.map((r) => `- ${r}`));
+    lines.push('');
+  }
+  if (project.planRationale) lines.push('## Plan', '', project.planRationale, '');
+  for (const s of stages) {
+    const run = project.stages[s.id];
+    const d = deliverables.get(s.id);
+    lines.push(
+      `## ${s.id} (${s.role})`,
+      '',
+      `State: ${run?.state ?? 'pending'}${run?.degraded ? ` — produced by the fallback model ${run.model}` : ''}`,
+      '',
+    );
+    lines.push(d ? d.deliverable : `_No deliverable${run?.error ? `: ${run.error}` : ''}._`, '');
+  }
+  lines.push('## Run metadata', '', '```json', JSON.stringify(metadata, null, 2), '```', '');
+  return { markdown: lines.join('\n'), metadata };
+}

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import type { RoleMemory } from '../memory/agent-memory.js';
+import { planSchema } from './plan.js';
+import { executiveSummarySchema, RUN_PHASES, STAGE_STATES } from './project.js';
+import { requirementsSchema } from './requirements.js';
+import { usageSchema } from './usage.js';
+
+/**
+ * What the orchestrator wants a person to see, without any Slack detail. `src/bot/views` turns each
+ * into Block Kit. Views travel through the outbox queue, so they are schemas, not just types.
+ */
+export const stageLineSchema = z.object({
+  id: z.string(),
+  role: z.string(),
+  phase: z.number(),
+  state: z.enum(STAGE_STATES),
+  needsApproval: z.boolean(),
+  summary: z.string().optional(),
+  error: z.string().optional(),
+  degraded: z.boolean().optional(),
+});
+export type StageLine = z.infer<typeof stageLineSchema>;
+
+export const statusViewSchema = z.object({
+  type: z.literal('status'),
+  phase: z.enum(RUN_PHASES),
+  stages: z.array(stageLineSchema),
+  usage: usageSchema,
+  stopReason: z.string().optional(),
+});
+
+export const viewSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('welcome'), requesterId: z.string() }),
+  z.object({
+    type: z.literal('questions'),
+    round: z.number(),
+    maxRounds: z.number(),
+    questions: z.array(z.string()),
+    assumptions: z.array(z.string()),
+  }),
+  z.object({
+    type: z.literal('plan'),
+    plan: planSchema,
+    requirements: requirementsSchema,
+    assumptions: z.array(z.string()),
+    defaultsUsed: z.boolean(),
+    rationale: z.string().optional(),
+  }),
+  statusViewSchema,
+  z.object({
+    type: z.literal('stage_note'),
+    stageId: z.string(),
+    role: z.string(),
+    outcome: z.enum(['done', 'failed']),
+    text: z.string(),
+    /** Set when the fallback model produced it. */
+    fallbackModel: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('gate'),
+    projectId: z.string(),
+    stageId: z.string(),
+    role: z.string(),
+    task: z.string(),
+    /** One line per stage this deployment builds on: why it is safe to go ahead. */
+    basis: z.array(z.object({ stageId: z.string(), summary: z.string() })),
+    approverIds: z.array(z.string()),
+    decision: z
+      .object({ verdict: z.enum(['approved', 'rejected']), by: z.string(), at: z.number() })
+      .optional(),
+    /** Set when the gate closed without a decision (run cancelled or stopped). */
+    closedReason: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('summary'),
+    summary: executiveSummarySchema,
+    usage: usageSchema,
+    stageCount: z.number().int(),
+    degradedStages: z.array(z.string()),
+    failedStages: z.array(z.string()),
+  }),
+  z.object({ type: z.literal('notice'), tone: z.enum(['info', 'warning', 'error']), text: z.string() }),
+  z.object({
+    type: z.literal('forget_confirm'),
+    projectId: z.string(),
+    /** This message's own key, so a click can say which confirmation it answers. */
+    confirmKey: z.string(),
+    askedBy: z.string(),
+    /** Set once someone decided: the buttons go. */
+    decision: z.object({ verdict: z.enum(['forgotten', 'kept']), by: z.string(), at: z.number() }).optional(),
+  }),
+  z.object({
+    type: z.literal('memory'),
+    role: z.string(),
+    counts: z.object({ history: z.number(), insights: z.number(), unreadMessages: z.number() }),
+    history: z.array(z.object({ outcome: z.string(), task: z.string(), source: z.string() })),
+    insights: z.array(
+      z.object({
+        area: z.string(),
+        insight: z.string(),
+        impact: z.string(),
+        confidence: z.number(),
+        source: z.string(),
+      }),
+    ),
+    collaborators: z.array(z.object({ role: z.string(), tasks: z.number(), successes: z.number() })),
+    messages: z.array(
+      z.object({ from: z.string(), type: z.string(), priority: z.string(), text: z.string() }),
+    ),
+  }),
+]);
+export type View = z.infer<typeof viewSchema>;
+export type StatusView = z.infer<typeof statusViewSchema>;
+export type GateView = Extract<View, { type: 'gate' }>;
+
+/** What a role remembers, as a view: the lines a person needs, each saying where it came from. */
+export function memoryView(m: RoleMemory): Extract<View, { type: 'memory' }> {
+  const from = (p: { projectId: string; stageId: string; at: number } | undefined) =>
+    p ? `${p.projectId} · ${p.stageId} · ${new Date(p.at).toISOString().slice(0, 10)}` : 'unknown';
+  return {
+    type: 'memory',
+    role: m.role,
+    counts: {
+      history: m.counts.history,
+      insights: m.counts.insights,
+      unreadMessages: m.counts.unreadMessages,
+    },
+    history: m.recentHistory.map((h) => ({ outcome: h.outcome, task: h.task, source: from(h.provenance) })),
+    insights: m.topInsights.map((i) => ({
+      area: i.area,
+      insight: i.insight,
+      impact: i.impact,
+      confidence: i.confidence,
+      source: from(i.sources[0]),
+    })),
+    collaborators: m.collaborators.map((c) => ({ role: c.role, tasks: c.tasks, successes: c.successes })),
+    messages: m.unreadMessages.map((msg) => ({
+      from: msg.from,
+      type: msg.type,
+      priority: msg.priority,
+      text: msg.text,
+    })),
+  };
+}

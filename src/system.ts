@@ -1,0 +1,215 @@
+import type { Server } from 'node:http';
+import type { App } from '@slack/bolt';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ModelClient } from './agents/model-client.js';
+import { parsePriceTable } from './agents/pricing.js';
+import { startAgentWorker } from './agents/worker.js';
+import { createSlackApp } from './bot/app.js';
+import { startOutboxWorkers } from './bot/outbox.js';
+import type { Config, ProcessRole } from './config.js';
+import type { Logger } from './logger.js';
+import { AgentMemory } from './memory/agent-memory.js';
+import { CircuitBreaker } from './memory/circuit-breaker.js';
+import { DeliverableStore } from './memory/deliverables.js';
+import { keySpace } from './memory/keys.js';
+import { ProjectStore } from './memory/project-store.js';
+import { createQueues } from './memory/queues.js';
+import { createRedis, waitUntilReady } from './memory/redis.js';
+import { ThreadMessageStore } from './memory/thread-messages.js';
+import { healthzHandler } from './ops/health.js';
+import { startOpsServer } from './ops/http-server.js';
+import { countTokens, createMetrics, metricsHandler } from './ops/metrics.js';
+import { startOrchestratorWorker } from './orchestrator/worker.js';
+
+/** How long start-up waits for Redis before starting without it. */
+const STARTUP_REDIS_WAIT_MS = 10_000;
+
+export interface RunningSystem {
+  role: ProcessRole;
+  /** The HTTP port actually listened on (bot roles), useful when PORT=0. */
+  port: number | undefined;
+  /** Stops taking work, lets in-flight jobs finish, closes every connection. Calling it again waits for the same stop. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts what a process role needs: `bot` (Slack listeners, outbox, /healthz), `worker` (orchestrator and
+ * agents), or `all` of it in one process. Everything shares state through Redis only.
+ */
+export async function startSystem(config: Config, role: ProcessRole, logger: Logger): Promise<RunningSystem> {
+  const keys = keySpace(config.redis.keyPrefix);
+  const command = createRedis(config.redis.url, 'command', logger.child({ redis: 'command' }));
+  const blocking = createRedis(config.redis.url, 'blocking', logger.child({ redis: 'blocking' }));
+  // Start answering only once Redis does; if it is down, keep going (healthz says 503) and recover when it returns.
+  await Promise.all([
+    waitUntilReady(command, STARTUP_REDIS_WAIT_MS),
+    waitUntilReady(blocking, STARTUP_REDIS_WAIT_MS),
+  ]).catch((err: unknown) =>
+    logger.error({ err, url: redactUrl(config.redis.url) }, 'redis is not reachable; starting anyway'),
+  );
+  await warnUnlessNoEviction(command, logger);
+  const queues = createQueues(blocking, keys, config.outboxShards);
+  const projects = new ProjectStore(command, keys);
+  const metrics = createMetrics(queues);
+  const memory = new AgentMemory(command, config.redis.keyPrefix, {
+    historyCap: config.memory.historyCap,
+    insightCap: config.memory.insightCap,
+    messageTtlMs: config.memory.messageTtlMs,
+    onCorrupt: (item) => logger.warn({ item }, 'corrupt agent memory item skipped'),
+  });
+  const opsRoutes = {
+    '/healthz': healthzHandler(command, role),
+    '/metrics': metricsHandler(metrics),
+  };
+  const workers: Worker[] = [];
+  let app: App | undefined;
+  let port: number | undefined;
+  let opsServer: Server | undefined;
+
+  if (role !== 'bot') {
+    const engineDeps = {
+      redis: command,
+      memory,
+      messages: new ThreadMessageStore(command, keys),
+      keys,
+      projects,
+      queues,
+      logger: logger.child({ component: 'orchestrator' }),
+      settings: {
+        approverIds: config.approverIds,
+        clarifyMaxRounds: config.clarifyMaxRounds,
+        projectConcurrency: config.projectConcurrency,
+      },
+      stageAttempts: config.stageAttempts,
+    };
+    workers.push(
+      startOrchestratorWorker({
+        ...engineDeps,
+        connection: blocking,
+        concurrency: 16,
+        lockMs: config.jobs.lockMs,
+      }),
+    );
+    const breaker = new CircuitBreaker(command, keys.breaker(), config.breaker);
+    metrics.watchBreaker(breaker);
+    const model = new ModelClient(
+      { ...config.anthropic, prices: parsePriceTable(config.modelPricesJson) },
+      logger.child({ component: 'model' }),
+      { onUsage: (u) => countTokens(metrics, u), breaker },
+    );
+    workers.push(
+      startAgentWorker({
+        connection: blocking,
+        keys,
+        queues,
+        projects,
+        deliverables: new DeliverableStore(command, keys),
+        model,
+        fallbackModel: config.anthropic.fallbackModel,
+        logger: logger.child({ component: 'agents' }),
+        concurrency: config.workerConcurrency,
+        clarifyMaxRounds: config.clarifyMaxRounds,
+        inputTokenBudget: config.stageInputTokenBudget,
+        backoffMs: config.jobs.backoffMs,
+        lockMs: config.jobs.lockMs,
+        metrics,
+        memory,
+        memoryTokenBudget: config.memory.tokenBudget,
+      }),
+    );
+  }
+  if (role === 'worker') {
+    // The bot serves /healthz and /metrics through Bolt; a worker on its own needs a server for them.
+    const ops = await startOpsServer(config.port, opsRoutes);
+    opsServer = ops.server;
+    port = ops.port;
+  }
+
+  if (role !== 'worker') {
+    app = createSlackApp({
+      config,
+      redis: command,
+      keys,
+      queues,
+      projects,
+      metrics,
+      logger: logger.child({ component: 'bot' }),
+      routes: Object.entries(opsRoutes).map(([path, handler]) => ({ path, method: ['GET'], handler })),
+    });
+    await app.init();
+    workers.push(
+      ...(await startOutboxWorkers({
+        queues,
+        connection: blocking,
+        keys,
+        client: app.client,
+        messages: new ThreadMessageStore(command, keys),
+        projects,
+        deliverables: new DeliverableStore(command, keys),
+        logger: logger.child({ component: 'outbox' }),
+        metrics,
+      })),
+    );
+    const server = await app.start(config.port);
+    port = listeningPort(server) ?? config.port;
+  }
+
+  logger.info({ role, port, keyPrefix: config.redis.keyPrefix }, 'pipewright started');
+  let stopping: Promise<void> | undefined;
+
+  return {
+    role,
+    port,
+    stop() {
+      stopping ??= (async () => {
+        opsServer?.close();
+        if (app)
+          await app.stop().catch((err: unknown) => logger.warn({ err }, 'error stopping the Slack app'));
+        await Promise.all(workers.map((w) => w.close()));
+        await queues.close();
+        await Promise.all([quit(command), quit(blocking)]);
+      })();
+      return stopping;
+    },
+  };
+}
+
+function listeningPort(server: unknown): number | undefined {
+  const address = (server as { address?: () => unknown } | undefined)?.address?.();
+  return typeof address === 'object' && address !== null && 'port' in address
+    ? Number(address.port)
+    : undefined;
+}
+
+/**
+ * Queues and project state must never be evicted. Managed Redis often forbids CONFIG, so read INFO.
+ * A wrong policy is a loud warning, not a refusal: the operator may know better.
+ */
+async function warnUnlessNoEviction(redis: Redis, logger: Logger): Promise<void> {
+  try {
+    const info = await redis.info('memory');
+    const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
+    if (policy && policy !== 'noeviction') {
+      logger.warn(
+        { maxmemoryPolicy: policy },
+        `REDIS maxmemory-policy is "${policy}": Redis may evict queue jobs and project state under memory pressure. Set maxmemory-policy noeviction.`,
+      );
+    }
+  } catch (err) {
+    logger.warn({ err }, 'could not read the Redis maxmemory-policy');
+  }
+}
+
+/** A Redis URL may carry a password: never log it. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//[REDACTED]@');
+}
+
+async function quit(redis: Redis): Promise<void> {
+  try {
+    await redis.quit();
+  } catch {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,317 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { jsonSchemaInstance } from './json-schema-instance.js';
+import { closeServer, listenOnLoopback, readRaw } from './loopback-server.js';
+import { waitFor as poll } from './wait.js';
+
+/**
+ * A loopback stand-in for the Anthropic Messages API (`POST /v1/messages`). Point the real SDK at it with
+ * `new Anthropic({ apiKey: 'test', baseURL: standIn.url })`. It checks requests the way the API does,
+ * records them, and answers with scripted replies or, by default, with output that fits the requested schema.
+ */
+
+export interface RecordedRequest {
+  body: {
+    model: string;
+    system?: unknown;
+    messages: Array<{ role: string; content: unknown }>;
+    output_config?: { format?: { type: string; schema: object } };
+    max_tokens: number;
+    [k: string]: unknown;
+  };
+  headers: Record<string, string | undefined>;
+  /** `system` flattened to text, whether it was a string or an array of text blocks. */
+  systemText: string;
+  /** Text of the last user message, flattened (text blocks and tool_result text joined by newlines). */
+  lastUserText: string;
+  at: number;
+  /** HTTP status the stand-in answered with. */
+  status: number;
+}
+
+export type StandInReply =
+  | { text: string }
+  | { json: unknown }
+  | { status: number; errorType?: string; message?: string; headers?: Record<string, string> };
+
+export type Responder = (req: RecordedRequest) => StandInReply | undefined;
+
+export interface AnthropicStandIn {
+  /** Origin to use as the SDK's `baseURL`, e.g. `http://127.0.0.1:PORT`. */
+  url: string;
+  requests: RecordedRequest[];
+  /** Replies used first, oldest first, one per valid request. */
+  enqueue(...replies: StandInReply[]): void;
+  /** Consulted when the queue is empty; returning undefined falls through to the default reply. */
+  setResponder(fn: Responder | undefined): void;
+  setLatencyMs(ms: number): void;
+  waitFor(pred: (reqs: RecordedRequest[]) => boolean, timeoutMs?: number): Promise<void>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+type ErrorReply = { status: number; errorType: string; message: string; headers?: Record<string, string> };
+type Decision = { kind: 'text'; text: string } | ({ kind: 'error' } & ErrorReply);
+
+const ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
+};
+
+const ERROR_MESSAGES: Record<string, string> = {
+  invalid_request_error: 'Invalid request',
+  authentication_error: 'invalid x-api-key',
+  rate_limit_error: 'Number of request tokens has exceeded your per-minute rate limit',
+  api_error: 'Internal server error',
+  overloaded_error: 'Overloaded',
+};
+
+export async function startAnthropicStandIn(): Promise<AnthropicStandIn> {
+  const state = {
+    requests: [] as RecordedRequest[],
+    queue: [] as StandInReply[],
+    responder: undefined as Responder | undefined,
+    latencyMs: 0,
+    counter: 0,
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const n = ++state.counter;
+    const requestId = `req_standin_${n}`;
+    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== '/v1/messages') {
+      return sendError(res, requestId, { status: 404, errorType: 'not_found_error', message: 'Not found' });
+    }
+    const raw = (await readRaw(req)).toString('utf8');
+    const headers = flattenHeaders(req);
+    const parsed = parseJson(raw);
+    const body = (isRecord(parsed) ? parsed : {}) as RecordedRequest['body'];
+    const record: RecordedRequest = {
+      body,
+      headers,
+      systemText: flattenText(body.system),
+      lastUserText: lastUserText(body.messages),
+      at: Date.now(),
+      status: 200,
+    };
+    const decision = validate(headers, parsed) ?? decide(record, state);
+    if (decision.kind === 'error') record.status = decision.status;
+    state.requests.push(record);
+    if (state.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, state.latencyMs));
+
+    if (decision.kind === 'error') return sendError(res, requestId, decision);
+    const message = successEnvelope(n, body.model, decision.text, raw.length);
+    if (body.stream === true) return sendStream(res, requestId, message);
+    sendJson(res, 200, message, { 'request-id': requestId });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      sendError(res, 'req_standin_failed', { status: 500, errorType: 'api_error', message });
+    });
+  });
+  const url = await listenOnLoopback(server);
+
+  return {
+    url,
+    requests: state.requests,
+    enqueue: (...replies) => {
+      state.queue.push(...replies);
+    },
+    setResponder: (fn) => {
+      state.responder = fn;
+    },
+    setLatencyMs: (ms) => {
+      state.latencyMs = ms;
+    },
+    waitFor: async (pred, timeoutMs = 10_000) => {
+      await poll(() => pred(state.requests), {
+        timeoutMs,
+        message: () =>
+          `Anthropic stand-in: condition not met within ${timeoutMs} ms; ${describe(state.requests)}`,
+      });
+    },
+    reset: () => {
+      state.requests.length = 0;
+      state.queue.length = 0;
+      state.responder = undefined;
+      state.latencyMs = 0;
+    },
+    close: () => closeServer(server),
+  };
+}
+
+/** The checks the real API makes before it looks at anything else. */
+function validate(headers: Record<string, string | undefined>, parsed: unknown): Decision | undefined {
+  if (!headers['x-api-key'] && !headers.authorization) {
+    return errorDecision(401, 'authentication_error', 'x-api-key header is required');
+  }
+  if (!headers['anthropic-version']) {
+    return errorDecision(400, 'invalid_request_error', 'anthropic-version: header is required');
+  }
+  if (!isRecord(parsed)) {
+    return errorDecision(400, 'invalid_request_error', 'request body must be a JSON object');
+  }
+  if (typeof parsed.model !== 'string' || parsed.model === '') {
+    return errorDecision(400, 'invalid_request_error', 'model: Field required');
+  }
+  if (typeof parsed.max_tokens !== 'number') {
+    return errorDecision(400, 'invalid_request_error', 'max_tokens: Field required');
+  }
+  if (!Array.isArray(parsed.messages) || parsed.messages.length === 0) {
+    return errorDecision(400, 'invalid_request_error', 'messages: at least one message is required');
+  }
+  return undefined;
+}
+
+/** Queue first, then the responder, then the default reply. */
+function decide(record: RecordedRequest, state: { queue: StandInReply[]; responder: Responder | undefined }) {
+  const reply = state.queue.shift() ?? state.responder?.(record) ?? defaultReply(record);
+  return toDecision(reply);
+}
+
+function defaultReply(record: RecordedRequest): StandInReply {
+  const format = record.body.output_config?.format;
+  if (format?.type !== 'json_schema') {
+    return { text: `Stand-in deliverable: ${record.lastUserText.slice(0, 120)}` };
+  }
+  try {
+    return { json: jsonSchemaInstance(format.schema) };
+  } catch (error) {
+    // Say why in the API's own error shape, so the failing test shows the schema problem.
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      status: 500,
+      message: `stand-in could not build an instance of output_config.format.schema: ${reason}`,
+    };
+  }
+}
+
+function toDecision(reply: StandInReply): Decision {
+  if ('status' in reply) {
+    const errorType = reply.errorType ?? ERROR_TYPES[reply.status] ?? 'api_error';
+    const message = reply.message ?? ERROR_MESSAGES[errorType] ?? errorType;
+    return {
+      kind: 'error',
+      status: reply.status,
+      errorType,
+      message,
+      ...(reply.headers && { headers: reply.headers }),
+    };
+  }
+  if ('json' in reply) return { kind: 'text', text: JSON.stringify(reply.json) };
+  return { kind: 'text', text: reply.text };
+}
+
+function errorDecision(status: number, errorType: string, message: string): Decision {
+  return { kind: 'error', status, errorType, message };
+}
+
+function successEnvelope(n: number, model: unknown, text: string, requestChars: number) {
+  return {
+    id: `msg_${n}`,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [{ type: 'text', text }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: {
+      input_tokens: Math.ceil(requestChars / 4),
+      output_tokens: Math.ceil(text.length / 4),
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    },
+  };
+}
+
+/** Server-sent events in the order the real API streams them, so `messages.stream()` works too. */
+function sendStream(res: ServerResponse, requestId: string, message: ReturnType<typeof successEnvelope>) {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    'request-id': requestId,
+  });
+  const text = message.content[0]?.text ?? '';
+  const event = (type: string, data: object) =>
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  event('message_start', {
+    message: { ...message, content: [], stop_reason: null, usage: { ...message.usage, output_tokens: 1 } },
+  });
+  event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+  for (let i = 0; i < text.length; i += 64) {
+    event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: text.slice(i, i + 64) } });
+  }
+  event('content_block_stop', { index: 0 });
+  event('message_delta', {
+    delta: { stop_reason: 'end_turn', stop_sequence: null },
+    usage: { output_tokens: message.usage.output_tokens },
+  });
+  event('message_stop', {});
+  res.end();
+}
+
+function sendError(res: ServerResponse, requestId: string, reply: ErrorReply) {
+  const body = {
+    type: 'error',
+    error: { type: reply.errorType, message: reply.message },
+    request_id: requestId,
+  };
+  sendJson(res, reply.status, body, { 'request-id': requestId, ...reply.headers });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function flattenText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) return '';
+  return value
+    .map((block) => {
+      if (!isRecord(block)) return '';
+      if (block.type === 'text' && typeof block.text === 'string') return block.text;
+      if (block.type === 'tool_result') return flattenText(block.content);
+      return '';
+    })
+    .filter(Boolean)
+    .join('\n');
+}
+
+function lastUserText(messages: unknown): string {
+  if (!Array.isArray(messages)) return '';
+  const lastUser = [...messages].reverse().find((m) => isRecord(m) && m.role === 'user');
+  return isRecord(lastUser) ? flattenText(lastUser.content) : '';
+}
+
+function describe(requests: RecordedRequest[]): string {
+  if (requests.length === 0) return 'no requests recorded';
+  const last = requests.slice(-5).map((r) => `${r.status} ${r.body.model} "${r.lastUserText.slice(0, 60)}"`);
+  return `${requests.length} request(s) recorded, last: ${last.join(' | ')}`;
+}
+
+function flattenHeaders(req: IncomingMessage): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, missingCredentials } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+describe('config', () => {
+  it('applies the documented defaults and treats blank as unset', () => {
+    const c = loadConfig({ SLACK_BOT_TOKEN: '', PORT: '', APPROVER_IDS: ' U1, ,U2 ' });
+    expect(c.port).toBe(3000);
+    expect(c.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(c.redis.keyPrefix).toBe('pw');
+    expect(c.projectConcurrency).toBe(3);
+    expect(c.slack.botToken).toBeUndefined();
+    expect(c.approverIds).toEqual(['U1', 'U2']);
+  });
+
+  it('fails fast naming every bad variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty', SLACK_API_URL: 'not a url' })).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: 'eighty', SLACK_API_URL: 'not a url' });
+    } catch (err) {
+      expect((err as Error).message).toMatch(/PORT/);
+      expect((err as Error).message).toMatch(/SLACK_API_URL/);
+    }
+  });
+
+  it('says which credentials each process role needs', () => {
+    const c = loadConfig({});
+    expect(missingCredentials(c, 'bot').join(' ')).toMatch(/SLACK_BOT_TOKEN.*SLACK_SIGNING_SECRET/);
+    expect(missingCredentials(c, 'worker').join(' ')).toMatch(/ANTHROPIC_API_KEY/);
+    expect(missingCredentials(c, 'all')).toHaveLength(3);
+  });
+
+  it('adds the trailing slash the WebClient needs to SLACK_API_URL', () => {
+    expect(loadConfig({ SLACK_API_URL: 'http://127.0.0.1:9/api' }).slack.apiUrl).toBe(
+      'http://127.0.0.1:9/api/',
+    );
+  });
+});
+
+describe('Socket Mode credentials', () => {
+  it('needs no signing secret when an app token is set', () => {
+    const c = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' });
+    expect(missingCredentials(c, 'bot')).toEqual([]);
+  });
+});
