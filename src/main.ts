@@ -37,6 +37,11 @@ async function main(): Promise<void> {
   }
 
   const logger = createLogger(config.logLevel);
+  // Node would exit on these anyway; log them first through pino, so they are structured and redacted.
+  process.on('unhandledRejection', (err) => {
+    logger.fatal({ err }, 'unhandled promise rejection: exiting (queued work is picked up on restart)');
+    process.exit(1);
+  });
   const system = await startSystem(config, role, logger).catch((err: unknown) => {
     logger.fatal({ err }, 'pipewright failed to start');
     process.exit(1);

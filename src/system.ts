@@ -14,7 +14,7 @@ import { CircuitBreaker } from './memory/circuit-breaker.js';
 import { DeliverableStore } from './memory/deliverables.js';
 import { keySpace } from './memory/keys.js';
 import { ProjectStore } from './memory/project-store.js';
-import { createQueues } from './memory/queues.js';
+import { closeBullClient, createQueues } from './memory/queues.js';
 import { createRedis, waitUntilReady } from './memory/redis.js';
 import { ThreadMessageStore } from './memory/thread-messages.js';
 import { healthzHandler } from './ops/health.js';
@@ -166,7 +166,7 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
         opsServer?.close();
         if (app)
           await app.stop().catch((err: unknown) => logger.warn({ err }, 'error stopping the Slack app'));
-        await Promise.all(workers.map((w) => w.close()));
+        await Promise.all(workers.map((w) => closeBullClient(w)));
         await queues.close();
         await Promise.all([quit(command), quit(blocking)]);
       })();

@@ -5,6 +5,9 @@ import type { Effect } from '../orchestrator/effects.js';
 import type { OrchestratorEvent } from '../orchestrator/events.js';
 import type { KeySpace } from './keys.js';
 
+/** How long a shutdown waits for a BullMQ client that is still connecting before closing it anyway. */
+const SETTLE_BEFORE_CLOSE_MS = 2_000;
+
 /** The three queues between processes. Names are part of the key schema (README, "Redis keys"). */
 export const QUEUE_NAMES = {
   /** Project events for the orchestrator: Slack input and agents' results. */
@@ -96,7 +99,7 @@ export function createQueues(connection: Redis, keys: KeySpace, outboxShards: nu
     outboxFor: (projectId) => slackOutbox[outboxShard(projectId, outboxShards)] as Queue<OutboxJob>,
     all,
     async close() {
-      await Promise.all(all().map((q) => q.close()));
+      await Promise.all(all().map((q) => closeBullClient(q)));
     },
   };
 }
@@ -106,4 +109,23 @@ export async function enqueueEvent(queues: Queues, event: OrchestratorEvent): Pr
     ...ORCHESTRATOR_JOB_OPTIONS,
     jobId: safeJobId(event.eventId),
   });
+}
+
+/**
+ * Closes a BullMQ queue or worker once its connection has finished starting up.
+ * Closing one mid-handshake makes BullMQ's own start-up promise reject with nobody listening
+ * (taskforcesh/bullmq#3546), which Node treats as an unhandled rejection. The wait is bounded, so
+ * a shutdown while Redis is down still finishes.
+ */
+export async function closeBullClient(client: {
+  waitUntilReady(): Promise<unknown>;
+  close(): Promise<void>;
+}): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, SETTLE_BEFORE_CLOSE_MS);
+  });
+  await Promise.race([client.waitUntilReady().catch(() => undefined), gaveUp]);
+  clearTimeout(timer);
+  await client.close();
 }
