@@ -294,6 +294,8 @@ export async function startBenchSystem(
     REDIS_KEY_PREFIX: keyPrefix,
     PORT: '0',
     LOG_LEVEL: 'info',
+    // The figures measure Pipewright's own overhead; Slack's per-channel post limit would dominate them.
+    SLACK_CHANNEL_POST_INTERVAL_MS: '0',
     ...opts.env,
   });
   const warnings: string[] = [];

@@ -83,6 +83,13 @@ const envSchema = z.object({
   MODEL_TIMEOUT_MS: positiveInt(120_000),
   /** Parallel lanes of Slack writes; a thread always uses the same lane, so its messages stay in order. Default 8. */
   OUTBOX_SHARDS: positiveInt(8),
+  /** Minimum spacing of messages Pipewright posts in one channel, in ms, shared by every bot replica (Slack allows about one a second). 0 turns pacing off. Default 1000. */
+  SLACK_CHANNEL_POST_INTERVAL_MS: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number().int().min(0).default(1_000),
+  ),
+  /** Messages that may go out back to back in one channel before that spacing applies. Default 3. */
+  SLACK_CHANNEL_POST_BURST: positiveInt(3),
   /** pino level. Default info. */
   LOG_LEVEL: optionalString.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -112,6 +119,8 @@ export interface Config {
   breaker: { failureThreshold: number; openMs: number };
   stageInputTokenBudget: number;
   outboxShards: number;
+  /** Pacing of chat.postMessage per channel (memory/channel-pacer.ts). */
+  channelPace: { intervalMs: number; burst: number };
   memory: { historyCap: number; insightCap: number; messageTtlMs: number; tokenBudget: number };
   /** Raw MODEL_PRICES JSON, parsed by agents/pricing.ts. */
   modelPricesJson: string | undefined;
@@ -155,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     breaker: { failureThreshold: e.BREAKER_FAILURE_THRESHOLD, openMs: e.BREAKER_OPEN_MS },
     stageInputTokenBudget: e.STAGE_INPUT_TOKEN_BUDGET,
     outboxShards: e.OUTBOX_SHARDS,
+    channelPace: { intervalMs: e.SLACK_CHANNEL_POST_INTERVAL_MS, burst: e.SLACK_CHANNEL_POST_BURST },
     memory: {
       historyCap: e.MEMORY_HISTORY_CAP,
       insightCap: e.MEMORY_INSIGHT_CAP,

@@ -10,6 +10,7 @@ import { startOutboxWorkers } from './bot/outbox.js';
 import type { Config, ProcessRole } from './config.js';
 import type { Logger } from './logger.js';
 import { AgentMemory } from './memory/agent-memory.js';
+import { ChannelPacer } from './memory/channel-pacer.js';
 import { CircuitBreaker } from './memory/circuit-breaker.js';
 import { DeliverableStore } from './memory/deliverables.js';
 import { keySpace } from './memory/keys.js';
@@ -141,6 +142,7 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
     workers.push(
       ...(await startOutboxWorkers({
         queues,
+        pacer: new ChannelPacer(command, keys, config.channelPace),
         connection: blocking,
         keys,
         client: app.client,

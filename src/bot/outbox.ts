@@ -2,6 +2,7 @@ import { webApi } from '@slack/bolt';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import type { ChannelPacer } from '../memory/channel-pacer.js';
 import type { Deliverable, DeliverableStore } from '../memory/deliverables.js';
 import type { KeySpace } from '../memory/keys.js';
 import type { ProjectStore } from '../memory/project-store.js';
@@ -14,6 +15,7 @@ import { type RenderedMessage, renderView } from './views/render.js';
 
 export interface OutboxDeps {
   connection: Redis;
+  pacer: ChannelPacer;
   keys: KeySpace;
   client: webApi.WebClient;
   messages: ThreadMessageStore;
@@ -39,13 +41,11 @@ const PERMANENT_SLACK_ERRORS = new Set([
 ]);
 
 /**
- * Every Slack write goes through here, one at a time per bot process so a thread reads in order.
- * The WebClient waits out 429s itself (Retry-After); a message Slack refuses for its blocks is sent
+ * Every Slack write goes through here. One worker per outbox shard; each shard is limited to one job at
+ * a time across every bot replica (BullMQ global concurrency), so a thread's messages go out in order,
+ * while shards run in parallel. New messages are paced per channel (memory/channel-pacer.ts); the
+ * WebClient still waits out any 429 itself (Retry-After); a message Slack refuses for its blocks is sent
  * again as plain text rather than lost.
- */
-/**
- * One worker per outbox shard. Each shard is limited to one job at a time across every bot replica
- * (BullMQ global concurrency), so a thread's messages go out in order; shards run in parallel.
  */
 export async function startOutboxWorkers(
   deps: OutboxDeps & { queues: Queues },
@@ -103,6 +103,9 @@ async function deliver(deps: OutboxDeps, job: Job<OutboxJob>): Promise<void> {
     return;
   }
   await deps.messages.markPending(projectId, effect.key);
+  // This lane runs one job at a time, so waiting here keeps the thread's order.
+  const waited = await deps.pacer.waitForSlot(channelId);
+  if (waited > 0) deps.metrics.slackPacingWait.observe(waited / 1000);
   const posted = await send((m) =>
     deps.client.chat.postMessage({
       channel: channelId,

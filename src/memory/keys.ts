@@ -23,6 +23,8 @@ export interface KeySpace {
   projects(): string;
   /** The model-provider circuit breaker shared by all workers (hash). Expires after 24 h idle. */
   breaker(): string;
+  /** Time of the next free chat.postMessage slot in a channel (ms, Redis clock). Expires once unused. */
+  channelPace(channelId: string): string;
 }
 
 export function keySpace(prefix: string): KeySpace {
@@ -36,5 +38,6 @@ export function keySpace(prefix: string): KeySpace {
     deliverable: (id, stageId, attempt) => `${prefix}:project:${id}:deliverable:${stageId}:${attempt}`,
     projects: () => `${prefix}:projects`,
     breaker: () => `${prefix}:breaker:model`,
+    channelPace: (channelId) => `${prefix}:pace:channel:${channelId}`,
   };
 }

@@ -11,6 +11,8 @@ export interface Metrics {
   modelCalls: Counter<'outcome'>;
   slackApiErrors: Counter<'error'>;
   slackEvents: Counter<'kind'>;
+  /** Time a message waited for its channel's next post slot (Slack's per-channel limit). */
+  slackPacingWait: Histogram;
   /** Reports the shared breaker's state (0 closed, 1 half-open, 2 open) at scrape time. */
   watchBreaker(breaker: CircuitBreaker): void;
 }
@@ -84,6 +86,12 @@ export function createMetrics(queues: Queues): Metrics {
       name: 'pipewright_slack_events_total',
       help: 'Slack events handed to the orchestrator, by kind',
       labelNames: ['kind'],
+      registers: [registry],
+    }),
+    slackPacingWait: new Histogram({
+      name: 'pipewright_slack_pacing_wait_seconds',
+      help: 'Time a message waited for its channel post slot before chat.postMessage',
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
       registers: [registry],
     }),
   };

@@ -45,6 +45,9 @@ export function testEnv(slack: SlackStandIn, model: AnthropicStandIn, extra: Rec
     PORT: '0',
     MODEL_MAX_RETRIES: '0',
     STAGE_ATTEMPTS: '2',
+    // Whole runs post a dozen messages in a second; pacing them would make every test wait. It is
+    // tested on its own (slack-pacing.test.ts), with pacing on as in production.
+    SLACK_CHANNEL_POST_INTERVAL_MS: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
     ...extra,
   };

@@ -144,6 +144,26 @@ describe('Slack stand-in with the real WebClient', () => {
     ).rejects.toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 7 });
   });
 
+  it("enforces Slack's per-channel post limit when asked: a burst, then 429 until the next slot", async () => {
+    slack.limitPostsPerChannel({ intervalMs: 60_000, burst: 2 });
+    const strict = client({ rejectRateLimitedCalls: true });
+    await strict.chat.postMessage({ channel: 'C1', text: 'one' });
+    await strict.chat.postMessage({ channel: 'C1', text: 'two' });
+    const third = strict.chat.postMessage({ channel: 'C1', text: 'three' });
+    await expect(third).rejects.toMatchObject({ code: ErrorCode.RateLimitedError });
+    const retryAfter = ((await third.catch((e: unknown) => e)) as { retryAfter: number }).retryAfter;
+    expect(retryAfter).toBeGreaterThan(55);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // Another channel has its own allowance, and edits are not posts.
+    await expect(strict.chat.postMessage({ channel: 'C2', text: 'elsewhere' })).resolves.toMatchObject({
+      ok: true,
+    });
+    const ts = String(slack.callsTo('chat.postMessage')[0]?.response.ts);
+    await expect(strict.chat.update({ channel: 'C1', ts, text: 'edited' })).resolves.toMatchObject({
+      ok: true,
+    });
+  });
+
   it('fails the next call on request, then behaves again', async () => {
     slack.failNext('chat.postMessage', 'channel_not_found');
     await expect(client().chat.postMessage({ channel: 'C404', text: 'x' })).rejects.toMatchObject({

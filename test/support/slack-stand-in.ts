@@ -49,6 +49,11 @@ export interface SlackStandIn {
   callsTo(method: string): SlackCall[];
   /** The next `count` calls to `method` answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
   rateLimitNext(method: string, count: number, retryAfterSeconds: number): void;
+  /**
+   * Enforces Slack's chat.postMessage limit per channel from now on: `burst` posts back to back, then
+   * one per `intervalMs`; a post over the limit answers 429 with Retry-After, as Slack does.
+   */
+  limitPostsPerChannel(limit: { intervalMs: number; burst: number }): void;
   /** The next call to `method` answers `{ ok: false, error }`. Repeated calls queue further failures. */
   failNext(method: string, error: string): void;
   waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
@@ -78,6 +83,9 @@ interface State {
   socket?: SocketModeEndpoint;
   calls: SlackCall[];
   rateLimits: Map<string, { remaining: number; retryAfterSeconds: number }>;
+  postLimit: { intervalMs: number; burst: number } | undefined;
+  /** Per channel: when the next post would be on schedule (GCRA), for `postLimit`. */
+  postSchedule: Map<string, number>;
   failures: Map<string, string[]>;
   uploads: Map<string, { filename: string; length: number; bytes?: number }>;
   tsCounter: number;
@@ -137,6 +145,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     origin: '',
     calls: [],
     rateLimits: new Map(),
+    postLimit: undefined,
+    postSchedule: new Map(),
     failures: new Map(),
     uploads: new Map(),
     tsCounter: 0,
@@ -161,6 +171,9 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     rateLimitNext: (method, count, retryAfterSeconds) => {
       state.rateLimits.set(method, { remaining: count, retryAfterSeconds });
     },
+    limitPostsPerChannel: (limit) => {
+      state.postLimit = limit;
+    },
     failNext: (method, error) => {
       state.failures.set(method, [...(state.failures.get(method) ?? []), error]);
     },
@@ -178,6 +191,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       socket.reset();
       state.calls.length = 0;
       state.rateLimits.clear();
+      state.postLimit = undefined;
+      state.postSchedule.clear();
       state.failures.clear();
       state.uploads.clear();
       state.messages.clear();
@@ -210,6 +225,18 @@ async function handleApi(state: State, method: string, url: URL, req: IncomingMe
   send(res, answer);
 }
 
+/** Ms until this post would be within the channel's limit (0: it is, and it counts against it). */
+function postLimitWait(state: State, method: string, args: Record<string, unknown>): number {
+  const limit = state.postLimit;
+  if (!limit || method !== 'chat.postMessage' || typeof args.channel !== 'string') return 0;
+  const now = Date.now();
+  const due = Math.max(state.postSchedule.get(args.channel) ?? 0, now);
+  const wait = due - (limit.burst - 1) * limit.intervalMs - now;
+  if (wait > 0) return wait;
+  state.postSchedule.set(args.channel, due + limit.intervalMs);
+  return 0;
+}
+
 /** Slack's own order: existence, rate limit, authentication, arguments, content. */
 function answerApi(
   state: State,
@@ -224,6 +251,11 @@ function answerApi(
   if (limit && limit.remaining > 0) {
     limit.remaining -= 1;
     const retryAfter = String(limit.retryAfterSeconds);
+    return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': retryAfter } };
+  }
+  const overLimitMs = postLimitWait(state, method, args);
+  if (overLimitMs > 0) {
+    const retryAfter = String(Math.ceil(overLimitMs / 1000));
     return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': retryAfter } };
   }
 

@@ -1,0 +1,61 @@
+import type { Redis } from 'ioredis';
+import type { KeySpace } from './keys.js';
+import { runScript } from './lua.js';
+
+/**
+ * Slack allows about one chat.postMessage per second per channel, with short bursts. Every bot replica
+ * reserves its slot here before posting, so the limit holds across processes instead of being found
+ * out by a 429 (GCRA: one Redis key per channel holds the theoretical time of the next free slot).
+ *
+ * The clock is Redis' own (TIME), so replicas with skewed clocks still agree.
+ * Returns how many ms the caller must wait before posting; the slot is its own once reserved.
+ */
+const RESERVE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local wait = tat - (burst - 1) * interval - now
+if wait < 0 then wait = 0 end
+local nextTat = tat + interval
+redis.call('SET', KEYS[1], nextTat, 'PX', nextTat - now + 1000)
+return wait
+`;
+
+export interface ChannelPace {
+  /** Minimum spacing of posts to one channel, in ms; 0 turns pacing off. */
+  intervalMs: number;
+  /** Posts allowed back to back before the spacing applies. */
+  burst: number;
+}
+
+export class ChannelPacer {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: KeySpace,
+    private readonly pace: ChannelPace,
+  ) {}
+
+  /** Reserves the next post slot in `channelId`; resolves with the ms to wait before using it. */
+  async reserve(channelId: string): Promise<number> {
+    if (this.pace.intervalMs <= 0) return 0;
+    const wait = await runScript(
+      this.redis,
+      RESERVE_SCRIPT,
+      1,
+      this.keys.channelPace(channelId),
+      this.pace.intervalMs,
+      Math.max(1, this.pace.burst),
+    );
+    return Number(wait);
+  }
+
+  /** Reserves a slot and waits for it. */
+  async waitForSlot(channelId: string): Promise<number> {
+    const wait = await this.reserve(channelId);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    return wait;
+  }
+}
