@@ -11,6 +11,15 @@ describe('config', () => {
     expect(c.projectConcurrency).toBe(3);
     expect(c.slack.botToken).toBeUndefined();
     expect(c.approverIds).toEqual(['U1', 'U2']);
+    expect(c.channelPace).toEqual({ intervalMs: 1000, burst: 3 });
+  });
+
+  it('lets an operator turn channel pacing off, but not make it negative', () => {
+    expect(loadConfig({ SLACK_CHANNEL_POST_INTERVAL_MS: '0' }).channelPace.intervalMs).toBe(0);
+    expect(() => loadConfig({ SLACK_CHANNEL_POST_INTERVAL_MS: '-5' })).toThrow(
+      /SLACK_CHANNEL_POST_INTERVAL_MS/,
+    );
+    expect(() => loadConfig({ SLACK_CHANNEL_POST_BURST: '0' })).toThrow(/SLACK_CHANNEL_POST_BURST/);
   });
 
   it('fails fast naming every bad variable', () => {
