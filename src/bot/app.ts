@@ -10,6 +10,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { boltLogger } from './bolt-logger.js';
 import { registerActionListeners } from './listeners/actions.js';
 import { registerEventListeners } from './listeners/events.js';
+import { AckAfterProcessingSocketModeReceiver } from './socket-mode-receiver.js';
 
 export interface SlackAppDeps {
   config: Config;
@@ -25,27 +26,37 @@ export interface SlackAppDeps {
 
 /**
  * The Bolt app: HTTP at POST /slack/events by default, Socket Mode when SLACK_APP_TOKEN is set.
- * Over HTTP the response waits until the event is recorded in Redis (a few ms): a Redis outage then
- * yields a 500 and Slack redelivers, instead of an ack for an event we dropped.
+ * Either way the ack waits until the event is recorded in Redis (a few ms): a Redis outage then yields
+ * a 500 (HTTP) or no ack (Socket Mode) and Slack redelivers, instead of an ack for an event we dropped.
  */
 export function createSlackApp(deps: SlackAppDeps): App {
   const { config, logger } = deps;
+  const clientOptions = {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    // Wait out rate limits (Retry-After) a few times, then let the outbox job retry later.
+    retryConfig: { retries: 4, factor: 2, minTimeout: 500, maxTimeout: 30_000 },
+  };
   const transport = config.slack.appToken
-    ? { socketMode: true, appToken: config.slack.appToken, installerOptions: { port: config.port } }
-    : { processBeforeResponse: true };
+    ? {
+        receiver: new AckAfterProcessingSocketModeReceiver(
+          {
+            appToken: config.slack.appToken,
+            logger: boltLogger(logger),
+            // Bolt serves custom routes on this port in Socket Mode; the client options reach the socket's own Web client.
+            installerOptions: { port: config.port, clientOptions },
+            customRoutes: deps.routes,
+          },
+          logger,
+        ),
+      }
+    : { processBeforeResponse: true, port: config.port, customRoutes: deps.routes };
   const app = new App({
     token: config.slack.botToken,
     signingSecret: config.slack.signingSecret ?? '',
     ...transport,
-    port: config.port,
-    customRoutes: deps.routes,
     logger: boltLogger(logger),
     deferInitialization: true,
-    clientOptions: {
-      ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-      // Wait out rate limits (Retry-After) a few times, then let the outbox job retry later.
-      retryConfig: { retries: 4, factor: 2, minTimeout: 500, maxTimeout: 30_000 },
-    },
+    clientOptions,
   });
 
   // Slack redelivers events it thinks we missed (X-Slack-Retry-Num): each event_id is processed once.

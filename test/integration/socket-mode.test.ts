@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { startRedisServer } from '../support/redis-server.js';
 import { eventEnvelope, postSignedEvent } from '../support/slack-signing.js';
 import { waitFor } from '../support/wait.js';
 import { CHANNEL, nextTs, REQUESTER, SIGNING_SECRET, startHarness, TEAM } from './harness.js';
@@ -118,5 +119,44 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
       timeoutMs: 3_000,
       message: 'the socket stayed open after stop()',
     });
+  });
+
+  it('does not ack an event it could not record while Redis is down, and takes the redelivery', async () => {
+    const redis = await startRedisServer();
+    const port = await freePort();
+    const h = await startHarness({ SLACK_APP_TOKEN: APP_TOKEN, PORT: String(port), REDIS_URL: redis.url });
+    let redisUp = true;
+    try {
+      await waitFor(() => h.slack.socketClients() === 1, { message: 'the app never opened a socket' });
+      await redis.stop();
+      redisUp = false;
+      await waitFor(async () => (await fetch(`${h.appUrl}/healthz`)).status === 503, {
+        message: 'healthz never said 503',
+      });
+
+      const mention = mentionEvent('build a churn model while Redis is away');
+      await expect(
+        h.slack.sendEnvelope('events_api', mention.envelope, { timeoutMs: 2_500 }),
+      ).rejects.toThrow(/ack/i);
+      expect(h.slack.socketAcks).toEqual([]);
+
+      await redis.restart();
+      redisUp = true;
+      await waitFor(async () => (await fetch(`${h.appUrl}/healthz`)).status === 200, {
+        timeoutMs: 15_000,
+        message: 'healthz never recovered',
+      });
+      // Slack delivers the unacknowledged event again; this time it is recorded, acked, and opens the project.
+      const redelivery = await h.slack.sendEnvelope('events_api', mention.envelope, { retryAttempt: 1 });
+      expect(redelivery.ack).toEqual({});
+      await h.waitForThread(mention.threadTs, /A few questions before I plan/, 20_000);
+      expect(
+        h.posts(mention.threadTs).filter((c) => /I'm Pipewright/.test(String(c.args.text))),
+      ).toHaveLength(1);
+    } finally {
+      if (!redisUp) await redis.restart(); // failed mid-outage: let the system close cleanly
+      await h.close();
+      await redis.stop();
+    }
   });
 });
