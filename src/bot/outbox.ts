@@ -133,6 +133,31 @@ async function findPosted(
   projectId: string,
   key: string,
 ): Promise<string | undefined> {
+  let found: string | undefined;
+  await eachThreadMessage(client, channel, threadTs, (m) => {
+    const meta = m.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
+    if (
+      meta?.event_type === MESSAGE_METADATA_TYPE &&
+      meta.event_payload?.project_id === projectId &&
+      meta.event_payload?.key === key &&
+      m.ts
+    ) {
+      found = m.ts;
+    }
+    return found !== undefined;
+  });
+  return found;
+}
+
+type ThreadMessage = { ts?: string; metadata?: unknown };
+
+/** Walks a thread's messages (metadata included), up to 2,000 of them, until `visit` returns true. */
+async function eachThreadMessage(
+  client: webApi.WebClient,
+  channel: string,
+  threadTs: string,
+  visit: (message: ThreadMessage) => boolean,
+): Promise<void> {
   let cursor: string | undefined;
   for (let page = 0; page < 10; page++) {
     const res = await client.conversations.replies({
@@ -142,28 +167,30 @@ async function findPosted(
       limit: 200,
       ...(cursor ? { cursor } : {}),
     });
-    for (const m of res.messages ?? []) {
-      const meta = m.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
-      if (
-        meta?.event_type === MESSAGE_METADATA_TYPE &&
-        meta.event_payload?.project_id === projectId &&
-        meta.event_payload?.key === key &&
-        m.ts
-      ) {
-        return m.ts;
-      }
-    }
+    for (const m of res.messages ?? []) if (visit(m)) return;
     cursor = res.response_metadata?.next_cursor || undefined;
-    if (!cursor) return undefined;
+    if (!cursor) return;
   }
-  return undefined;
 }
 
-/** Uploads the full report (Markdown and JSON metadata) into the thread, once per report key. */
+const REPORT_FILENAME = 'pipewright-report.md';
+
+/**
+ * Uploads the full report (Markdown and JSON metadata) into the thread, once per report key.
+ * Uploads carry no metadata, so an upload interrupted by a crash is recognised in the thread by its
+ * file name instead.
+ */
 async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJob): Promise<void> {
   const { projectId, channelId, threadTs, effect } = data;
   const known = await deps.messages.get(projectId, effect.key);
   if (known.ts) return; // uploaded already
+  if (known.pending) {
+    const fileId = await findUploadedReport(deps.client, channelId, threadTs);
+    if (fileId) {
+      await deps.messages.record(projectId, effect.key, fileId, data.revision);
+      return;
+    }
+  }
   const project = await deps.projects.get(projectId);
   if (!project) return;
   const deliverables = new Map<string, Deliverable>();
@@ -173,6 +200,7 @@ async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJob): Pro
     if (d) deliverables.set(stage.id, d);
   }
   const report = buildReport(project, deliverables);
+  await deps.messages.markPending(projectId, effect.key);
   try {
     const result = await deps.client.filesUploadV2({
       channel_id: channelId,
@@ -181,7 +209,7 @@ async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJob): Pro
       file_uploads: [
         {
           file: Buffer.from(report.markdown, 'utf8'),
-          filename: 'pipewright-report.md',
+          filename: REPORT_FILENAME,
           title: 'Pipewright report',
         },
         {
@@ -198,6 +226,21 @@ async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJob): Pro
     log.error({ err }, 'report upload failed');
     throw err;
   }
+}
+
+/** The id of a report file the bot already shared in this thread, if any. */
+async function findUploadedReport(
+  client: webApi.WebClient,
+  channel: string,
+  threadTs: string,
+): Promise<string | undefined> {
+  let found: string | undefined;
+  await eachThreadMessage(client, channel, threadTs, (m) => {
+    const files = (m as { files?: Array<{ id?: string; name?: string }> }).files ?? [];
+    found = files.find((f) => f.name === REPORT_FILENAME && f.id)?.id;
+    return found !== undefined;
+  });
+  return found;
 }
 
 type SlackCall<T> = (message: RenderedMessage | { text: string }) => Promise<T>;

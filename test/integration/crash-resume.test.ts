@@ -6,7 +6,7 @@ import { ProjectStore } from '../../src/memory/project-store.js';
 import { outboxShard, outboxShardName } from '../../src/memory/queues.js';
 import type { AppProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { DEFAULT_STAGES, REQUESTER, startHarness, startProcessCluster } from './harness.js';
+import { DEFAULT_STAGES, REQUESTER, runToFirstGate, startHarness, startProcessCluster } from './harness.js';
 
 const STAGES = DEFAULT_STAGES;
 
@@ -127,6 +127,46 @@ describe('crash-safe resume', () => {
     expect(await h.redis.hget(keys.projectMessages(projectId), 'welcome')).toBe(
       String(welcomes[0]?.response.ts),
     );
+  });
+
+  it('does not upload the report twice when the bot died between uploading it and recording it', async () => {
+    const h = await startHarness();
+    const threadTs = await runToFirstGate(h);
+    await h.click(threadTs, 'phase3.mlops-engineer', 'approve', REQUESTER);
+    await h.waitForThread(threadTs, /Approval needed: phase3.kubernetes-architect/);
+    await h.click(threadTs, 'phase3.kubernetes-architect', 'approve', REQUESTER);
+    const keys = keySpace(h.config.redis.keyPrefix);
+    const projectId = `T0001-C0PROJECTS-${threadTs}`;
+    const messages = keys.projectMessages(projectId);
+    const reportKey = await waitFor(
+      async () => (await h?.redis.hkeys(messages))?.find((k) => /^report\.\d+$/.test(k)),
+      { timeoutMs: 20_000, message: 'the report was never recorded' },
+    );
+    const fileId = await h.redis.hget(messages, reportKey);
+    expect(h.slack.callsTo('files.completeUploadExternal')).toHaveLength(1);
+
+    // Simulate the crash: the report was uploaded, but its file id was never recorded.
+    await h.redis.hdel(messages, reportKey, `${reportKey}#rev`);
+    await h.redis.hset(messages, `${reportKey}#pending`, '1');
+    const project = await new ProjectStore(h.redis, keys).get(projectId);
+    const outbox = new Queue(outboxShardName(outboxShard(projectId, h.config.outboxShards)), {
+      connection: h.redis,
+      prefix: keys.bull,
+    });
+    await outbox.add('report', {
+      projectId,
+      channelId: project?.channelId,
+      threadTs,
+      revision: 0,
+      effect: { kind: 'report', key: reportKey },
+    });
+    await waitFor(async () => (await h?.redis.hget(messages, reportKey)) !== null, {
+      message: 'the outbox never recorded the report again',
+    });
+    await outbox.close();
+
+    expect(await h.redis.hget(messages, reportKey)).toBe(fileId);
+    expect(h.slack.callsTo('files.completeUploadExternal')).toHaveLength(1); // found in the thread, not sent again
   });
 
   it('finishes the stage in flight on SIGTERM, then exits cleanly', async () => {

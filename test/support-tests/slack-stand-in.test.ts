@@ -199,6 +199,14 @@ describe('Slack stand-in with the real WebClient', () => {
       ok: true,
       files: [{ id: upload?.args.file_id, title: 'Report' }],
     });
+    // Shared into the thread, where conversations.replies finds it.
+    const thread = await client().conversations.replies({ channel: 'C1', ts: '1.000001' });
+    expect(thread.messages).toEqual([
+      expect.objectContaining({
+        thread_ts: '1.000001',
+        files: [expect.objectContaining({ name: 'report.md' })],
+      }),
+    ]);
   });
 
   it('refuses to complete an upload it never handed out', async () => {

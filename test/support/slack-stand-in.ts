@@ -470,7 +470,7 @@ function succeed(state: State, method: string, args: Record<string, unknown>): A
       return ok({ upload_url: `${state.origin}/upload/${fileId}`, file_id: fileId });
     }
     case 'files.completeUploadExternal':
-      return completeUpload(state, args.files);
+      return completeUpload(state, args);
     case 'users.info':
       return typeof args.user === 'string'
         ? ok({ user: userProfile(config, args.user) })
@@ -509,7 +509,9 @@ function nextTs(state: State): string {
   return `${Math.floor(micros / 1_000_000)}.${String(micros % 1_000_000).padStart(6, '0')}`;
 }
 
-function completeUpload(state: State, files: unknown): Answer {
+/** Completes uploads; with `channel_id`, shares them as one bot message (in `thread_ts`), as Slack does. */
+function completeUpload(state: State, args: Record<string, unknown>): Answer {
+  const files = args.files;
   if (!Array.isArray(files)) {
     return fail('invalid_arguments', {
       response_metadata: { messages: ['[ERROR] files must be a JSON array'] },
@@ -522,6 +524,14 @@ function completeUpload(state: State, files: unknown): Answer {
     if (!isRecord(file) || upload === undefined) return fail('file_not_found');
     const title = typeof file.title === 'string' ? file.title : upload.filename;
     completed.push({ id, title, name: upload.filename, size: upload.bytes ?? upload.length });
+  }
+  if (typeof args.channel_id === 'string') {
+    const message = {
+      ...botMessage(state.config, { text: args.initial_comment, thread_ts: args.thread_ts }),
+      ts: nextTs(state),
+      files: completed,
+    };
+    state.messages.set(args.channel_id, [...(state.messages.get(args.channel_id) ?? []), message]);
   }
   return { status: 200, body: { ok: true, files: completed } };
 }
