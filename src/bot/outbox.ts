@@ -185,7 +185,9 @@ async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJob): Pro
   const known = await deps.messages.get(projectId, effect.key);
   if (known.ts) return; // uploaded already
   if (known.pending) {
-    const fileId = await findUploadedReport(deps.client, channelId, threadTs);
+    // A thread may hold earlier reports of this project (a run resumed after it finished): skip those.
+    const earlier = await deps.messages.recordedIds(projectId);
+    const fileId = await findUploadedReport(deps.client, channelId, threadTs, earlier);
     if (fileId) {
       await deps.messages.record(projectId, effect.key, fileId, data.revision);
       return;
@@ -228,16 +230,17 @@ async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJob): Pro
   }
 }
 
-/** The id of a report file the bot already shared in this thread, if any. */
+/** The id of a report file the bot shared in this thread and has not recorded yet, if any. */
 async function findUploadedReport(
   client: webApi.WebClient,
   channel: string,
   threadTs: string,
+  recorded: Set<string>,
 ): Promise<string | undefined> {
   let found: string | undefined;
   await eachThreadMessage(client, channel, threadTs, (m) => {
     const files = (m as { files?: Array<{ id?: string; name?: string }> }).files ?? [];
-    found = files.find((f) => f.name === REPORT_FILENAME && f.id)?.id;
+    found = files.find((f) => f.name === REPORT_FILENAME && f.id && !recorded.has(f.id))?.id;
     return found !== undefined;
   });
   return found;

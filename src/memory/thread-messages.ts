@@ -50,6 +50,16 @@ export class ThreadMessageStore {
     await this.redis.hset(this.keys.projectMessages(projectId), `${key}#pending`, '1');
   }
 
+  /** Every Slack ts or file id already recorded for this project's messages. */
+  async recordedIds(projectId: string): Promise<Set<string>> {
+    const all = await this.redis.hgetall(this.keys.projectMessages(projectId));
+    return new Set(
+      Object.entries(all)
+        .filter(([field]) => !field.includes('#'))
+        .map(([, id]) => id),
+    );
+  }
+
   async record(projectId: string, key: string, ts: string, revision: number): Promise<void> {
     await this.redis
       .multi()

@@ -153,20 +153,28 @@ describe('crash-safe resume', () => {
       connection: h.redis,
       prefix: keys.bull,
     });
-    await outbox.add('report', {
-      projectId,
-      channelId: project?.channelId,
-      threadTs,
-      revision: 0,
-      effect: { kind: 'report', key: reportKey },
-    });
-    await waitFor(async () => (await h?.redis.hget(messages, reportKey)) !== null, {
-      message: 'the outbox never recorded the report again',
-    });
-    await outbox.close();
-
-    expect(await h.redis.hget(messages, reportKey)).toBe(fileId);
+    const redeliver = async (key: string) => {
+      await outbox.add('report', {
+        projectId,
+        channelId: project?.channelId,
+        threadTs,
+        revision: 0,
+        effect: { kind: 'report', key },
+      });
+      return waitFor(async () => (await h?.redis.hget(messages, key)) ?? undefined, {
+        message: `the outbox never recorded ${key}`,
+      });
+    };
+    expect(await redeliver(reportKey)).toBe(fileId);
     expect(h.slack.callsTo('files.completeUploadExternal')).toHaveLength(1); // found in the thread, not sent again
+
+    // A later report of the same project (a resumed run finishing again) that died before its upload is
+    // uploaded, not mistaken for the earlier one already in the thread.
+    await h.redis.hset(messages, 'report.99#pending', '1');
+    const laterId = await redeliver('report.99');
+    expect(laterId).not.toBe(fileId);
+    expect(h.slack.callsTo('files.completeUploadExternal')).toHaveLength(2);
+    await outbox.close();
   });
 
   it('finishes the stage in flight on SIGTERM, then exits cleanly', async () => {
