@@ -99,9 +99,9 @@ export class ModelClient {
     outputConfig?: Anthropic.OutputConfig,
   ): Promise<{ message: Anthropic.Message; usage: Usage }> {
     const breaker = this.hooks.breaker;
-    const admission = breaker ? await breaker.admit() : { allowed: true as const, probe: false };
-    if (!admission.allowed) throw new BreakerOpenError(admission.retryAt);
-    const probeToken = 'probeToken' in admission ? admission.probeToken : undefined;
+    const admission = breaker ? await breaker.admit() : undefined;
+    if (admission && !admission.allowed) throw new BreakerOpenError(admission.retryAt);
+    const probeToken = admission?.probeToken;
     try {
       const message = await this.anthropic.messages.create(
         {
@@ -124,7 +124,8 @@ export class ModelClient {
       const err = classifyModelError(raw, prompt.signal?.aborted ?? false);
       if (breaker) {
         // A provider that answers "bad request" is up; only its own faults count toward opening the breaker.
-        if (err instanceof ModelCallError && err.providerFault) await breaker.recordFailure(probeToken);
+        if (err instanceof ModelCallError && err.providerFault)
+          await breaker.recordFailure(probeToken, admission?.admittedAt);
         else await breaker.recordSuccess(probeToken);
       }
       throw err;

@@ -9,8 +9,8 @@ import { runScript } from './lua.js';
  * the provider is down all workers back off together and stage jobs are delayed instead of spending their
  * attempts.
  *
- * Storage: one hash at `key` with fields `state`, `failures`, `openUntil`, `probeToken`, `probeExpires`.
- * A missing hash means closed with no failures (a success while closed deletes it). Every write refreshes
+ * Storage: one hash at `key` with fields `state`, `failures`, `openUntil`, `probeToken`, `probeExpires`,
+ * `closedAt`. A missing hash means closed with no failures and never re-closed. Every write refreshes
  * an idle TTL of 24 h (longer if openMs + probeTimeoutMs need it), so a breaker nobody touches for a day
  * is forgotten rather than left stale. A hash that does not parse (unknown state, non-numeric fields) is
  * treated as closed with no failures, and the next write replaces every field.
@@ -32,8 +32,9 @@ import { runScript } from './lua.js';
  *   a late success does not close it (it proves nothing about the provider now and would bypass the probe)
  *   and a late failure neither re-opens it nor pushes openUntil out. A report carrying a token that is not
  *   the current probe's (a probe that timed out and was replaced) is ignored in every state.
- *   Known limit: a call admitted before the breaker opened that finishes after it has closed again counts
- *   towards the fresh consecutive count.
+ *   When the probe closes the breaker it stores `closedAt`; a failure from a call admitted before then
+ *   (`admittedAt` < `closedAt`) is ignored after the breaker has closed, so an outage already dealt with
+ *   does not count towards the next one.
  */
 
 export interface BreakerSettings {
@@ -64,7 +65,7 @@ export type BreakerState = 'closed' | 'open' | 'half_open';
 
 export type Admission =
   /** `probe`: this caller is the single half-open probe and must report with `probeToken` (set only then). */
-  | { allowed: true; probe: boolean; probeToken?: string }
+  | { allowed: true; probe: boolean; probeToken?: string; admittedAt: number }
   /** Come back at `retryAt` (epoch ms). */
   | { allowed: false; retryAt: number; state: BreakerState };
 
@@ -83,17 +84,19 @@ local key = KEYS[1]
 local function int(n) return string.format('%d', n) end
 local function isCount(n) return n ~= nil and n >= 0 and n == math.floor(n) end
 local function load()
-  local raw = redis.call('HMGET', key, 'state', 'failures', 'openUntil', 'probeToken', 'probeExpires')
+  local raw = redis.call('HMGET', key, 'state', 'failures', 'openUntil', 'probeToken', 'probeExpires',
+    'closedAt')
   local exists = redis.call('EXISTS', key) == 1
   local state = raw[1]
   local failures = tonumber(raw[2])
   if failures == nil and not raw[2] then failures = 0 end
   local openUntil = tonumber(raw[3])
   local probeExpires = tonumber(raw[5])
-  local closed = { state = 'closed', failures = 0, exists = exists }
+  local closedAt = tonumber(raw[6])
+  local closed = { state = 'closed', failures = 0, exists = exists, closedAt = closedAt }
   if not isCount(failures) then return closed end
   if state == 'closed' then
-    return { state = 'closed', failures = failures, exists = exists }
+    return { state = 'closed', failures = failures, exists = exists, closedAt = closedAt }
   elseif state == 'open' and openUntil ~= nil then
     return { state = 'open', failures = failures, openUntil = openUntil, exists = exists }
   elseif state == 'half_open' and probeExpires ~= nil and raw[4] and raw[4] ~= '' then
@@ -103,10 +106,11 @@ local function load()
   return closed
 end
 local function touch(ttl) redis.call('PEXPIRE', key, ttl) end
-local function saveClosed(failures, ttl)
+local function saveClosed(failures, ttl, closedAt)
   redis.call('DEL', key)
-  if failures > 0 then
+  if failures > 0 or closedAt then
     redis.call('HSET', key, 'state', 'closed', 'failures', int(failures))
+    if closedAt then redis.call('HSET', key, 'closedAt', int(closedAt)) end
     touch(ttl)
   end
 end
@@ -146,13 +150,15 @@ saveHalfOpen(s.failures, token, now + probeTimeoutMs, ttl)
 return { 'probe', token }
 `;
 
-// ARGV: now, probeToken ('' for none), failureThreshold, openMs, ttlMs. Returns the state after.
+// ARGV: now, probeToken ('' for none), failureThreshold, openMs, ttlMs, admittedAt ('' for unknown).
+// Returns the state after.
 const FAILURE_SCRIPT = `${PRELUDE}
 local now = tonumber(ARGV[1])
 local token = ARGV[2]
 local threshold = tonumber(ARGV[3])
 local openMs = tonumber(ARGV[4])
 local ttl = tonumber(ARGV[5])
+local admittedAt = tonumber(ARGV[6])
 local s = load()
 if token ~= '' then
   if s.state == 'half_open' and s.probeToken == token then
@@ -162,28 +168,32 @@ if token ~= '' then
   return s.state
 end
 if s.state ~= 'closed' then return s.state end
+-- admitted before the breaker last closed: part of the outage the probe already ended
+if admittedAt and s.closedAt and admittedAt < s.closedAt then return 'closed' end
 local failures = s.failures + 1
 if failures >= threshold then
   saveOpen(failures, now + openMs, ttl)
   return 'open'
 end
-saveClosed(failures, ttl)
+saveClosed(failures, ttl, s.closedAt)
 return 'closed'
 `;
 
-// ARGV: probeToken ('' for none). Returns the state after.
+// ARGV: now, probeToken ('' for none), ttlMs. Returns the state after.
 const SUCCESS_SCRIPT = `${PRELUDE}
-local token = ARGV[1]
+local now = tonumber(ARGV[1])
+local token = ARGV[2]
+local ttl = tonumber(ARGV[3])
 local s = load()
 if token ~= '' then
   if s.state == 'half_open' and s.probeToken == token then
-    redis.call('DEL', key)
+    saveClosed(0, ttl, now)
     return 'closed'
   end
   return s.state
 end
 if s.state == 'closed' then
-  if s.exists then redis.call('DEL', key) end
+  if s.failures > 0 then saveClosed(0, ttl, s.closedAt) end
   return 'closed'
 end
 return s.state
@@ -236,12 +246,13 @@ export class CircuitBreaker {
 
   /** Asks before a model call. A probe must report with its token, whatever the outcome. */
   async admit(): Promise<Admission> {
+    const now = this.clock();
     const reply = await runScript(
       this.redis,
       ADMIT_SCRIPT,
       1,
       this.key,
-      this.clock(),
+      now,
       this.settings.openMs,
       this.settings.probeTimeoutMs,
       this.probeWaitMs,
@@ -252,9 +263,9 @@ export class CircuitBreaker {
     const r = this.parse(admitReplySchema, reply);
     switch (r[0]) {
       case 'allow':
-        return { allowed: true, probe: false };
+        return { allowed: true, probe: false, admittedAt: now };
       case 'probe':
-        return { allowed: true, probe: true, probeToken: r[1] };
+        return { allowed: true, probe: true, probeToken: r[1], admittedAt: now };
       case 'deny':
         return { allowed: false, retryAt: r[1], state: r[2] };
     }
@@ -262,15 +273,24 @@ export class CircuitBreaker {
 
   /** The provider answered. Closes the breaker if this was the probe; resets the count while closed. */
   async recordSuccess(probeToken?: string): Promise<BreakerState> {
-    const reply = await runScript(this.redis, SUCCESS_SCRIPT, 1, this.key, probeToken ?? '');
+    const reply = await runScript(
+      this.redis,
+      SUCCESS_SCRIPT,
+      1,
+      this.key,
+      this.clock(),
+      probeToken ?? '',
+      this.ttlMs,
+    );
     return this.parse(stateSchema, reply);
   }
 
   /**
    * The provider failed (count only provider faults: 5xx, overload, timeouts — not rejected requests or
-   * bad output). Returns the state after: `open` when this failure opened or re-opened the breaker.
+   * bad output). Pass the admission's `admittedAt`, so a call that outlived an outage's end is not counted
+   * twice. Returns the state after: `open` when this failure opened or re-opened the breaker.
    */
-  async recordFailure(probeToken?: string): Promise<BreakerState> {
+  async recordFailure(probeToken?: string, admittedAt?: number): Promise<BreakerState> {
     const reply = await runScript(
       this.redis,
       FAILURE_SCRIPT,
@@ -281,6 +301,7 @@ export class CircuitBreaker {
       this.settings.failureThreshold,
       this.settings.openMs,
       this.ttlMs,
+      admittedAt ?? '',
     );
     return this.parse(stateSchema, reply);
   }

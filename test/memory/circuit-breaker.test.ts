@@ -55,7 +55,7 @@ describe('CircuitBreaker (shared through Redis)', () => {
     const b = breaker();
     expect(await b.recordFailure()).toBe('closed');
     expect(await b.recordFailure()).toBe('closed');
-    expect(await b.admit()).toEqual({ allowed: true, probe: false });
+    expect(await b.admit()).toEqual({ allowed: true, probe: false, admittedAt: clock });
     expect(await b.snapshot()).toEqual({ state: 'closed', consecutiveFailures: 2 });
 
     expect(await b.recordFailure()).toBe('open');
@@ -135,9 +135,14 @@ describe('CircuitBreaker (shared through Redis)', () => {
 
     expect(await a.recordSuccess(token)).toBe('closed');
     expect(await b.snapshot()).toEqual({ state: 'closed', consecutiveFailures: 0 });
-    expect(await b.admit()).toEqual({ allowed: true, probe: false });
-    // A closed breaker with no failures is no key at all.
-    expect(await connections[0]?.exists(key)).toBe(0);
+    expect(await b.admit()).toEqual({ allowed: true, probe: false, admittedAt: clock });
+    // It remembers when it closed (to tell late reports apart) until it has been idle for a day.
+    expect(await connections[0]?.hgetall(key)).toEqual({
+      state: 'closed',
+      failures: '0',
+      closedAt: String(clock),
+    });
+    expect(await connections[0]?.pttl(key)).toBeGreaterThan(0);
   });
 
   it('the probe failing re-opens the breaker with a fresh openUntil', async () => {
@@ -185,7 +190,7 @@ describe('CircuitBreaker (shared through Redis)', () => {
     expect((await live.snapshot()).state).toBe('half_open');
 
     expect(await live.recordSuccess(liveToken)).toBe('closed');
-    expect(await dead.admit()).toEqual({ allowed: true, probe: false });
+    expect(await dead.admit()).toEqual({ allowed: true, probe: false, admittedAt: clock });
   });
 
   it('ignores late reports from calls admitted before the breaker opened', async () => {
@@ -207,6 +212,33 @@ describe('CircuitBreaker (shared through Redis)', () => {
     expect(await b.recordSuccess(token)).toBe('closed');
   });
 
+  it('does not count a failure from before the outage ended towards the next one', async () => {
+    const b = breaker();
+    const slow = await b.admit(); // a long call, started while all was well
+    if (!slow.allowed) throw new Error('expected admission');
+    clock += 1_000;
+    const openUntil = await openIt(b);
+    clock = openUntil;
+    const token = probeOf(await b.admit());
+    clock += 500;
+    expect(await b.recordSuccess(token)).toBe('closed');
+
+    // The slow call now fails: the outage it belongs to is over, so the fresh count stays at zero.
+    clock += 500;
+    expect(await b.recordFailure(undefined, slow.admittedAt)).toBe('closed');
+    expect(await b.snapshot()).toEqual({ state: 'closed', consecutiveFailures: 0 });
+
+    // A call admitted after the breaker closed counts as usual, and a success still resets the count.
+    const fresh = await b.admit();
+    if (!fresh.allowed) throw new Error('expected admission');
+    expect(await b.recordFailure(undefined, fresh.admittedAt)).toBe('closed');
+    expect(await b.snapshot()).toEqual({ state: 'closed', consecutiveFailures: 1 });
+    expect(await b.recordSuccess()).toBe('closed');
+    expect(await b.snapshot()).toEqual({ state: 'closed', consecutiveFailures: 0 });
+    for (let i = 0; i < SETTINGS.failureThreshold; i++) await b.recordFailure(undefined, clock);
+    expect((await b.snapshot()).state).toBe('open');
+  });
+
   it('snapshot reports a missing hash as closed, and a corrupt one as closed until the next write', async () => {
     const b = breaker();
     expect(await b.snapshot()).toEqual({ state: 'closed', consecutiveFailures: 0 });
@@ -214,7 +246,7 @@ describe('CircuitBreaker (shared through Redis)', () => {
     const redis = connections[0] as Redis;
     await redis.hset(key, { state: 'sideways', failures: 'lots' });
     expect(await b.snapshot()).toEqual({ state: 'closed', consecutiveFailures: 0 });
-    expect(await b.admit()).toEqual({ allowed: true, probe: false });
+    expect(await b.admit()).toEqual({ allowed: true, probe: false, admittedAt: clock });
     expect(await b.recordFailure()).toBe('closed');
     expect(await redis.hgetall(key)).toEqual({ state: 'closed', failures: '1' });
 
