@@ -7,11 +7,13 @@ const optionalString = z.preprocess(
   z.string().trim().optional(),
 );
 
+const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
 const positiveInt = (fallback: number) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-    z.coerce.number().int().positive().default(fallback),
-  );
+  z.preprocess(blankAsUnset, z.coerce.number().int().positive().default(fallback));
+
+const nonNegativeInt = (fallback: number) =>
+  z.preprocess(blankAsUnset, z.coerce.number().int().min(0).default(fallback));
 
 const envSchema = z.object({
   /** Slack bot token (xoxb-…). Required to run the bot. */
@@ -23,10 +25,7 @@ const envSchema = z.object({
   /** Base URL of the Slack Web API (GovSlack, tests). Default: Slack's own. */
   SLACK_API_URL: optionalString.pipe(z.url().optional()),
   /** HTTP port for /slack/events, /healthz and /metrics. Default 3000. */
-  PORT: z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-    z.coerce.number().int().min(0).max(65535).default(3000),
-  ),
+  PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).default(3000)),
   /** Model provider key, read by the Anthropic SDK. Required for the worker. */
   ANTHROPIC_API_KEY: optionalString,
   /** Model provider base URL, as the Anthropic SDK reads it. Default: the SDK's. */
@@ -75,19 +74,13 @@ const envSchema = z.object({
   /** Price table override, JSON: {"<model>": {"input": $/Mtok, "output": …, "cacheRead": …, "cacheWrite": …}}. Default: built-in table. */
   MODEL_PRICES: optionalString,
   /** Retries the Anthropic SDK makes inside one attempt (429/5xx, honouring retry-after). Default 2. */
-  MODEL_MAX_RETRIES: z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-    z.coerce.number().int().min(0).default(2),
-  ),
+  MODEL_MAX_RETRIES: nonNegativeInt(2),
   /** Timeout of one model request, in ms. Default 120000. */
   MODEL_TIMEOUT_MS: positiveInt(120_000),
   /** Parallel lanes of Slack writes; a thread always uses the same lane, so its messages stay in order. Default 8. */
   OUTBOX_SHARDS: positiveInt(8),
   /** Minimum spacing of messages Pipewright posts in one channel, in ms, shared by every bot replica (Slack allows about one a second). 0 turns pacing off. Default 1000. */
-  SLACK_CHANNEL_POST_INTERVAL_MS: z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-    z.coerce.number().int().min(0).default(1_000),
-  ),
+  SLACK_CHANNEL_POST_INTERVAL_MS: nonNegativeInt(1_000),
   /** Messages that may go out back to back in one channel before that spacing applies. Default 3. */
   SLACK_CHANNEL_POST_BURST: positiveInt(3),
   /** pino level. Default info. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { webApi } from '@slack/bolt';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -103,9 +104,10 @@ async function deliver(deps: OutboxDeps, job: Job<OutboxJob>): Promise<void> {
     return;
   }
   await deps.messages.markPending(projectId, effect.key);
-  // This lane runs one job at a time, so waiting here keeps the thread's order.
-  const waited = await deps.pacer.waitForSlot(channelId);
-  if (waited > 0) deps.metrics.slackPacingWait.observe(waited / 1000);
+  // This lane runs one job at a time, so waiting here for the channel's slot keeps the thread's order.
+  const wait = await deps.pacer.reserve(channelId);
+  deps.metrics.slackPacingWait.observe(wait / 1000);
+  if (wait > 0) await sleep(wait);
   const posted = await send((m) =>
     deps.client.chat.postMessage({
       channel: channelId,
@@ -149,7 +151,7 @@ async function findPosted(
   return found;
 }
 
-type ThreadMessage = { ts?: string; metadata?: unknown };
+type ThreadMessage = { ts?: string; metadata?: unknown; files?: Array<{ id?: string; name?: string }> };
 
 /** Walks a thread's messages (metadata included), up to 2,000 of them, until `visit` returns true. */
 async function eachThreadMessage(
@@ -239,8 +241,7 @@ async function findUploadedReport(
 ): Promise<string | undefined> {
   let found: string | undefined;
   await eachThreadMessage(client, channel, threadTs, (m) => {
-    const files = (m as { files?: Array<{ id?: string; name?: string }> }).files ?? [];
-    found = files.find((f) => f.name === REPORT_FILENAME && f.id && !recorded.has(f.id))?.id;
+    found = (m.files ?? []).find((f) => f.name === REPORT_FILENAME && f.id && !recorded.has(f.id))?.id;
     return found !== undefined;
   });
   return found;

@@ -36,15 +36,14 @@ export class AckAfterProcessingSocketModeReceiver extends SocketModeReceiver {
   }
 
   private async handle(envelope: SocketEnvelope): Promise<void> {
-    let acked = false;
     let response: Record<string, unknown> | undefined;
     try {
       await this.boltApp?.processEvent({
         body: envelope.body,
         retryNum: envelope.retry_num,
         retryReason: envelope.retry_reason,
+        // Bolt (for events) or the listener calls this; its payload goes out with the real ack below.
         ack: async (payload?: unknown) => {
-          acked = true;
           if (payload && typeof payload === 'object') response = payload as Record<string, unknown>;
         },
       });
@@ -55,8 +54,7 @@ export class AckAfterProcessingSocketModeReceiver extends SocketModeReceiver {
       );
       return;
     }
-    // Acked by a listener (or by Bolt for events), or dropped on purpose (a duplicate): either way, done.
-    if (!acked) this.log.debug('socket mode envelope processed without an ack call; acking');
+    // Processed, or dropped on purpose (a duplicate delivery): either way Slack may forget it.
     await envelope.ack(response).catch((err: unknown) => this.log.warn({ err }, 'socket mode ack failed'));
   }
 }

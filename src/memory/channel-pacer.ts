@@ -51,11 +51,4 @@ export class ChannelPacer {
     );
     return Number(wait);
   }
-
-  /** Reserves a slot and waits for it. */
-  async waitForSlot(channelId: string): Promise<number> {
-    const wait = await this.reserve(channelId);
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    return wait;
-  }
 }

@@ -86,22 +86,20 @@ local function isCount(n) return n ~= nil and n >= 0 and n == math.floor(n) end
 local function load()
   local raw = redis.call('HMGET', key, 'state', 'failures', 'openUntil', 'probeToken', 'probeExpires',
     'closedAt')
-  local exists = redis.call('EXISTS', key) == 1
   local state = raw[1]
   local failures = tonumber(raw[2])
   if failures == nil and not raw[2] then failures = 0 end
   local openUntil = tonumber(raw[3])
   local probeExpires = tonumber(raw[5])
   local closedAt = tonumber(raw[6])
-  local closed = { state = 'closed', failures = 0, exists = exists, closedAt = closedAt }
+  local closed = { state = 'closed', failures = 0, closedAt = closedAt }
   if not isCount(failures) then return closed end
   if state == 'closed' then
-    return { state = 'closed', failures = failures, exists = exists, closedAt = closedAt }
+    return { state = 'closed', failures = failures, closedAt = closedAt }
   elseif state == 'open' and openUntil ~= nil then
-    return { state = 'open', failures = failures, openUntil = openUntil, exists = exists }
+    return { state = 'open', failures = failures, openUntil = openUntil }
   elseif state == 'half_open' and probeExpires ~= nil and raw[4] and raw[4] ~= '' then
-    return { state = 'half_open', failures = failures, probeToken = raw[4], probeExpires = probeExpires,
-      exists = exists }
+    return { state = 'half_open', failures = failures, probeToken = raw[4], probeExpires = probeExpires }
   end
   return closed
 end

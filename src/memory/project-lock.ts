@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { PipewrightError } from '../errors.js';
 import type { KeySpace } from './keys.js';
@@ -51,7 +52,7 @@ export async function withProjectLock<T>(
   // A step holds the lock for a few ms: wait that out here rather than sending the job back to the queue.
   let acquired = await redis.set(key, token, 'PX', PROJECT_LOCK_TTL_MS, 'NX');
   for (let tries = 0; acquired !== 'OK' && tries < LOCK_WAIT_TRIES; tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 3));
+    await sleep(2 + Math.random() * 3);
     acquired = await redis.set(key, token, 'PX', PROJECT_LOCK_TTL_MS, 'NX');
   }
   if (acquired !== 'OK') throw new ProjectBusyError(projectId);

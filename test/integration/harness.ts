@@ -379,6 +379,14 @@ export async function reportMetadata(
 }
 
 /** GET /metrics, as text. */
+/** Waits until /healthz answers `status` (200 once Redis answers, 503 while it does not). */
+export async function waitForHealthz(h: Harness, status: 200 | 503, timeoutMs = 15_000): Promise<void> {
+  await waitFor(async () => (await fetch(`${h.appUrl}/healthz`)).status === status, {
+    timeoutMs,
+    message: `/healthz never answered ${status}`,
+  });
+}
+
 export async function metricsText(h: Harness): Promise<string> {
   return (await fetch(`${h.appUrl}/metrics`)).text();
 }

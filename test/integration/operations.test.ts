@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { startRedisServer } from '../support/redis-server.js';
@@ -43,7 +44,7 @@ describe('operator endpoints', () => {
         await h.close();
       }
       // Connections report their close on a later turn of the event loop: give them one.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       expect(escaped.map(String)).toEqual([]);
     } finally {
       process.off('unhandledRejection', record);

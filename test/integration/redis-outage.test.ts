@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startRedisServer } from '../support/redis-server.js';
 import { eventEnvelope, postSignedEvent } from '../support/slack-signing.js';
 import { waitFor } from '../support/wait.js';
-import { CHANNEL, nextTs, REQUESTER, SIGNING_SECRET, startHarness, TEAM } from './harness.js';
+import { CHANNEL, nextTs, REQUESTER, SIGNING_SECRET, startHarness, TEAM, waitForHealthz } from './harness.js';
 
 const health = async (url: string) => {
   const res = await fetch(`${url}/healthz`);
@@ -19,9 +19,7 @@ describe('Redis outage', () => {
 
       await redis.stop();
       redisUp = false;
-      await waitFor(async () => (await health(h.appUrl)).status === 503, {
-        message: 'healthz never said 503',
-      });
+      await waitForHealthz(h, 503);
       expect((await health(h.appUrl)).body.redis).toBe('down');
       await waitFor(() => h?.logs.some((l) => l.level === 50 && l.msg === 'redis connection error'), {
         message: 'no error log for the outage',
@@ -37,10 +35,7 @@ describe('Redis outage', () => {
 
       await redis.restart();
       redisUp = true;
-      await waitFor(async () => (await health(h.appUrl)).status === 200, {
-        timeoutMs: 15_000,
-        message: 'healthz never recovered',
-      });
+      await waitForHealthz(h, 200);
       // Slack's redelivery of the same event now opens the project.
       expect((await postSignedEvent(h.appUrl, SIGNING_SECRET, envelope, { retryNum: 1 })).status).toBe(200);
       await h.waitForThread(ts, /A few questions before I plan/, 20_000);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { startRedisServer } from '../support/redis-server.js';
 import { eventEnvelope, postSignedEvent } from '../support/slack-signing.js';
 import { waitFor } from '../support/wait.js';
-import { CHANNEL, nextTs, REQUESTER, SIGNING_SECRET, startHarness, TEAM } from './harness.js';
+import { CHANNEL, nextTs, REQUESTER, SIGNING_SECRET, startHarness, TEAM, waitForHealthz } from './harness.js';
 
 const APP_TOKEN = 'xapp-test-token';
 
@@ -79,6 +79,15 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
     const httpPost = await postSignedEvent(h.appUrl, SIGNING_SECRET, overHttp.envelope);
     expect(httpPost.status).toBe(404);
 
+    // A mention missing its channel, user and text is acked quietly (so Slack stops resending it) and
+    // opens nothing; the socket stays up.
+    const garbled = await h.slack.sendEnvelope(
+      'events_api',
+      eventEnvelope({ type: 'app_mention', event_ts: nextTs() }, { teamId: TEAM }),
+    );
+    expect(garbled.ack).toEqual({});
+    expect(h.logs.some((l) => l.level === 40 && l.msg === 'ignoring malformed app_mention')).toBe(true);
+
     // An app_mention over the socket opens the project.
     const mention = mentionEvent('build a churn model for our subscription data and serve it behind an API');
     const threadTs = mention.threadTs;
@@ -104,6 +113,7 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
 
     // Every envelope was acked exactly once, in order.
     expect(h.slack.socketAcks.map((a) => a.envelope_id)).toEqual([
+      garbled.envelope_id,
       mentionAck.envelope_id,
       goAck.envelope_id,
       clickAck.envelope_id,
@@ -130,9 +140,7 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
       await waitFor(() => h.slack.socketClients() === 1, { message: 'the app never opened a socket' });
       await redis.stop();
       redisUp = false;
-      await waitFor(async () => (await fetch(`${h.appUrl}/healthz`)).status === 503, {
-        message: 'healthz never said 503',
-      });
+      await waitForHealthz(h, 503);
 
       const mention = mentionEvent('build a churn model while Redis is away');
       await expect(
@@ -142,10 +150,7 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
 
       await redis.restart();
       redisUp = true;
-      await waitFor(async () => (await fetch(`${h.appUrl}/healthz`)).status === 200, {
-        timeoutMs: 15_000,
-        message: 'healthz never recovered',
-      });
+      await waitForHealthz(h, 200);
       // Slack delivers the unacknowledged event again; this time it is recorded, acked, and opens the project.
       const redelivery = await h.slack.sendEnvelope('events_api', mention.envelope, { retryAttempt: 1 });
       expect(redelivery.ack).toEqual({});

@@ -225,6 +225,15 @@ async function handleApi(state: State, method: string, url: URL, req: IncomingMe
   send(res, answer);
 }
 
+/** Slack's answer to a call over its rate limit: HTTP 429 with the seconds to wait. */
+function rateLimited(retryAfterSeconds: number): Answer {
+  return {
+    status: 429,
+    body: { ok: false, error: 'ratelimited' },
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  };
+}
+
 /** Ms until this post would be within the channel's limit (0: it is, and it counts against it). */
 function postLimitWait(state: State, method: string, args: Record<string, unknown>): number {
   const limit = state.postLimit;
@@ -250,14 +259,10 @@ function answerApi(
   const limit = state.rateLimits.get(method);
   if (limit && limit.remaining > 0) {
     limit.remaining -= 1;
-    const retryAfter = String(limit.retryAfterSeconds);
-    return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': retryAfter } };
+    return rateLimited(limit.retryAfterSeconds);
   }
   const overLimitMs = postLimitWait(state, method, args);
-  if (overLimitMs > 0) {
-    const retryAfter = String(Math.ceil(overLimitMs / 1000));
-    return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': retryAfter } };
-  }
+  if (overLimitMs > 0) return rateLimited(Math.ceil(overLimitMs / 1000));
 
   if (token === undefined) return fail('not_authed');
   const tokenProblem = authProblem(state.config, method, token);
