@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { AgentJob } from '../agents/jobs.js';
 import type { Effect } from '../orchestrator/effects.js';
 import type { OrchestratorEvent } from '../orchestrator/events.js';
+import { jobIds } from '../orchestrator/ids.js';
 import type { KeySpace } from './keys.js';
 
 /** How long a shutdown waits for a BullMQ client that is still connecting before closing it anyway. */
@@ -78,11 +79,6 @@ export function agentJobOptions(attempts: number): JobsOptions {
   return { ...KEEP, attempts, backoff: { type: 'custom' } };
 }
 
-/** Job ids may not contain ':' in BullMQ; our ids never do, but a Slack id must not break that rule either. */
-export function safeJobId(id: string): string {
-  return id.replace(/:/g, '_');
-}
-
 export function createQueues(connection: Redis, keys: KeySpace, outboxShards: number): Queues {
   const opts = { connection, prefix: keys.bull };
   const orchestrator = new Queue<OrchestratorEvent>(QUEUE_NAMES.orchestrator, opts);
@@ -107,7 +103,7 @@ export function createQueues(connection: Redis, keys: KeySpace, outboxShards: nu
 export async function enqueueEvent(queues: Queues, event: OrchestratorEvent): Promise<void> {
   await queues.orchestrator.add(event.type, event, {
     ...ORCHESTRATOR_JOB_OPTIONS,
-    jobId: safeJobId(event.eventId),
+    jobId: jobIds.event(event.eventId),
   });
 }
 

@@ -5,17 +5,12 @@ import type { AgentMemory } from '../memory/agent-memory.js';
 import type { KeySpace } from '../memory/keys.js';
 import { type LockLease, withProjectLock } from '../memory/project-lock.js';
 import type { ProjectStore } from '../memory/project-store.js';
-import {
-  agentJobOptions,
-  OUTBOX_JOB_OPTIONS,
-  type OutboxJob,
-  type Queues,
-  safeJobId,
-} from '../memory/queues.js';
+import { agentJobOptions, OUTBOX_JOB_OPTIONS, type OutboxJob, type Queues } from '../memory/queues.js';
 import type { ThreadMessageStore } from '../memory/thread-messages.js';
 import type { Effect } from './effects.js';
 import type { OrchestratorEvent } from './events.js';
-import { type Project, projectIdFor } from './project.js';
+import { jobIds, messageKeys, projectIdFor } from './ids.js';
+import type { Project } from './project.js';
 import { applyEvent, type MachineSettings } from './run-machine.js';
 import { memoryView } from './views.js';
 
@@ -92,7 +87,7 @@ async function carryOut(
       agentJobs.map((e) => ({
         name: e.job.kind,
         data: e.job,
-        opts: { ...agentJobOptions(deps.stageAttempts), jobId: safeJobId(`${project.id}.${e.key}`) },
+        opts: { ...agentJobOptions(deps.stageAttempts), jobId: jobIds.agent(project.id, e.key) },
       })),
     );
   }
@@ -143,7 +138,7 @@ async function runMemoryEffect(
           : '';
       await toOutbox(deps, project, {
         kind: 'thread_message',
-        key: `${effect.key}.done`,
+        key: messageKeys.forgetDone(effect.key),
         mode: 'post',
         view: {
           type: 'notice',
@@ -167,7 +162,7 @@ function outboxJob(project: Project, effect: OutboxJob['effect']) {
       revision: project.revision,
       effect,
     } satisfies OutboxJob,
-    opts: { ...OUTBOX_JOB_OPTIONS, jobId: safeJobId(`${project.id}.${effect.key}.r${project.revision}`) },
+    opts: { ...OUTBOX_JOB_OPTIONS, jobId: jobIds.outbox(project.id, effect.key, project.revision) },
   };
 }
 

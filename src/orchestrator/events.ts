@@ -1,8 +1,38 @@
 import { z } from 'zod';
+import { agentJobSchema } from '../agents/jobs.js';
 import { tailoredPlanSchema } from './plan.js';
 import { executiveSummarySchema } from './project.js';
 import { clarifyOutputSchema } from './requirements.js';
 import { usageSchema } from './usage.js';
+
+/**
+ * Who wrote a message or clicked a button, as the Slack listener established it. Who may act is decided
+ * by the orchestrator from these facts, never by the listener and never by a model.
+ */
+const actor = {
+  userId: z.string(),
+  /**
+   * The user's own workspace (`user_team` / the clicker's `team_id`). In a shared (Slack Connect)
+   * channel it differs from the project's workspace for members of the other organisation.
+   * Undefined: the same workspace as the project.
+   */
+  userTeamId: z.string().optional(),
+  /**
+   * `member` of the workspace, `guest` (single- or multi-channel guest), or `unknown` when Slack could
+   * not tell us in time (controls are then refused with a request to try again). Undefined: member.
+   */
+  userKind: z.enum(['member', 'guest', 'unknown']).optional(),
+};
+
+/** Where a click happened: the thread of the message that carried the button. */
+const originSchema = z.object({ teamId: z.string(), channelId: z.string(), threadTs: z.string() });
+
+/** A file attached to a request; text files small enough are read in. */
+export const attachmentSchema = z.object({
+  name: z.string().max(255),
+  /** The file's text, when it is a text file under the size limit; otherwise only its name is known. */
+  content: z.string().max(200_000).optional(),
+});
 
 /**
  * Everything that can happen to a project, as the orchestrator's queue carries it. Each event has an id
@@ -11,14 +41,21 @@ import { usageSchema } from './usage.js';
 export const messageEventSchema = z.object({
   type: z.literal('message'),
   eventId: z.string(),
+  /** The workspace that installed the app (a project belongs to it, whatever team an envelope names). */
   teamId: z.string(),
   channelId: z.string(),
   threadTs: z.string(),
   ts: z.string(),
-  userId: z.string(),
+  ...actor,
   text: z.string(),
   /** The bot was @mentioned (app_mention) or this is a direct message: may open a project. */
   addressed: z.boolean(),
+  /**
+   * Who can read the conversation: `public` channels share what agents learn across the workspace;
+   * `private` channels and DMs keep it to themselves. Undefined (not known) counts as private.
+   */
+  visibility: z.enum(['public', 'private']).optional(),
+  attachments: z.array(attachmentSchema).max(10).optional(),
 });
 
 const projectScoped = { eventId: z.string(), projectId: z.string() };
@@ -29,8 +66,12 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
     type: z.literal('gate_decision'),
     ...projectScoped,
     stageId: z.string(),
+    /** The stage attempt and gate round the clicked message was posted for. */
+    attempt: z.number().int().min(1),
+    gateRound: z.number().int().min(1),
     verdict: z.enum(['approve', 'reject']),
-    userId: z.string(),
+    ...actor,
+    origin: originSchema,
   }),
   z.object({
     type: z.literal('clarify_done'),
@@ -87,10 +128,33 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
     type: z.literal('forget_decision'),
     ...projectScoped,
     verdict: z.enum(['forget', 'keep']),
-    userId: z.string(),
+    ...actor,
     /** The confirmation message the click came from. */
     confirmKey: z.string(),
+    origin: originSchema,
+  }),
+  z.object({
+    type: z.literal('budget_decision'),
+    ...projectScoped,
+    /** The budget hold the clicked message was posted for. */
+    round: z.number().int().min(1),
+    verdict: z.enum(['raise', 'stop']),
+    ...actor,
+    origin: originSchema,
+  }),
+  /** A model call was not made because it could have passed the project's or the workspace's budget. */
+  z.object({
+    type: z.literal('budget_exceeded'),
+    ...projectScoped,
+    scope: z.enum(['project', 'workspace']),
+    /** The job that was held back, so it can be asked for again once the budget is raised. */
+    job: agentJobSchema,
+    spentUsd: z.number().min(0),
+    limitUsd: z.number().min(0),
+    /** The most the held call could have cost. */
+    callUsd: z.number().min(0),
   }),
 ]);
 export type OrchestratorEvent = z.infer<typeof orchestratorEventSchema>;
 export type MessageEvent = z.infer<typeof messageEventSchema>;
+export type Attachment = z.infer<typeof attachmentSchema>;

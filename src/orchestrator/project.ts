@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { projectIdFor } from './ids.js';
 import { planSchema } from './plan.js';
 import { clarifyOutputSchema, requirementsSchema } from './requirements.js';
 import { usageSchema, ZERO_USAGE } from './usage.js';
@@ -34,6 +35,8 @@ export const stageRunSchema = z.object({
   degraded: z.boolean().optional(),
   /** Model-job attempts this stage attempt took (1 = first try). */
   jobAttempts: z.number().int().min(0).optional(),
+  /** How many times this attempt's gate has opened; each opening is a new message with live buttons. */
+  gateRound: z.number().int().min(0).optional(),
   decision: z
     .object({ verdict: z.enum(['approved', 'rejected']), by: z.string(), at: z.number() })
     .optional(),
@@ -133,10 +136,7 @@ export const projectSchema = z.object({
 });
 export type Project = z.infer<typeof projectSchema>;
 
-/** One project per Slack thread. Job ids may not contain ':', so the parts are joined with '-'. */
-export function projectIdFor(teamId: string, channelId: string, threadTs: string): string {
-  return `${teamId}-${channelId}-${threadTs}`;
-}
+export { projectIdFor } from './ids.js';
 
 export function newProject(args: {
   teamId: string;

@@ -623,6 +623,8 @@ class Step {
       type: 'gate',
       projectId: this.project.id,
       stageId,
+      attempt: run?.attempt ?? 1,
+      gateRound: run?.gateRound ?? 1,
       role: stage.role,
       task: stage.task,
       basis: stage.reads.map((dep) => ({ stageId: dep, summary: this.project.stages[dep]?.summary ?? '' })),

@@ -60,6 +60,9 @@ export const viewSchema = z.discriminatedUnion('type', [
     type: z.literal('gate'),
     projectId: z.string(),
     stageId: z.string(),
+    /** The stage attempt and the gate round this message asks about; its buttons carry both. */
+    attempt: z.number().int().min(1),
+    gateRound: z.number().int().min(1),
     role: z.string(),
     task: z.string(),
     /** One line per stage this deployment builds on: why it is safe to go ahead. */

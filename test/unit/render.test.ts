@@ -72,6 +72,8 @@ describe('Block Kit rendering within Slack limits', () => {
     const gate = {
       type: 'gate' as const,
       projectId: 'T1-C1-1.2',
+      attempt: 1,
+      gateRound: 1,
       stageId: 'phase3.mlops-engineer',
       role: 'mlops-engineer',
       task: hugeText,
@@ -177,6 +179,8 @@ describe('no broadcast from model or user text', () => {
     {
       type: 'gate' as const,
       projectId: 'p',
+      attempt: 1,
+      gateRound: 1,
       stageId: 'phase3.x',
       role: 'mlops-engineer',
       task: ping,

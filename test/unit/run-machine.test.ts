@@ -117,8 +117,11 @@ const decide = (project: Project, stageId: string, verdict: 'approve' | 'reject'
     eventId: `g${++clicks}`,
     projectId: project.id,
     stageId,
+    attempt: project.stages[stageId]?.attempt ?? 1,
+    gateRound: project.stages[stageId]?.gateRound ?? 1,
     verdict,
     userId,
+    origin: { teamId: project.teamId, channelId: project.channelId, threadTs: project.threadTs },
   });
 
 describe('run state machine', () => {

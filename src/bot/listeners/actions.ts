@@ -1,7 +1,8 @@
 import type { App } from '@slack/bolt';
+import { eventIds, forgetButtonSchema, gateButtonSchema, parseButtonValue } from '../../orchestrator/ids.js';
 import { FORGET_ACTIONS, GATE_ACTIONS } from '../views/render.js';
 import { deliverEvent, type ListenerDeps } from './deliver-event.js';
-import { blockActionSchema, forgetButtonValueSchema, gateButtonValueSchema } from './slack-payloads.js';
+import { blockActionSchema } from './slack-payloads.js';
 
 /** Approve/Reject clicks. Who may decide is checked by the orchestrator against the clicker's user id. */
 export function registerActionListeners(app: App, deps: ListenerDeps): void {
@@ -10,20 +11,23 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
     await ack();
     const payload = blockActionSchema.safeParse(body);
     const action = payload.success ? payload.data.actions[0] : undefined;
-    const target = gateButtonValueSchema.safeParse(parseJson(action?.value));
-    if (!payload.success || !action || !target.success) {
+    const target = parseButtonValue(gateButtonSchema, action?.value);
+    if (!payload.success || !action || !target) {
       deps.logger.warn('ignoring malformed gate click');
       return;
     }
-    const userId = payload.data.user.id;
-    const verdict = action.action_id === GATE_ACTIONS.approve ? 'approve' : 'reject';
+    const p = payload.data;
     await deliverEvent(deps, {
       type: 'gate_decision',
-      eventId: `gate.${target.data.projectId}.${target.data.stageId}.${userId}.${action.action_ts ?? Date.now()}`,
-      projectId: target.data.projectId,
-      stageId: target.data.stageId,
-      verdict,
-      userId,
+      eventId: eventIds.click('gate', target.projectId, p.user.id, action.action_ts ?? String(Date.now())),
+      projectId: target.projectId,
+      stageId: target.stageId,
+      attempt: target.attempt,
+      gateRound: target.gateRound,
+      verdict: action.action_id === GATE_ACTIONS.approve ? 'approve' : 'reject',
+      userId: p.user.id,
+      ...(p.user.team_id ? { userTeamId: p.user.team_id } : {}),
+      origin: originOf(p),
     });
   });
 
@@ -32,28 +36,40 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
     await ack();
     const payload = blockActionSchema.safeParse(body);
     const action = payload.success ? payload.data.actions[0] : undefined;
-    const target = forgetButtonValueSchema.safeParse(parseJson(action?.value));
-    if (!payload.success || !action || !target.success) {
+    const target = parseButtonValue(forgetButtonSchema, action?.value);
+    if (!payload.success || !action || !target) {
       deps.logger.warn('ignoring malformed forget click');
       return;
     }
-    const userId = payload.data.user.id;
+    const p = payload.data;
     await deliverEvent(deps, {
       type: 'forget_decision',
-      eventId: `forget.${target.data.projectId}.${target.data.confirmKey}.${userId}.${action.action_ts ?? Date.now()}`,
-      projectId: target.data.projectId,
-      confirmKey: target.data.confirmKey,
+      eventId: eventIds.click('forget', target.projectId, p.user.id, action.action_ts ?? String(Date.now())),
+      projectId: target.projectId,
+      confirmKey: target.confirmKey,
       verdict: action.action_id === FORGET_ACTIONS.forget ? 'forget' : 'keep',
-      userId,
+      userId: p.user.id,
+      ...(p.user.team_id ? { userTeamId: p.user.team_id } : {}),
+      origin: originOf(p),
     });
   });
 }
 
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+/** The thread of the message that carried the button. */
+function originOf(p: {
+  team?: { id: string } | null | undefined;
+  channel?: { id: string } | undefined;
+  container?: {
+    channel_id?: string | undefined;
+    thread_ts?: string | undefined;
+    message_ts?: string | undefined;
+  };
+  message?: { ts?: string | undefined; thread_ts?: string | undefined } | undefined;
+}): { teamId: string; channelId: string; threadTs: string } {
+  return {
+    teamId: p.team?.id ?? '',
+    channelId: p.channel?.id ?? p.container?.channel_id ?? '',
+    threadTs:
+      p.message?.thread_ts ?? p.container?.thread_ts ?? p.message?.ts ?? p.container?.message_ts ?? '',
+  };
 }

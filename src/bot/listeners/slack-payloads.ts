@@ -25,15 +25,18 @@ export const envelopeSchema = z.object({
   team_id: z.string().min(1),
 });
 
-export const gateButtonValueSchema = z.object({ projectId: z.string().min(1), stageId: z.string().min(1) });
-
-export const forgetButtonValueSchema = z.object({
-  projectId: z.string().min(1),
-  confirmKey: z.string().min(1),
-});
-
 export const blockActionSchema = z.object({
-  user: z.object({ id: z.string().min(1) }),
+  user: z.object({ id: z.string().min(1), team_id: z.string().optional() }),
+  team: z.object({ id: z.string() }).nullish(),
+  channel: z.object({ id: z.string() }).optional(),
+  container: z
+    .object({
+      channel_id: z.string().optional(),
+      thread_ts: z.string().optional(),
+      message_ts: z.string().optional(),
+    })
+    .optional(),
+  message: z.object({ ts: z.string().optional(), thread_ts: z.string().optional() }).optional(),
   actions: z
     .array(z.object({ action_id: z.string(), value: z.string().max(2000), action_ts: z.string().optional() }))
     .min(1),

@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { buttonValues } from '../../orchestrator/ids.js';
 import type { Plan } from '../../orchestrator/plan.js';
 import type { RunPhase, StageState } from '../../orchestrator/project.js';
 import type { Requirements } from '../../orchestrator/requirements.js';
@@ -24,11 +25,6 @@ export interface RenderedMessage {
 
 export const GATE_ACTIONS = { approve: 'gate_approve', reject: 'gate_reject' } as const;
 export const FORGET_ACTIONS = { forget: 'forget_confirm', keep: 'forget_keep' } as const;
-
-/** Button value of a gate: which project and stage the click is about. Parsed back in listeners/actions.ts. */
-export function gateButtonValue(projectId: string, stageId: string): string {
-  return JSON.stringify({ projectId, stageId });
-}
 
 const STATE_LABEL: Record<StageState, string> = {
   pending: ':white_circle: pending',
@@ -227,7 +223,12 @@ function renderGate(view: GateView): RenderedMessage {
   } else if (view.closedReason) {
     blocks.push(context(`Closed without a decision: ${escapeText(view.closedReason)}.`));
   } else {
-    const value = gateButtonValue(view.projectId, view.stageId);
+    const value = buttonValues.gate({
+      projectId: view.projectId,
+      stageId: view.stageId,
+      attempt: view.attempt,
+      gateRound: view.gateRound,
+    });
     blocks.push(context(`Who can decide: ${approvers}`), {
       type: 'actions',
       block_id: `gate.${view.stageId}`.slice(0, 255),
@@ -255,7 +256,7 @@ function renderForgetConfirm(view: Extract<View, { type: 'forget_confirm' }>): R
     const what = view.decision.verdict === 'forgotten' ? 'Forgotten' : 'Kept';
     blocks.push(context(`${what} by <@${view.decision.by}>.`));
   } else {
-    const value = JSON.stringify({ projectId: view.projectId, confirmKey: view.confirmKey });
+    const value = buttonValues.forget({ projectId: view.projectId, confirmKey: view.confirmKey });
     blocks.push({
       type: 'actions',
       block_id: 'forget',

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+
+/**
+ * Every id Pipewright builds: project ids, event ids, job ids, thread-message keys and button values.
+ * Ids are how redeliveries, replays and retries are recognised (BullMQ job ids, the applied-events record,
+ * the outbox's posted-message record), so each is built here and nowhere else: an id that forgets the
+ * round or attempt it belongs to makes a second, different event look like a repeat of the first.
+ */
+
+// ── Projects ────────────────────────────────────────────────────────────────────────────────────────
+
+/** One project per Slack thread. Job ids may not contain ':', so the parts are joined with '-'. */
+export function projectIdFor(teamId: string, channelId: string, threadTs: string): string {
+  return `${teamId}-${channelId}-${threadTs}`;
+}
+
+/**
+ * The thread a project lives in, read from its id (`<team>-<channel>-<thread ts>`; Slack team and
+ * channel ids never contain '-'). Used when the project record itself cannot be read.
+ */
+export function threadOf(
+  projectId: string,
+): { teamId: string; channelId: string; threadTs: string } | undefined {
+  const match = /^([A-Z0-9]+)-([A-Z0-9]+)-(\d+\.\d+)$/.exec(projectId);
+  if (!match?.[1] || !match[2] || !match[3]) return undefined;
+  return { teamId: match[1], channelId: match[2], threadTs: match[3] };
+}
+
+// ── Orchestrator events (results of agent jobs, and clicks) ─────────────────────────────────────────
+
+export const eventIds = {
+  clarifyDone: (projectId: string, round: number) => `clarify_done.${projectId}.${round}`,
+  clarifyFailed: (projectId: string, round: number) => `clarify_failed.${projectId}.${round}`,
+  planDone: (projectId: string, round: number) => `plan_done.${projectId}.${round}`,
+  planFailed: (projectId: string, round: number) => `plan_failed.${projectId}.${round}`,
+  stageStarted: (projectId: string, stageId: string, attempt: number) =>
+    `stage_started.${projectId}.${stageId}.${attempt}`,
+  stageDone: (projectId: string, stageId: string, attempt: number) =>
+    `stage_done.${projectId}.${stageId}.${attempt}`,
+  stageFailed: (projectId: string, stageId: string, attempt: number) =>
+    `stage_failed.${projectId}.${stageId}.${attempt}`,
+  summaryDone: (projectId: string, round: number) => `summary_done.${projectId}.${round}`,
+  summaryFailed: (projectId: string, round: number) => `summary_failed.${projectId}.${round}`,
+  /** A model call refused before it was made because it would pass a budget. */
+  budgetExceeded: (projectId: string, jobKey: string) => `budget_exceeded.${projectId}.${jobKey}`,
+  /** A click: unique per click (Slack's action_ts), so two people's clicks are two events. */
+  click: (kind: 'gate' | 'forget' | 'budget', projectId: string, userId: string, actionTs: string) =>
+    `${kind}.${projectId}.${userId}.${actionTs}`,
+} as const;
+
+// ── Jobs ────────────────────────────────────────────────────────────────────────────────────────────
+
+/** BullMQ job ids may not contain ':'; our ids never do, but a Slack id must not break that rule either. */
+export function safeJobId(id: string): string {
+  return id.replace(/:/g, '_');
+}
+
+export const jobIds = {
+  /** An orchestrator event's job: its event id, so a redelivered event is one job. */
+  event: (eventId: string) => safeJobId(eventId),
+  /** Model work: one job per piece of work (`agentJobKeys`). */
+  agent: (projectId: string, key: string) => safeJobId(`${projectId}.${key}`),
+  /** A Slack write: one job per message key and project revision it was rendered from. */
+  outbox: (projectId: string, key: string, revision: number) => safeJobId(`${projectId}.${key}.r${revision}`),
+  /** A notice about a step that failed for good, said once per failed job. */
+  incident: (projectId: string, failedJobId: string) => safeJobId(`${projectId}.incident.${failedJobId}`),
+} as const;
+
+/** Keys of model work; each names the round or attempt, so work asked for again is a new job. */
+export const agentJobKeys = {
+  clarify: (round: number) => `clarify.${round}`,
+  plan: (round: number) => `plan.${round}`,
+  stage: (stageId: string, attempt: number) => `stage.${stageId}.${attempt}`,
+  summary: (round: number) => `summary.${round}`,
+} as const;
+
+// ── Thread messages ─────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Keys of the messages a project shows in its thread. The outbox posts a key once and edits it in place
+ * afterwards, so a message that must appear anew (a gate opened again) needs a key of its own.
+ */
+export const messageKeys = {
+  /** The live status message, edited in place. */
+  status: 'status',
+  welcome: 'welcome',
+  questions: (round: number) => `questions.${round}`,
+  plan: (round: number) => `plan.${round}`,
+  planFallback: (round: number) => `plan-fallback.${round}`,
+  planInvalid: (round: number) => `plan-invalid.${round}`,
+  clarifyFailed: (round: number) => `clarify-failed.${round}`,
+  gate: (stageId: string, attempt: number, gateRound: number) => `gate.${stageId}.${attempt}.${gateRound}`,
+  rejected: (stageId: string, attempt: number) => `rejected.${stageId}.${attempt}`,
+  stageNote: (stageId: string, attempt: number) => `note.${stageId}.${attempt}`,
+  summary: (round: number) => `summary.${round}`,
+  summaryFailed: (round: number) => `summary-failed.${round}`,
+  report: (round: number) => `report.${round}`,
+  budget: (round: number) => `budget.${round}`,
+  /** An answer to one thread command or click; `eventId` is the message's or click's own id. */
+  reply: (kind: string, eventId: string) => `${kind}.${eventId}`,
+  forgetDone: (confirmKey: string) => `${confirmKey}.done`,
+  incident: (failedJobId: string) => `incident.${failedJobId}`,
+} as const;
+
+// ── Button values ───────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * What a button says it is about. Checked against the project the clicked message belongs to and the
+ * round it was posted in, so a value copied from another project, workspace or earlier round does nothing.
+ */
+export const gateButtonSchema = z.object({
+  projectId: z.string().min(1),
+  stageId: z.string().min(1),
+  attempt: z.number().int().min(1),
+  gateRound: z.number().int().min(1),
+});
+export type GateButton = z.infer<typeof gateButtonSchema>;
+
+export const forgetButtonSchema = z.object({
+  projectId: z.string().min(1),
+  confirmKey: z.string().min(1),
+});
+export type ForgetButton = z.infer<typeof forgetButtonSchema>;
+
+export const budgetButtonSchema = z.object({
+  projectId: z.string().min(1),
+  round: z.number().int().min(1),
+});
+export type BudgetButton = z.infer<typeof budgetButtonSchema>;
+
+export const buttonValues = {
+  gate: (b: GateButton) => JSON.stringify(b),
+  forget: (b: ForgetButton) => JSON.stringify(b),
+  budget: (b: BudgetButton) => JSON.stringify(b),
+} as const;
+
+/** Reads a button value back; undefined when it is not one of ours (forged, truncated, from an old release). */
+export function parseButtonValue<T>(schema: z.ZodType<T>, value: string | undefined): T | undefined {
+  if (value === undefined) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+  const parsed = schema.safeParse(data);
+  return parsed.success ? parsed.data : undefined;
+}
