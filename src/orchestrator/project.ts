@@ -106,6 +106,11 @@ export const projectSchema = z.object({
   threadTs: z.string(),
   requesterId: z.string(),
   request: z.string(),
+  /**
+   * Who can read the project's conversation. What agents learn in a `public` channel is shared across the
+   * workspace; what they learn in a `private` channel or a DM stays with that conversation.
+   */
+  visibility: z.enum(['public', 'private']).default('private'),
   createdAt: z.number(),
   updatedAt: z.number(),
   /** Increases with every stored change; Slack views carry it so a stale render never overwrites a newer one. */
@@ -144,6 +149,7 @@ export function newProject(args: {
   threadTs: string;
   requesterId: string;
   request: string;
+  visibility?: 'public' | 'private' | undefined;
   now: number;
 }): Project {
   return {
@@ -153,6 +159,7 @@ export function newProject(args: {
     threadTs: args.threadTs,
     requesterId: args.requesterId,
     request: args.request,
+    visibility: args.visibility ?? 'private',
     createdAt: args.now,
     updatedAt: args.now,
     revision: 0,

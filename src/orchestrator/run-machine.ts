@@ -93,6 +93,7 @@ function onMessage(current: Project | undefined, event: MessageEvent, settings: 
       threadTs: event.threadTs,
       requesterId: event.userId,
       request: parseThreadCommand(event.text).kind === 'text' ? stripForRequest(event.text) : event.text,
+      visibility: event.visibility,
       now: settings.now,
     });
     const step = new Step(project, settings);
