@@ -12,6 +12,9 @@ const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ?
 const positiveInt = (fallback: number) =>
   z.preprocess(blankAsUnset, z.coerce.number().int().positive().default(fallback));
 
+const positiveUsd = (fallback: number) =>
+  z.preprocess(blankAsUnset, z.coerce.number().positive().max(1_000_000).default(fallback));
+
 const nonNegativeInt = (fallback: number) =>
   z.preprocess(blankAsUnset, z.coerce.number().int().min(0).default(fallback));
 
@@ -83,6 +86,12 @@ const envSchema = z.object({
   SLACK_CHANNEL_POST_INTERVAL_MS: nonNegativeInt(1_000),
   /** Messages that may go out back to back in one channel before that spacing applies. Default 3. */
   SLACK_CHANNEL_POST_BURST: positiveInt(3),
+  /** What one project may spend on the model, in US dollars, before it pauses and asks (Raise budget / Stop). Default 10. */
+  PROJECT_BUDGET_USD: positiveUsd(10),
+  /** What one workspace may spend on the model in a UTC day, in US dollars, before runs pause and ask. Default 100. */
+  WORKSPACE_DAILY_BUDGET_USD: positiveUsd(100),
+  /** Open projects one person may have at once; the next request is refused, naming the open ones. Default 5. */
+  MAX_OPEN_PROJECTS_PER_USER: positiveInt(5),
   /** pino level. Default info. */
   LOG_LEVEL: optionalString.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -119,6 +128,9 @@ export interface Config {
   modelPricesJson: string | undefined;
   redis: { url: string; keyPrefix: string };
   approverIds: string[];
+  /** Spending ceilings (DESIGN.md, "Spending"). */
+  budgets: { projectUsd: number; workspaceDailyUsd: number };
+  maxOpenProjectsPerUser: number;
   projectConcurrency: number;
   workerConcurrency: number;
   clarifyMaxRounds: number;
@@ -169,6 +181,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s.length > 0),
+    budgets: { projectUsd: e.PROJECT_BUDGET_USD, workspaceDailyUsd: e.WORKSPACE_DAILY_BUDGET_USD },
+    maxOpenProjectsPerUser: e.MAX_OPEN_PROJECTS_PER_USER,
     projectConcurrency: e.PROJECT_CONCURRENCY,
     workerConcurrency: e.WORKER_CONCURRENCY,
     clarifyMaxRounds: e.CLARIFY_MAX_ROUNDS,

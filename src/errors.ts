@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'project_busy'
   | 'record_corrupt'
   | 'slack_api_failed'
+  | 'budget_exceeded'
   | 'unexpected';
 
 export class PipewrightError extends Error {
@@ -75,6 +76,26 @@ export class ModelOutputError extends PipewrightError {
     });
     this.name = 'ModelOutputError';
     this.issues = issues;
+  }
+}
+
+/**
+ * A model call was not made: with what it could cost, it would pass the project's budget or the
+ * workspace's daily one. Not a failure of anyone's: the run pauses and asks whether to spend more.
+ */
+export class BudgetExceededError extends PipewrightError {
+  constructor(
+    readonly scope: 'project' | 'workspace',
+    readonly spentUsd: number,
+    readonly limitUsd: number,
+    readonly callUsd: number,
+  ) {
+    super(
+      'budget_exceeded',
+      `a model call of up to $${callUsd.toFixed(4)} would pass the ${scope} budget ($${spentUsd.toFixed(4)} of $${limitUsd.toFixed(2)} spent or committed)`,
+      { fault: 'user', retryable: false },
+    );
+    this.name = 'BudgetExceededError';
   }
 }
 

@@ -3,7 +3,8 @@ import type { App } from '@slack/bolt';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ModelClient } from './agents/model-client.js';
-import { parsePriceTable } from './agents/pricing.js';
+import { parsePriceTable, priceFor } from './agents/pricing.js';
+import { STAGE_PROMPT_TOKENS } from './agents/prompts.js';
 import { startAgentWorker } from './agents/worker.js';
 import { createSlackApp } from './bot/app.js';
 import { startOutboxWorkers } from './bot/outbox.js';
@@ -17,6 +18,7 @@ import { keySpace } from './memory/keys.js';
 import { ProjectStore } from './memory/project-store.js';
 import { closeBullClient, createQueues } from './memory/queues.js';
 import { createRedis, waitUntilReady } from './memory/redis.js';
+import { SpendLedger } from './memory/spend-ledger.js';
 import { ThreadMessageStore } from './memory/thread-messages.js';
 import { healthzHandler } from './ops/health.js';
 import { startOpsServer } from './ops/http-server.js';
@@ -69,7 +71,10 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
   let opsServer: Server | undefined;
 
   if (role !== 'bot') {
+    const ledger = new SpendLedger(command, keys, config.budgets.workspaceDailyUsd);
+    const prices = parsePriceTable(config.modelPricesJson);
     const engineDeps = {
+      ledger,
       redis: command,
       memory,
       messages: new ThreadMessageStore(command, keys),
@@ -81,6 +86,15 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
         approverIds: config.approverIds,
         clarifyMaxRounds: config.clarifyMaxRounds,
         projectConcurrency: config.projectConcurrency,
+        projectBudgetUsd: config.budgets.projectUsd,
+        workspaceDailyBudgetUsd: config.budgets.workspaceDailyUsd,
+        maxOpenProjectsPerUser: config.maxOpenProjectsPerUser,
+        forecast: {
+          price: priceFor(prices, config.anthropic.model),
+          stagePromptTokens: STAGE_PROMPT_TOKENS,
+          inputTokenBudget: config.stageInputTokenBudget,
+          memoryTokenBudget: config.memory.tokenBudget,
+        },
       },
       stageAttempts: config.stageAttempts,
     };
@@ -94,11 +108,10 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
     );
     const breaker = new CircuitBreaker(command, keys.breaker(), config.breaker);
     metrics.watchBreaker(breaker);
-    const model = new ModelClient(
-      { ...config.anthropic, prices: parsePriceTable(config.modelPricesJson) },
-      logger.child({ component: 'model' }),
-      { onUsage: (u) => countTokens(metrics, u), breaker },
-    );
+    const model = new ModelClient({ ...config.anthropic, prices }, logger.child({ component: 'model' }), {
+      onUsage: (u) => countTokens(metrics, u),
+      breaker,
+    });
     workers.push(
       startAgentWorker({
         connection: blocking,
@@ -117,6 +130,8 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
         metrics,
         memory,
         memoryTokenBudget: config.memory.tokenBudget,
+        ledger,
+        projectBudgetUsd: config.budgets.projectUsd,
       }),
     );
   }

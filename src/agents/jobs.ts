@@ -9,7 +9,18 @@ export const agentJobSchema = z.discriminatedUnion('kind', [
     stageId: z.string(),
     attempt: z.number().int().min(1),
   }),
-  z.object({ kind: z.literal('plan'), projectId: z.string() }),
-  z.object({ kind: z.literal('summary'), projectId: z.string() }),
+  /** `round` counts the times the plan was asked for: a re-plan after `resume` is new work. */
+  z.object({ kind: z.literal('plan'), projectId: z.string(), round: z.number().int().min(1) }),
+  /** `round` counts the times the summary was asked for: a run finished again after `retry` is new work. */
+  z.object({ kind: z.literal('summary'), projectId: z.string(), round: z.number().int().min(1) }),
 ]);
 export type AgentJob = z.infer<typeof agentJobSchema>;
+export type AgentJobKind = AgentJob['kind'];
+
+/** Output tokens one call of each kind may produce: what a call is priced at before it is made. */
+export const OUTPUT_TOKEN_LIMITS: Readonly<Record<AgentJobKind, number>> = {
+  clarify: 4_000,
+  plan: 8_000,
+  stage: 8_000,
+  summary: 4_000,
+};

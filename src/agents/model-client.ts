@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ModelOutputError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { CircuitBreaker } from '../memory/circuit-breaker.js';
+import { estimateTokens, maxCallUsd } from '../orchestrator/spending.js';
 import { addUsage, type Usage, ZERO_USAGE } from '../orchestrator/usage.js';
 import { BreakerOpenError, classifyModelError, ModelCallError } from './model-errors.js';
 import { costUsd, type PriceTable, priceFor } from './pricing.js';
@@ -17,6 +18,16 @@ export interface ModelPrompt {
   model?: string;
   /** Aborts every request of this call (the stage's timeout). */
   signal?: AbortSignal;
+  /** Checks each request against the budgets before it is made; none: unmetered (tests, tools). */
+  spend?: SpendGuard;
+}
+
+/**
+ * The budget check of one piece of work. `reserve` is given the most a request can cost and either
+ * reserves it (returning how to settle it to the real cost) or throws BudgetExceededError.
+ */
+export interface SpendGuard {
+  reserve(maxUsd: number): Promise<(actualUsd: number) => Promise<void>>;
 }
 
 export interface ModelClientOptions {
@@ -93,6 +104,38 @@ export class ModelClient {
   }
 
   private async call(
+    prompt: ModelPrompt,
+    model: string,
+    messages: Anthropic.MessageParam[],
+    outputConfig?: Anthropic.OutputConfig,
+  ): Promise<{ message: Anthropic.Message; usage: Usage }> {
+    const price = priceFor(this.options.prices, model);
+    // Priced before it is made: the whole prompt at the dearest input rate, and the whole output limit.
+    const promptTokens = estimateTokens(
+      [
+        ...prompt.system,
+        ...messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))),
+      ].join('\n'),
+    );
+    const settle = prompt.spend
+      ? await prompt.spend.reserve(maxCallUsd(price, promptTokens, prompt.maxTokens))
+      : undefined;
+    let costUsdOfCall = 0;
+    try {
+      const answer = await this.admittedCall(prompt, model, messages, outputConfig);
+      costUsdOfCall = answer.usage.costUsd;
+      return answer;
+    } finally {
+      await settle?.(costUsdOfCall).catch((err: unknown) =>
+        this.logger.warn(
+          { err },
+          'could not settle a spend reservation; the budget counts the reserved amount',
+        ),
+      );
+    }
+  }
+
+  private async admittedCall(
     prompt: ModelPrompt,
     model: string,
     messages: Anthropic.MessageParam[],

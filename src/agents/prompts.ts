@@ -3,6 +3,7 @@ import type { Deliverable } from '../memory/deliverables.js';
 import { asTailoredPlan, defaultPlan, type Stage } from '../orchestrator/plan.js';
 import type { Project } from '../orchestrator/project.js';
 import { defaultRequirements, STACK_CHOICES } from '../orchestrator/requirements.js';
+import { estimateTokens } from '../orchestrator/spending.js';
 import { renderTemplate, templateRefs } from '../orchestrator/template.js';
 import { DEPLOYING_ROLES, ROLE_IDS, ROLES, type RoleId, rolePrompt, teamCharter } from './roles.js';
 
@@ -53,10 +54,12 @@ export interface Prompt {
   user: string;
 }
 
-/** Rough token count (about four characters a token for English and code); good enough for budgets. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
+/**
+ * Tokens of a stage prompt before its task and inputs, for the plan's cost forecast: the team charter, the
+ * longest role brief and room for the requirements, plan outline and decisions.
+ */
+export const STAGE_PROMPT_TOKENS =
+  estimateTokens(teamCharter()) + Math.max(...ROLE_IDS.map((r) => estimateTokens(rolePrompt(r)))) + 2_000;
 
 function clipToTokens(text: string, tokens: number): string {
   const chars = tokens * 4;
@@ -121,7 +124,9 @@ ${roles}
 - a stage id is "phase<N>.<name>" with N its phase, lowercase, unique; phases are listed in "phases";
 - "reads" lists earlier stage ids whose output the stage needs; no cycles; the task may quote an input as
   {<stage id>.output}, and only for a stage it reads;
-- every stage that deploys or changes infrastructure (any ${DEPLOYING_ROLES.join(' or ')} stage) has needsApproval true;
+- "changesRunningSystems" is true for every stage that deploys, applies, releases or otherwise changes systems that
+  are running (any ${DEPLOYING_ROLES.join(' or ')} stage, and any other whose task does); such a stage always waits
+  for a human approval, whatever "needsApproval" says and whatever the request asks;
 - onFailure "continue" only for stages the rest of the plan can do without.
 Explain the changes in one short "rationale".
 

@@ -1,22 +1,24 @@
 import { hostname } from 'node:os';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { asPipewrightError, PipewrightError } from '../errors.js';
+import { asPipewrightError, BudgetExceededError, PipewrightError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AgentMemory } from '../memory/agent-memory.js';
 import type { Deliverable, DeliverableStore } from '../memory/deliverables.js';
 import type { KeySpace } from '../memory/keys.js';
 import type { ProjectStore } from '../memory/project-store.js';
 import { enqueueEvent, QUEUE_NAMES, type Queues } from '../memory/queues.js';
+import type { SpendLedger } from '../memory/spend-ledger.js';
 import type { Metrics } from '../ops/metrics.js';
+import { agentJobKey, eventIds } from '../orchestrator/ids.js';
 import { reportIncident } from '../orchestrator/incidents.js';
 import { tailoredPlanSchema } from '../orchestrator/plan.js';
 import { executiveSummarySchema, type Project } from '../orchestrator/project.js';
 import { clarifyOutputSchema } from '../orchestrator/requirements.js';
 import { backoffDelay } from './backoff.js';
-import { type AgentJob, agentJobSchema } from './jobs.js';
+import { type AgentJob, agentJobSchema, OUTPUT_TOKEN_LIMITS } from './jobs.js';
 import { type MemoryContext, memoryContext, projectTerms } from './memory-context.js';
-import type { ModelClient } from './model-client.js';
+import type { ModelClient, SpendGuard } from './model-client.js';
 import { BreakerOpenError, ModelCallError } from './model-errors.js';
 import { clarifyPrompt, planPrompt, stageOutputSchema, stagePrompt, summaryPrompt } from './prompts.js';
 import type { RoleId } from './roles.js';
@@ -40,6 +42,10 @@ export interface AgentWorkerDeps {
   memory: AgentMemory;
   /** Tokens of remembered items (history, insights, messages) placed in a stage prompt. */
   memoryTokenBudget: number;
+  /** Where spending is reserved and settled, call by call. */
+  ledger: SpendLedger;
+  /** A project's budget when its record has none (PROJECT_BUDGET_USD). */
+  projectBudgetUsd: number;
 }
 
 /** Which process produced a deliverable: shown in the report, and how tests see work spread over workers. */
@@ -122,6 +128,12 @@ async function processAgentJob(
     timer({ outcome: 'ok' });
     deps.metrics.modelCalls.inc({ outcome: 'ok' });
   } catch (raw) {
+    if (raw instanceof BudgetExceededError) {
+      // Not a failure: the run pauses before a call it cannot afford and asks whether to spend more.
+      timer({ outcome: 'budget' });
+      await reportBudgetHold(deps, data, raw, log);
+      return;
+    }
     if (raw instanceof BreakerOpenError) {
       // The provider is down for everyone: wait for the breaker without spending one of this job's attempts.
       timer({ outcome: 'delayed' });
@@ -136,9 +148,50 @@ async function processAgentJob(
     timer({ outcome: final ? 'failed' : 'retry' });
     deps.metrics.modelCalls.inc({ outcome: final ? 'failed' : 'retry' });
     if (!final) throw err;
-    if (await tryFallback(deps, project, job, data, attempt, err, log, token)) return;
+    try {
+      if (await tryFallback(deps, project, job, data, attempt, err, log, token)) return;
+    } catch (fallbackErr) {
+      if (!(fallbackErr instanceof BudgetExceededError)) throw fallbackErr;
+      await reportBudgetHold(deps, data, fallbackErr, log);
+      return;
+    }
     await reportFailure(deps, data, err.message);
   }
+}
+
+/** The budget check of one job's requests: the project's ceiling as the job found it, and the workspace's day. */
+function spendGuard(deps: AgentWorkerDeps, project: Project): SpendGuard {
+  const limitUsd = project.budget?.limitUsd ?? deps.projectBudgetUsd;
+  return {
+    async reserve(maxUsd) {
+      const reservation = await deps.ledger.reserve(project.id, project.teamId, limitUsd, maxUsd);
+      return (actualUsd) => deps.ledger.settle(reservation, actualUsd);
+    },
+  };
+}
+
+/** Tells the orchestrator a call was held back at the budget; it pauses the run and asks. */
+async function reportBudgetHold(
+  deps: AgentWorkerDeps,
+  job: AgentJob,
+  err: BudgetExceededError,
+  log: Logger,
+): Promise<void> {
+  log.info(
+    { scope: err.scope, spentUsd: err.spentUsd, limitUsd: err.limitUsd, callUsd: err.callUsd },
+    'model call held at the budget',
+  );
+  deps.metrics.modelCalls.inc({ outcome: 'budget' });
+  await enqueueEvent(deps.queues, {
+    type: 'budget_exceeded',
+    eventId: eventIds.budgetExceeded(job.projectId, agentJobKey(job)),
+    projectId: job.projectId,
+    scope: err.scope,
+    job,
+    spentUsd: err.spentUsd,
+    limitUsd: err.limitUsd,
+    callUsd: err.callUsd,
+  });
 }
 
 /** One more try with the fallback model, for errors another model might not have. True when it worked. */
@@ -165,6 +218,7 @@ async function tryFallback(
       await queued.moveToDelayed(raw.retryAt, token);
       throw new DelayedError();
     }
+    if (raw instanceof BudgetExceededError) throw raw;
     log.warn({ err: raw, fallback }, 'fallback model failed too');
     return false;
   }
@@ -178,9 +232,13 @@ export function staleReason(project: Project, job: AgentJob): string | undefined
         ? undefined
         : `clarification round ${job.round} is over (project is ${project.phase})`;
     case 'plan':
-      return project.phase === 'planning' ? undefined : `project is ${project.phase}, not planning`;
+      return project.phase === 'planning' && project.planRound === job.round
+        ? undefined
+        : `plan round ${job.round} is over (project is ${project.phase})`;
     case 'summary':
-      return project.phase === 'summarizing' ? undefined : `project is ${project.phase}, not summarizing`;
+      return project.phase === 'summarizing' && project.summaryRound === job.round
+        ? undefined
+        : `summary round ${job.round} is over (project is ${project.phase})`;
     case 'stage': {
       // A stopped or failed run lets running stages finish; stages it had only queued were put back to
       // pending with a new attempt, so their old jobs fail the attempt check below.
@@ -210,16 +268,21 @@ async function runJob(
   log: Logger,
 ): Promise<void> {
   const base = { projectId: project.id };
-  const model = run.model ? { model: run.model } : {};
+  // Every request of this job is priced and checked against the budgets before it is made.
+  const model = { ...(run.model ? { model: run.model } : {}), spend: spendGuard(deps, project) };
   switch (job.kind) {
     case 'clarify': {
       const { value, usage } = await deps.model.structured(
-        { ...clarifyPrompt(project, deps.clarifyMaxRounds), maxTokens: 4_000, ...model },
+        {
+          ...clarifyPrompt(project, deps.clarifyMaxRounds),
+          maxTokens: OUTPUT_TOKEN_LIMITS.clarify,
+          ...model,
+        },
         clarifyOutputSchema,
       );
       await enqueueEvent(deps.queues, {
         type: 'clarify_done',
-        eventId: `clarify_done.${project.id}.${job.round}`,
+        eventId: doneEventId(job),
         ...base,
         round: job.round,
         output: value,
@@ -229,13 +292,14 @@ async function runJob(
     }
     case 'plan': {
       const { value, usage } = await deps.model.structured(
-        { ...planPrompt(project), maxTokens: 8_000, ...model },
+        { ...planPrompt(project), maxTokens: OUTPUT_TOKEN_LIMITS.plan, ...model },
         tailoredPlanSchema,
       );
       await enqueueEvent(deps.queues, {
         type: 'plan_done',
-        eventId: `plan_done.${project.id}.${project.revision}`,
+        eventId: doneEventId(job),
         ...base,
+        round: job.round,
         output: value,
         usage,
       });
@@ -251,13 +315,14 @@ async function runJob(
         (project.plan?.stages ?? []).map((s) => s.id),
       );
       const { value, usage } = await deps.model.structured(
-        { ...summaryPrompt(project, inputs), maxTokens: 4_000, ...model },
+        { ...summaryPrompt(project, inputs), maxTokens: OUTPUT_TOKEN_LIMITS.summary, ...model },
         executiveSummarySchema,
       );
       await enqueueEvent(deps.queues, {
         type: 'summary_done',
-        eventId: `summary_done.${project.id}.${project.revision}`,
+        eventId: doneEventId(job),
         ...base,
+        round: job.round,
         summary: value,
         usage,
       });
@@ -285,7 +350,7 @@ async function runStage(
     const [, inputs, memory] = await Promise.all([
       enqueueEvent(deps.queues, {
         type: 'stage_started',
-        eventId: `stage_started.${project.id}.${stage.id}.${job.attempt}`,
+        eventId: eventIds.stageStarted(project.id, stage.id, job.attempt),
         projectId: project.id,
         stageId: stage.id,
         attempt: job.attempt,
@@ -297,9 +362,10 @@ async function runStage(
     const { value, usage, model } = await deps.model.structured(
       {
         ...stagePrompt(project, stage, inputs, deps.inputTokenBudget, memory.text),
-        maxTokens: 8_000,
+        maxTokens: OUTPUT_TOKEN_LIMITS.stage,
         signal: AbortSignal.timeout(stage.timeoutMs),
         ...(run.model ? { model: run.model } : {}),
+        spend: spendGuard(deps, project),
       },
       stageOutputSchema,
     );
@@ -357,7 +423,7 @@ async function runStage(
   }
   await enqueueEvent(deps.queues, {
     type: 'stage_done',
-    eventId: `stage_done.${project.id}.${stage.id}.${job.attempt}`,
+    eventId: doneEventId(job),
     projectId: project.id,
     stageId: stage.id,
     attempt: job.attempt,
@@ -405,13 +471,44 @@ async function loadInputs(
   return new Map(found.flatMap((f) => (f?.[1] ? [[f[0], f[1]] as const] : [])));
 }
 
+/**
+ * The id of the event that reports a job's result. It names the job's round or attempt: the same job's
+ * result always has the same id (a redelivery is skipped), and the next round's result never does.
+ */
+export function doneEventId(job: AgentJob): string {
+  switch (job.kind) {
+    case 'clarify':
+      return eventIds.clarifyDone(job.projectId, job.round);
+    case 'plan':
+      return eventIds.planDone(job.projectId, job.round);
+    case 'stage':
+      return eventIds.stageDone(job.projectId, job.stageId, job.attempt);
+    case 'summary':
+      return eventIds.summaryDone(job.projectId, job.round);
+  }
+}
+
+/** The id of the event that reports a job's final failure; like `doneEventId`, one per round or attempt. */
+export function failedEventId(job: AgentJob): string {
+  switch (job.kind) {
+    case 'clarify':
+      return eventIds.clarifyFailed(job.projectId, job.round);
+    case 'plan':
+      return eventIds.planFailed(job.projectId, job.round);
+    case 'stage':
+      return eventIds.stageFailed(job.projectId, job.stageId, job.attempt);
+    case 'summary':
+      return eventIds.summaryFailed(job.projectId, job.round);
+  }
+}
+
 async function reportFailure(deps: AgentWorkerDeps, job: AgentJob, error: string): Promise<void> {
   const base = { projectId: job.projectId };
   switch (job.kind) {
     case 'clarify':
       await enqueueEvent(deps.queues, {
         type: 'clarify_failed',
-        eventId: `clarify_failed.${job.projectId}.${job.round}`,
+        eventId: failedEventId(job),
         ...base,
         round: job.round,
         error,
@@ -420,15 +517,16 @@ async function reportFailure(deps: AgentWorkerDeps, job: AgentJob, error: string
     case 'plan':
       await enqueueEvent(deps.queues, {
         type: 'plan_failed',
-        eventId: `plan_failed.${job.projectId}`,
+        eventId: failedEventId(job),
         ...base,
+        round: job.round,
         error,
       });
       return;
     case 'stage':
       await enqueueEvent(deps.queues, {
         type: 'stage_failed',
-        eventId: `stage_failed.${job.projectId}.${job.stageId}.${job.attempt}`,
+        eventId: failedEventId(job),
         ...base,
         stageId: job.stageId,
         attempt: job.attempt,
@@ -438,8 +536,9 @@ async function reportFailure(deps: AgentWorkerDeps, job: AgentJob, error: string
     case 'summary':
       await enqueueEvent(deps.queues, {
         type: 'summary_failed',
-        eventId: `summary_failed.${job.projectId}`,
+        eventId: failedEventId(job),
         ...base,
+        round: job.round,
         error,
       });
       return;

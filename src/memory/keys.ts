@@ -25,6 +25,14 @@ export interface KeySpace {
   breaker(): string;
   /** Time of the next free chat.postMessage slot in a channel (ms, Redis clock). Expires once unused. */
   channelPace(channelId: string): string;
+  /** What a project has spent or committed on the model (USD, float). Lives as long as the project. */
+  projectSpend(projectId: string): string;
+  /** What a workspace has spent or committed on the model on one UTC day (USD). TTL 2 days. */
+  workspaceSpend(teamId: string, day: string): string;
+  /** What Raise budget added to a workspace's ceiling for one UTC day (USD). TTL 2 days. */
+  workspaceRaise(teamId: string, day: string): string;
+  /** The open projects of one person in one workspace (set of project ids), for the per-person cap. */
+  openProjectsOf(teamId: string, userId: string): string;
 }
 
 export function keySpace(prefix: string): KeySpace {
@@ -39,5 +47,9 @@ export function keySpace(prefix: string): KeySpace {
     projects: () => `${prefix}:projects`,
     breaker: () => `${prefix}:breaker:model`,
     channelPace: (channelId) => `${prefix}:pace:channel:${channelId}`,
+    projectSpend: (id) => `${prefix}:project:${id}:spend`,
+    workspaceSpend: (teamId, day) => `${prefix}:spend:${teamId}:${day}`,
+    workspaceRaise: (teamId, day) => `${prefix}:spend:${teamId}:${day}:raise`,
+    openProjectsOf: (teamId, userId) => `${prefix}:user:${teamId}:${userId}:open`,
   };
 }

@@ -2,19 +2,21 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { RecordCorruptError } from '../errors.js';
 import { type Effect, effectSchema } from '../orchestrator/effects.js';
-import { type Project, projectSchema } from '../orchestrator/project.js';
+import { ACTIVE_PHASES, type Project, projectSchema } from '../orchestrator/project.js';
 import type { KeySpace } from './keys.js';
 import { runScript } from './lua.js';
 import { type LockLease, LockLostError } from './project-lock.js';
 
 const effectsSchema = z.array(effectSchema);
 
-// KEYS: lock, project, effects, project set. ARGV: lock token, project JSON, effects JSON ('' = none), id.
+// KEYS: lock, project, effects, project set, the requester's open projects.
+// ARGV: lock token, project JSON, effects JSON ('' = none), id, '1' when the project is open.
 const SAVE_SCRIPT = `
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('set', KEYS[2], ARGV[2])
 if ARGV[3] == '' then redis.call('del', KEYS[3]) else redis.call('set', KEYS[3], ARGV[3]) end
 redis.call('sadd', KEYS[4], ARGV[4])
+if ARGV[5] == '1' then redis.call('sadd', KEYS[5], ARGV[4]) else redis.call('srem', KEYS[5], ARGV[4]) end
 return 1`;
 
 // KEYS: lock, effects. ARGV: lock token, effects JSON ('' = none).
@@ -41,6 +43,27 @@ export class ProjectStore {
     return parseRecord(key, raw, projectSchema);
   }
 
+  /**
+   * The open projects one person asked for in a workspace, for the per-person cap. Members whose record
+   * is gone or no longer open (a crash between writes, an expiry) are dropped from the index on the way.
+   */
+  async openProjects(teamId: string, userId: string): Promise<Project[]> {
+    const indexKey = this.keys.openProjectsOf(teamId, userId);
+    const ids = await this.redis.smembers(indexKey);
+    if (ids.length === 0) return [];
+    const raws = await this.redis.mget(...ids.map((id) => this.keys.project(id)));
+    const open: Project[] = [];
+    const stale: string[] = [];
+    ids.forEach((id, i) => {
+      const raw = raws[i];
+      const parsed = raw ? projectSchema.safeParse(safeJson(raw)) : undefined;
+      if (parsed?.success && ACTIVE_PHASES.includes(parsed.data.phase)) open.push(parsed.data);
+      else stale.push(id);
+    });
+    if (stale.length > 0) await this.redis.srem(indexKey, ...stale);
+    return open.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
   async pendingEffects(projectId: string): Promise<Effect[]> {
     const key = this.keys.projectEffects(projectId);
     const raw = await this.redis.get(key);
@@ -55,15 +78,17 @@ export class ProjectStore {
     const written = await runScript(
       this.redis,
       SAVE_SCRIPT,
-      4,
+      5,
       lease.key,
       this.keys.project(project.id),
       this.keys.projectEffects(project.id),
       this.keys.projects(),
+      this.keys.openProjectsOf(project.teamId, project.requesterId),
       lease.token,
       JSON.stringify(project),
       effects.length > 0 ? JSON.stringify(effects) : '',
       project.id,
+      ACTIVE_PHASES.includes(project.phase) ? '1' : '0',
     );
     if (written !== 1) throw new LockLostError(project.id);
   }
@@ -80,6 +105,14 @@ export class ProjectStore {
       effects.length > 0 ? JSON.stringify(effects) : '',
     );
     if (written !== 1) throw new LockLostError(projectId);
+  }
+}
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
   }
 }
 

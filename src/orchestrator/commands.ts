@@ -1,6 +1,7 @@
 /** Thread commands of the contract, recognised with or without a mention, case-insensitively. */
 export type ThreadCommand =
   | { kind: 'status' }
+  | { kind: 'help' }
   | { kind: 'cancel' }
   | { kind: 'resume' }
   | { kind: 'go' }
@@ -21,6 +22,7 @@ export function parseThreadCommand(raw: string): ThreadCommand {
   const text = stripMentions(raw);
   const lower = text.toLowerCase().replace(/[.!?]+$/, '');
   if (lower === 'status') return { kind: 'status' };
+  if (lower === 'help') return { kind: 'help' };
   if (lower === 'cancel') return { kind: 'cancel' };
   if (lower === 'resume') return { kind: 'resume' };
   if (lower === 'go' || lower === 'use defaults' || lower === 'use the defaults' || lower === 'defaults') {

@@ -31,6 +31,13 @@ export const effectSchema = z.discriminatedUnion('kind', [
   }),
   /** Read what a role remembers in this workspace and show it in the thread. */
   z.object({ kind: z.literal('memory_report'), key: z.string(), role: z.string() }),
+  /** Adds `amountUsd` to what a workspace may spend today (Raise budget on a workspace hold). */
+  z.object({
+    kind: z.literal('raise_workspace_budget'),
+    key: z.string(),
+    teamId: z.string(),
+    amountUsd: z.number().positive(),
+  }),
   /** Model work for the agents' queue; `key` makes the job id. */
   z.object({ kind: z.literal('agent_job'), key: z.string(), job: agentJobSchema }),
 ]);

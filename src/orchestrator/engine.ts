@@ -6,12 +6,13 @@ import type { KeySpace } from '../memory/keys.js';
 import { type LockLease, withProjectLock } from '../memory/project-lock.js';
 import type { ProjectStore } from '../memory/project-store.js';
 import { agentJobOptions, OUTBOX_JOB_OPTIONS, type OutboxJob, type Queues } from '../memory/queues.js';
+import type { SpendLedger } from '../memory/spend-ledger.js';
 import type { ThreadMessageStore } from '../memory/thread-messages.js';
 import type { Effect } from './effects.js';
 import type { OrchestratorEvent } from './events.js';
 import { jobIds, messageKeys, projectIdFor } from './ids.js';
 import type { Project } from './project.js';
-import { applyEvent, type MachineSettings } from './run-machine.js';
+import { applyEvent, assertNever, type MachineContext, type MachineSettings } from './run-machine.js';
 import { memoryView } from './views.js';
 
 /** How many applied event ids a project remembers; redeliveries come within minutes, so this is plenty. */
@@ -27,6 +28,8 @@ export interface EngineDeps {
   logger: Logger;
   settings: Omit<MachineSettings, 'now'>;
   stageAttempts: number;
+  /** Where Raise budget on a workspace hold is recorded. */
+  ledger: SpendLedger;
   now?: () => number;
 }
 
@@ -52,8 +55,13 @@ export async function handleEvent(deps: EngineDeps, event: OrchestratorEvent): P
       log.debug('event already applied');
     } else {
       const now = (deps.now ?? Date.now)();
-      const transition = applyEvent(current, event, { ...deps.settings, now });
-      if (!transition.project) return;
+      const context = await contextFor(deps, current, event);
+      const transition = applyEvent(current, event, { ...deps.settings, now }, context);
+      if (!transition.project) {
+        // No project (a refused request): only replies to the person remain, keyed by the event.
+        await replyOutsideProject(deps, event, transition.effects);
+        return;
+      }
       project = {
         ...transition.project,
         revision: (current?.revision ?? -1) + 1,
@@ -66,6 +74,29 @@ export async function handleEvent(deps: EngineDeps, event: OrchestratorEvent): P
     if (!project || owed.length === 0) return;
     await carryOut(deps, project, owed, lease);
   });
+}
+
+/** What the machine cannot read itself: for a message that may open a project, its author's open ones. */
+async function contextFor(
+  deps: EngineDeps,
+  current: Project | undefined,
+  event: OrchestratorEvent,
+): Promise<MachineContext> {
+  if (current || event.type !== 'message' || !event.addressed) return {};
+  return { openProjects: await deps.projects.openProjects(event.teamId, event.userId) };
+}
+
+/** Ephemeral replies to a message that opened nothing; they go to its thread, recorded nowhere. */
+async function replyOutsideProject(
+  deps: EngineDeps,
+  event: OrchestratorEvent,
+  effects: readonly Effect[],
+): Promise<void> {
+  if (event.type !== 'message') return;
+  const projectId = projectIdFor(event.teamId, event.channelId, event.threadTs);
+  const replies = effects.flatMap((e) => (e.kind === 'ephemeral' ? [e] : []));
+  const coordinates = { id: projectId, channelId: event.channelId, threadTs: event.threadTs, revision: 0 };
+  for (const reply of replies) await toOutbox(deps, coordinates, reply);
 }
 
 /**
@@ -99,8 +130,22 @@ async function carryOut(
     await deps.messages.want(project.id, editedInPlace, project.revision);
   }
   for (const effect of effects) {
-    if (effect.kind === 'memory_report' || effect.kind === 'forget')
-      await runMemoryEffect(deps, project, effect);
+    switch (effect.kind) {
+      case 'memory_report':
+      case 'forget':
+        await runMemoryEffect(deps, project, effect);
+        break;
+      case 'raise_workspace_budget':
+        await deps.ledger.raiseWorkspace(effect.teamId, effect.amountUsd);
+        break;
+      case 'agent_job':
+      case 'thread_message':
+      case 'ephemeral':
+      case 'report':
+        break; // queued above
+      default:
+        assertNever(effect);
+    }
   }
   await deps.projects.setPendingEffects(project.id, [], lease);
 }
@@ -151,8 +196,10 @@ async function runMemoryEffect(
   }
 }
 
+type ThreadCoordinates = Pick<Project, 'id' | 'channelId' | 'threadTs' | 'revision'>;
+
 /** One outbox job; its id makes a replayed effect a no-op. */
-function outboxJob(project: Project, effect: OutboxJob['effect']) {
+function outboxJob(project: ThreadCoordinates, effect: OutboxJob['effect']) {
   return {
     name: effect.kind,
     data: {
@@ -166,7 +213,11 @@ function outboxJob(project: Project, effect: OutboxJob['effect']) {
   };
 }
 
-async function toOutbox(deps: EngineDeps, project: Project, effect: OutboxJob['effect']): Promise<void> {
+async function toOutbox(
+  deps: EngineDeps,
+  project: ThreadCoordinates,
+  effect: OutboxJob['effect'],
+): Promise<void> {
   const job = outboxJob(project, effect);
   await deps.queues.outboxFor(project.id).add(job.name, job.data, job.opts);
 }

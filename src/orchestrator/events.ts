@@ -89,10 +89,11 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('plan_done'),
     ...projectScoped,
+    round: z.number().int(),
     output: tailoredPlanSchema,
     usage: usageSchema,
   }),
-  z.object({ type: z.literal('plan_failed'), ...projectScoped, error: z.string() }),
+  z.object({ type: z.literal('plan_failed'), ...projectScoped, round: z.number().int(), error: z.string() }),
   z.object({
     type: z.literal('stage_started'),
     ...projectScoped,
@@ -120,10 +121,16 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('summary_done'),
     ...projectScoped,
+    round: z.number().int(),
     summary: executiveSummarySchema,
     usage: usageSchema,
   }),
-  z.object({ type: z.literal('summary_failed'), ...projectScoped, error: z.string() }),
+  z.object({
+    type: z.literal('summary_failed'),
+    ...projectScoped,
+    round: z.number().int(),
+    error: z.string(),
+  }),
   z.object({
     type: z.literal('forget_decision'),
     ...projectScoped,

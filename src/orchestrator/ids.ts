@@ -74,6 +74,26 @@ export const agentJobKeys = {
   summary: (round: number) => `summary.${round}`,
 } as const;
 
+/** The key of a job's work, as the state machine named it when it asked for the work. */
+export function agentJobKey(
+  job:
+    | { kind: 'clarify'; round: number }
+    | { kind: 'plan'; round: number }
+    | { kind: 'stage'; stageId: string; attempt: number }
+    | { kind: 'summary'; round: number },
+): string {
+  switch (job.kind) {
+    case 'clarify':
+      return agentJobKeys.clarify(job.round);
+    case 'plan':
+      return agentJobKeys.plan(job.round);
+    case 'stage':
+      return agentJobKeys.stage(job.stageId, job.attempt);
+    case 'summary':
+      return agentJobKeys.summary(job.round);
+  }
+}
+
 // ── Thread messages ─────────────────────────────────────────────────────────────────────────────────
 
 /**

@@ -12,7 +12,9 @@ export const stageSchema = z.object({
   role: z.enum(ROLE_IDS),
   task: z.string().min(1).max(4000),
   /** Stages whose output this one reads; it runs only after all of them are done. */
-  reads: z.array(z.string()).max(20),
+  reads: z.array(z.string().regex(STAGE_ID_PATTERN)).max(20),
+  /** It deploys, applies, releases or otherwise changes systems that are running: it always needs approval. */
+  changesRunningSystems: z.boolean().default(false),
   needsApproval: z.boolean(),
   timeoutMs: z.number().int().positive(),
   retries: z.number().int().min(0).max(10),
@@ -30,20 +32,16 @@ export type Plan = z.infer<typeof planSchema>;
 export const DEFAULT_STAGE_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_STAGE_RETRIES = 2;
 
-function stage(
-  phase: number,
-  role: RoleId,
-  task: string,
-  reads: string[],
-  needsApproval = DEPLOYING_ROLES.includes(role),
-): Stage {
+function stage(phase: number, role: RoleId, task: string, reads: string[]): Stage {
+  const changes = DEPLOYING_ROLES.includes(role);
   return {
     id: `phase${phase}.${role}`,
     phase,
     role,
     task,
     reads,
-    needsApproval,
+    changesRunningSystems: changes,
+    needsApproval: changes,
     timeoutMs: DEFAULT_STAGE_TIMEOUT_MS,
     retries: DEFAULT_STAGE_RETRIES,
     onFailure: 'stop',
@@ -123,8 +121,8 @@ export function planProblems(plan: Plan): string[] {
       problems.push(`stage ${st.id} is in phase ${st.phase}, which the plan does not list`);
     if (!st.id.startsWith(`phase${st.phase}.`))
       problems.push(`stage ${st.id} must be named phase${st.phase}.<name>`);
-    if (DEPLOYING_ROLES.includes(st.role) && !st.needsApproval) {
-      problems.push(`stage ${st.id} deploys (${st.role}) and must need approval`);
+    if (mustBeGated(st) && !st.needsApproval) {
+      problems.push(`stage ${st.id} changes running systems and must need approval`);
     }
   }
 
@@ -147,6 +145,23 @@ export function planProblems(plan: Plan): string[] {
   const cycle = findCycle(plan.stages);
   if (cycle) problems.push(`stages form a cycle: ${cycle.join(' → ')}`);
   return problems;
+}
+
+/**
+ * Words of a task that deploy, apply or release something. A stage whose task says so is gated whatever
+ * its role, and whatever the plan (or the request it was made from) says about approval.
+ */
+const CHANGES_RUNNING_SYSTEMS =
+  /\b(deploy(?:s|ing|ed)?|redeploy\w*|apply|applies|applying|release[sd]?|releasing|roll(?:s|ing|ed)? out|promote[sd]?|promoting|provision(?:s|ing|ed)?|go(?:es)? live|terraform apply|kubectl apply|helm (?:install|upgrade))\b/i;
+
+/**
+ * Whether a stage must wait for a human click: its role changes infrastructure, the plan says it changes
+ * running systems, or its task deploys, applies or releases anything. Decided in code, never by a model.
+ */
+export function mustBeGated(st: Pick<Stage, 'role' | 'task' | 'changesRunningSystems'>): boolean {
+  return (
+    DEPLOYING_ROLES.includes(st.role) || st.changesRunningSystems || CHANGES_RUNNING_SYSTEMS.test(st.task)
+  );
 }
 
 /** A cycle in the reads graph as a list of ids (first id repeated at the end), or undefined. */
@@ -191,7 +206,8 @@ export const tailoredPlanSchema = z.object({
         phase: z.number().int().min(1).max(9),
         role: z.enum(ROLE_IDS),
         task: z.string().min(1).max(4000),
-        reads: z.array(z.string()).max(20),
+        reads: z.array(z.string().regex(STAGE_ID_PATTERN)).max(20),
+        changesRunningSystems: z.boolean(),
         needsApproval: z.boolean(),
         timeoutMinutes: z.number().int().min(1).max(60),
         retries: z.number().int().min(0).max(5),
@@ -203,7 +219,10 @@ export const tailoredPlanSchema = z.object({
 });
 export type TailoredPlan = z.infer<typeof tailoredPlanSchema>;
 
-/** Turns the model's plan into a Plan and checks it; problems are sentences to tell the thread. */
+/**
+ * Turns the model's plan into a Plan and checks it; problems are sentences to tell the thread. A stage
+ * that changes running systems is gated here even when the model said it needs no approval.
+ */
 export function acceptTailoredPlan(tailored: TailoredPlan): { plan: Plan; problems: string[] } {
   const candidate = {
     phases: tailored.phases,
@@ -213,7 +232,8 @@ export function acceptTailoredPlan(tailored: TailoredPlan): { plan: Plan; proble
       role: st.role,
       task: st.task,
       reads: st.reads,
-      needsApproval: st.needsApproval,
+      changesRunningSystems: st.changesRunningSystems,
+      needsApproval: st.needsApproval || mustBeGated(st),
       timeoutMs: st.timeoutMinutes * 60_000,
       retries: st.retries,
       onFailure: st.onFailure,
@@ -240,6 +260,7 @@ export function asTailoredPlan(plan: Plan, rationale: string): TailoredPlan {
       role: st.role,
       task: st.task,
       reads: st.reads,
+      changesRunningSystems: st.changesRunningSystems,
       needsApproval: st.needsApproval,
       timeoutMinutes: Math.max(1, Math.round(st.timeoutMs / 60_000)),
       retries: st.retries,

@@ -29,6 +29,8 @@ export const stageRunSchema = z.object({
   summary: z.string().optional(),
   error: z.string().optional(),
   usage: usageSchema.optional(),
+  /** What every attempt of this stage has cost so far, in US dollars (estimated from the price table). */
+  spentUsd: z.number().min(0).optional(),
   /** The model that produced the deliverable; differs from the default when the fallback was used. */
   model: z.string().optional(),
   /** Produced by the fallback model after the default one failed: usable, but flagged. */
@@ -59,6 +61,12 @@ export type RunPhase = (typeof RUN_PHASES)[number];
 
 export const ACTIVE_PHASES: readonly RunPhase[] = ['clarifying', 'planning', 'running', 'summarizing'];
 
+/** Phases a run can leave again with `resume` (or `retry` of a stage). */
+export const RESUMABLE_PHASES: readonly RunPhase[] = ['stopped', 'failed', 'cancelled'];
+
+/** Most decisions and transcript entries a project keeps: the oldest go first, so a record stays bounded. */
+export const PROJECT_LIST_CAPS = { decisions: 200, transcript: 60, transcriptEntryChars: 4_000 } as const;
+
 /** What the run decided and who decided it, in order: the report's audit trail. */
 export const decisionSchema = z.object({
   at: z.number(),
@@ -73,6 +81,9 @@ export const decisionSchema = z.object({
     'cancel',
     'fallback_model',
     'forget',
+    'budget_hold',
+    'budget_raised',
+    'budget_stop',
   ]),
   by: z.string().optional(),
   stageId: z.string().optional(),
@@ -92,6 +103,23 @@ export const executiveSummarySchema = z.object({
   nextSteps: z.array(z.string().max(400)).max(8),
 });
 export type ExecutiveSummary = z.infer<typeof executiveSummarySchema>;
+
+/**
+ * A run paused before a model call that could pass a budget: what was held, and the question put to the
+ * requester and approvers (Raise budget / Stop). `round` tells this hold's buttons from older ones.
+ */
+export const budgetHoldSchema = z.object({
+  round: z.number().int().min(1),
+  scope: z.enum(['project', 'workspace']),
+  spentUsd: z.number().min(0),
+  limitUsd: z.number().min(0),
+  /** The most the held call could have cost. */
+  callUsd: z.number().min(0),
+  /** Project-manager work to ask for again once the budget is raised; held stages simply wait as pending. */
+  held: z.array(z.enum(['clarify', 'plan', 'summary'])),
+  heldStages: z.array(z.string()),
+});
+export type BudgetHold = z.infer<typeof budgetHoldSchema>;
 
 export const transcriptEntrySchema = z.object({
   from: z.enum(['requester', 'project-manager']),
@@ -132,6 +160,17 @@ export const projectSchema = z.object({
   /** Why the plan looks the way it does (the project manager's words, or why the default was used). */
   planRationale: z.string().optional(),
   stages: z.record(z.string(), stageRunSchema),
+  /** Times the plan has been asked for; the plan job and its result carry it, so a re-plan is new work. */
+  planRound: z.number().int().min(0).default(0),
+  /** Times the summary has been asked for (a run can finish again after `retry`). */
+  summaryRound: z.number().int().min(0).default(0),
+  /** What the project may spend on the model; Raise budget adds `baseUsd` to `limitUsd`. */
+  budget: z.object({ limitUsd: z.number().min(0), baseUsd: z.number().min(0) }).optional(),
+  budgetHold: budgetHoldSchema.optional(),
+  /** Budget holds so far; each hold's message and buttons carry its round. */
+  budgetRounds: z.number().int().min(0).default(0),
+  /** Forget confirmations asked and not yet answered (their message keys). */
+  openForgetKeys: z.array(z.string()).default([]),
   summary: executiveSummarySchema.optional(),
   decisions: z.array(decisionSchema),
   stopReason: z.string().optional(),
@@ -166,6 +205,10 @@ export function newProject(args: {
     phase: 'clarifying',
     clarification: { round: 0, inFlight: false, goRequested: false, unseenAnswers: 0, transcript: [] },
     stages: {},
+    planRound: 0,
+    summaryRound: 0,
+    budgetRounds: 0,
+    openForgetKeys: [],
     decisions: [],
     usage: ZERO_USAGE,
     recentEvents: [],

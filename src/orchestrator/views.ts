@@ -18,6 +18,8 @@ export const stageLineSchema = z.object({
   summary: z.string().optional(),
   error: z.string().optional(),
   degraded: z.boolean().optional(),
+  /** What every attempt of the stage has cost so far. */
+  spentUsd: z.number().optional(),
 });
 export type StageLine = z.infer<typeof stageLineSchema>;
 
@@ -26,6 +28,8 @@ export const statusViewSchema = z.object({
   phase: z.enum(RUN_PHASES),
   stages: z.array(stageLineSchema),
   usage: usageSchema,
+  /** The project's budget ceiling now. */
+  budgetUsd: z.number().optional(),
   stopReason: z.string().optional(),
 });
 
@@ -45,6 +49,14 @@ export const viewSchema = z.discriminatedUnion('type', [
     assumptions: z.array(z.string()),
     defaultsUsed: z.boolean(),
     rationale: z.string().optional(),
+    /** The most each stage can cost per try, and the project's budget. */
+    forecast: z
+      .object({
+        stages: z.array(z.object({ stageId: z.string(), usd: z.number() })),
+        totalUsd: z.number(),
+        budgetUsd: z.number(),
+      })
+      .optional(),
   }),
   statusViewSchema,
   z.object({
@@ -82,7 +94,36 @@ export const viewSchema = z.discriminatedUnion('type', [
     degradedStages: z.array(z.string()),
     failedStages: z.array(z.string()),
   }),
-  z.object({ type: z.literal('notice'), tone: z.enum(['info', 'warning', 'error']), text: z.string() }),
+  z.object({
+    type: z.literal('notice'),
+    tone: z.enum(['info', 'warning', 'error']),
+    /** Our own sentence; may name users as `<@U…>`. */
+    text: z.string(),
+    /** Text from a model, a person or an error, shown after `text` and always escaped: it can never ping. */
+    detail: z.string().optional(),
+  }),
+  /** A run paused before a model call that could pass a budget; Raise budget and Stop while undecided. */
+  z.object({
+    type: z.literal('budget'),
+    projectId: z.string(),
+    round: z.number().int().min(1),
+    scope: z.enum(['project', 'workspace']),
+    spentUsd: z.number(),
+    limitUsd: z.number(),
+    callUsd: z.number(),
+    /** The ceiling Raise budget would set. */
+    raisedLimitUsd: z.number(),
+    spentOn: z.array(z.object({ label: z.string(), usd: z.number() })),
+    deciders: z.array(z.string()),
+    decision: z
+      .object({
+        verdict: z.enum(['raised', 'stopped', 'closed']),
+        by: z.string().optional(),
+        at: z.number(),
+        note: z.string().optional(),
+      })
+      .optional(),
+  }),
   z.object({
     type: z.literal('forget_confirm'),
     projectId: z.string(),

@@ -12,6 +12,7 @@ import {
   requestsFor,
   stageOf,
   startHarness,
+  waitForIdleQueues,
 } from './harness.js';
 
 const EXPERIMENTS = ['phase2.gbm', 'phase2.logreg', 'phase2.nn'];
@@ -100,15 +101,21 @@ describe('tailored plans', () => {
     expect(third?.from).toBeGreaterThanOrEqual(Math.min(first?.to ?? Number.NaN, second?.to ?? Number.NaN));
   });
 
+  it('keeps the gate of a stage that changes running systems when the tailored plan turns it off', async () => {
+    const h = await startHarness();
+    const ungated = asTailoredPlan(defaultPlan(FIXTURE_REQUIREMENTS), 'Ship it without the clicks.');
+    for (const s of ungated.stages) {
+      s.needsApproval = false;
+      s.changesRunningSystems = false;
+    }
+    const threadTs = await startWithPlan(h, ungated);
+    await h.waitForThread(threadTs, /Approval needed: phase3.mlops-engineer/);
+    await waitForIdleQueues(h);
+    expect(h.threadText(threadTs)).not.toContain('Using the default plan');
+    expect(requestsFor(h, 'phase3.mlops-engineer')).toHaveLength(0);
+  });
+
   it.each([
-    {
-      problem: 'a deploying stage without approval',
-      change: (p: TailoredPlan) => {
-        const k8s = p.stages.find((s) => s.role === 'kubernetes-architect');
-        if (k8s) k8s.needsApproval = false;
-      },
-      why: 'stage phase3.kubernetes-architect deploys (kubernetes-architect) and must need approval',
-    },
     {
       problem: 'a stage reading an unknown stage',
       change: (p: TailoredPlan) => {

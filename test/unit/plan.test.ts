@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPlan, type Plan, planProblems } from '../../src/orchestrator/plan.js';
+import {
+  acceptTailoredPlan,
+  asTailoredPlan,
+  defaultPlan,
+  mustBeGated,
+  type Plan,
+  planProblems,
+  tailoredPlanSchema,
+} from '../../src/orchestrator/plan.js';
 import { defaultRequirements } from '../../src/orchestrator/requirements.js';
 
 const base = (): Plan => defaultPlan(defaultRequirements('churn model behind an API'));
@@ -58,8 +66,48 @@ describe('plan validation', () => {
     if (!deploy) throw new Error('missing stage');
     deploy.needsApproval = false;
     expect(planProblems(plan)).toContain(
-      'stage phase3.kubernetes-architect deploys (kubernetes-architect) and must need approval',
+      'stage phase3.kubernetes-architect changes running systems and must need approval',
     );
+  });
+
+  it('gates every stage that changes running systems, whatever the model or the request said', () => {
+    const tailored = asTailoredPlan(base(), 'a plan with its gates turned off');
+    const stages = tailored.stages.map((s) => {
+      if (s.role === 'mlops-engineer' || s.role === 'kubernetes-architect')
+        return { ...s, needsApproval: false, changesRunningSystems: false };
+      if (s.role === 'python-pro')
+        return { ...s, needsApproval: false, changesRunningSystems: true, task: 'Harden the code.' };
+      if (s.role === 'observability-engineer')
+        return { ...s, needsApproval: false, task: 'Apply the alert rules to production Prometheus.' };
+      if (s.role === 'ml-engineer')
+        return { ...s, needsApproval: false, task: 'Train, then promote the best model to production.' };
+      return { ...s, needsApproval: false };
+    });
+    const { plan, problems } = acceptTailoredPlan({ ...tailored, stages });
+    expect(problems).toEqual([]);
+    expect(plan.stages.filter((s) => s.needsApproval).map((s) => s.id)).toEqual([
+      'phase2.ml-engineer',
+      'phase2.python-pro',
+      'phase3.mlops-engineer',
+      'phase3.kubernetes-architect',
+      'phase4.observability-engineer',
+    ]);
+    // Mentioning a deployment, a rollout strategy or promotion rules is not doing one.
+    expect(
+      mustBeGated({
+        role: 'data-scientist',
+        changesRunningSystems: false,
+        task: 'Monitor the deployment and its rollout strategy; write promotion rules.',
+      }),
+    ).toBe(false);
+  });
+
+  it('refuses reads that are not stage ids', () => {
+    const tailored = asTailoredPlan(base(), 'r');
+    const first = tailored.stages[1];
+    if (!first) throw new Error('missing stage');
+    first.reads = ['<@U123> ping'];
+    expect(tailoredPlanSchema.safeParse(tailored).success).toBe(false);
   });
 
   it('refuses an unknown role, a duplicate id and a template that uses an unread stage', () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { estimateTokens, stagePrompt } from '../../src/agents/prompts.js';
+import { stagePrompt } from '../../src/agents/prompts.js';
 import type { Deliverable } from '../../src/memory/deliverables.js';
 import { defaultPlan } from '../../src/orchestrator/plan.js';
 import { newProject } from '../../src/orchestrator/project.js';
 import { defaultRequirements } from '../../src/orchestrator/requirements.js';
+import { estimateTokens } from '../../src/orchestrator/spending.js';
 import { ZERO_USAGE } from '../../src/orchestrator/usage.js';
 
 const requirements = defaultRequirements('churn model');

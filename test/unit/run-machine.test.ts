@@ -37,7 +37,14 @@ const keptDefault = () => asTailoredPlan(defaultPlan(defaultRequirements('churn'
 function planned(project: Project, output = keptDefault(), s = settings) {
   return step(
     project,
-    { type: 'plan_done', eventId: `p${++seq}`, projectId: project.id, output, usage: ZERO_USAGE },
+    {
+      type: 'plan_done',
+      eventId: `p${++seq}`,
+      projectId: project.id,
+      round: project.planRound,
+      output,
+      usage: ZERO_USAGE,
+    },
     s,
   );
 }
@@ -156,7 +163,7 @@ describe('run state machine', () => {
     const go = step(asked.project, message('go'));
     expect(go.project.phase).toBe('planning');
     expect(go.project.defaultsUsed).toBe(true);
-    expect(jobs(go.effects)).toEqual([{ kind: 'plan', projectId: opened.project.id }]);
+    expect(jobs(go.effects)).toEqual([{ kind: 'plan', projectId: opened.project.id, round: 1 }]);
     const run = planned(go.project);
     expect(run.project.phase).toBe('running');
     expect(views(run.effects)).toEqual(['plan', 'status']);
@@ -243,6 +250,7 @@ describe('run state machine', () => {
       type: 'summary_done',
       eventId: 's',
       projectId: project.id,
+      round: project.summaryRound,
       summary: {
         outcome: 'met',
         headline: 'All good',
@@ -334,18 +342,23 @@ describe('run state machine', () => {
       'phase2.nn',
     ]);
 
-    const broken = keptDefault();
-    const k8s = broken.stages.find((st) => st.role === 'kubernetes-architect');
+    // A plan that turns a deploying stage's gate off keeps the gate: code decides, not the model.
+    const ungated = keptDefault();
+    const k8s = ungated.stages.find((st) => st.role === 'kubernetes-architect');
     if (!k8s) throw new Error('no stage');
     k8s.needsApproval = false;
-    const fellBack = planned(clarified.project, broken);
-    expect(
-      fellBack.project.plan?.stages.find((st) => st.role === 'kubernetes-architect')?.needsApproval,
-    ).toBe(true);
-    const notice = fellBack.effects.find((e) => e.kind === 'thread_message' && e.view.type === 'notice');
-    expect(JSON.stringify(notice)).toMatch(
-      /Using the default plan: the tailored plan was invalid.*must need approval/,
+    const kept = planned(clarified.project, ungated);
+    expect(kept.project.plan?.stages.find((st) => st.role === 'kubernetes-architect')?.needsApproval).toBe(
+      true,
     );
+    expect(kept.project.decisions.at(-1)?.kind).toBe('plan');
+
+    const broken = keptDefault();
+    broken.stages.find((st) => st.id === 'phase2.python-pro')?.reads.push('phase2.ghost');
+    const fellBack = planned(clarified.project, broken);
+    const notice = fellBack.effects.find((e) => e.kind === 'thread_message' && e.view.type === 'notice');
+    expect(JSON.stringify(notice)).toMatch(/Using the default plan: the tailored plan was invalid/);
+    expect(JSON.stringify(notice)).toContain('phase2.ghost, which is not in the plan');
     expect(fellBack.project.decisions.at(-1)?.kind).toBe('plan_fallback');
   });
 

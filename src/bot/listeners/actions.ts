@@ -1,6 +1,12 @@
 import type { App } from '@slack/bolt';
-import { eventIds, forgetButtonSchema, gateButtonSchema, parseButtonValue } from '../../orchestrator/ids.js';
-import { FORGET_ACTIONS, GATE_ACTIONS } from '../views/render.js';
+import {
+  budgetButtonSchema,
+  eventIds,
+  forgetButtonSchema,
+  gateButtonSchema,
+  parseButtonValue,
+} from '../../orchestrator/ids.js';
+import { BUDGET_ACTIONS, FORGET_ACTIONS, GATE_ACTIONS } from '../views/render.js';
 import { deliverEvent, type ListenerDeps } from './deliver-event.js';
 import { blockActionSchema } from './slack-payloads.js';
 
@@ -25,6 +31,29 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
       attempt: target.attempt,
       gateRound: target.gateRound,
       verdict: action.action_id === GATE_ACTIONS.approve ? 'approve' : 'reject',
+      userId: p.user.id,
+      ...(p.user.team_id ? { userTeamId: p.user.team_id } : {}),
+      origin: originOf(p),
+    });
+  });
+
+  const budgetPattern = new RegExp(`^(${BUDGET_ACTIONS.raise}|${BUDGET_ACTIONS.stop})$`);
+  app.action(budgetPattern, async ({ ack, body }) => {
+    await ack();
+    const payload = blockActionSchema.safeParse(body);
+    const action = payload.success ? payload.data.actions[0] : undefined;
+    const target = parseButtonValue(budgetButtonSchema, action?.value);
+    if (!payload.success || !action || !target) {
+      deps.logger.warn('ignoring malformed budget click');
+      return;
+    }
+    const p = payload.data;
+    await deliverEvent(deps, {
+      type: 'budget_decision',
+      eventId: eventIds.click('budget', target.projectId, p.user.id, action.action_ts ?? String(Date.now())),
+      projectId: target.projectId,
+      round: target.round,
+      verdict: action.action_id === BUDGET_ACTIONS.raise ? 'raise' : 'stop',
       userId: p.user.id,
       ...(p.user.team_id ? { userTeamId: p.user.team_id } : {}),
       origin: originOf(p),

@@ -1,8 +1,7 @@
 import type { types } from '@slack/bolt';
 import { buttonValues } from '../../orchestrator/ids.js';
-import type { Plan } from '../../orchestrator/plan.js';
 import type { RunPhase, StageState } from '../../orchestrator/project.js';
-import type { Requirements } from '../../orchestrator/requirements.js';
+import { formatUsd } from '../../orchestrator/spending.js';
 import { totalTokens, type Usage } from '../../orchestrator/usage.js';
 import type { GateView, StatusView, View } from '../../orchestrator/views.js';
 import { button, capBlocks, context, divider, header, section } from './blocks.js';
@@ -25,6 +24,7 @@ export interface RenderedMessage {
 
 export const GATE_ACTIONS = { approve: 'gate_approve', reject: 'gate_reject' } as const;
 export const FORGET_ACTIONS = { forget: 'forget_confirm', keep: 'forget_keep' } as const;
+export const BUDGET_ACTIONS = { raise: 'budget_raise', stop: 'budget_stop' } as const;
 
 const STATE_LABEL: Record<StageState, string> = {
   pending: ':white_circle: pending',
@@ -52,8 +52,7 @@ const PHASE_LABEL: Record<RunPhase, string> = {
 
 /** Tokens and estimated cost, e.g. "12,345 tokens · est. $0.42 · 9 model calls". */
 export function formatUsage(usage: Usage): string {
-  const cost = usage.costUsd < 0.01 && usage.costUsd > 0 ? '<$0.01' : `$${usage.costUsd.toFixed(2)}`;
-  return `${totalTokens(usage).toLocaleString('en-US')} tokens · est. ${cost} · ${usage.calls} model call(s)`;
+  return `${totalTokens(usage).toLocaleString('en-US')} tokens · est. ${formatUsd(usage.costUsd)} · ${usage.calls} model call(s)`;
 }
 
 export function renderView(view: View): RenderedMessage {
@@ -65,7 +64,7 @@ export function renderView(view: View): RenderedMessage {
     case 'questions':
       return renderQuestions(view.round, view.maxRounds, view.questions, view.assumptions);
     case 'plan':
-      return renderPlan(view.plan, view.requirements, view.assumptions, view.defaultsUsed, view.rationale);
+      return renderPlan(view);
     case 'status':
       return renderStatus(view);
     case 'stage_note': {
@@ -91,9 +90,24 @@ export function renderView(view: View): RenderedMessage {
     case 'notice': {
       const icon =
         view.tone === 'error' ? ':x:' : view.tone === 'warning' ? ':warning:' : ':information_source:';
-      return simple(`${icon} ${view.text}`);
+      const message = simple(`${icon} ${view.text}`);
+      if (!view.detail) return message;
+      // Whatever a model, a person or an error wrote is escaped whole: it can neither ping nor link.
+      const detail = `> ${escapeText(truncate(view.detail, 1_500)).replace(/\n/g, '\n> ')}`;
+      return {
+        text: truncate(`${message.text} ${escapeText(view.detail)}`, LIMITS.fallbackText),
+        blocks: [...message.blocks, section(detail)],
+      };
     }
+    case 'budget':
+      return renderBudget(view);
+    default:
+      return assertNever(view);
   }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`no renderer for ${JSON.stringify(value)}`);
 }
 
 /** Our own sentence (may name users); the fallback text strips the markup. */
@@ -130,14 +144,10 @@ function renderQuestions(
   return { text: plainFallback(`Questions before I plan:\n${questions.join('\n')}`), blocks };
 }
 
-function renderPlan(
-  plan: Plan,
-  req: Requirements,
-  assumptions: string[],
-  defaultsUsed: boolean,
-  rationale: string | undefined,
-): RenderedMessage {
+function renderPlan(view: Extract<View, { type: 'plan' }>): RenderedMessage {
+  const { plan, requirements: req, assumptions, defaultsUsed, rationale, forecast } = view;
   const s = req.stack;
+  const costOf = new Map((forecast?.stages ?? []).map((f) => [f.stageId, f.usd]));
   const blocks: KnownBlock[] = [
     header(`Plan: ${req.objective}`),
     section(
@@ -155,12 +165,21 @@ function renderPlan(
       .filter((st) => st.phase === phase.number)
       .map((st) => {
         const gate = st.needsApproval ? ' :lock: _needs approval_' : '';
-        return `• \`${escapeText(st.id)}\` — ${escapeText(st.role)}${gate}\n   ${escapeText(truncate(st.task.replace(/\{([^}]+)\.output\}/g, '$1'), 300))}`;
+        const usd = costOf.get(st.id);
+        const cost = usd === undefined ? '' : ` · up to ${formatUsd(usd)}`;
+        return `• \`${escapeText(st.id)}\` — ${escapeText(st.role)}${gate}${cost}\n   ${escapeText(truncate(st.task.replace(/\{([^}]+)\.output\}/g, '$1'), 300))}`;
       });
     if (lines.length > 0)
       blocks.push(section(`*Phase ${phase.number} · ${escapeText(phase.name)}*\n${lines.join('\n')}`));
   }
   if (rationale) blocks.push(section(`*Why this plan:* ${escapeText(rationale)}`));
+  if (forecast) {
+    blocks.push(
+      context(
+        `:moneybag: Forecast: up to ${formatUsd(forecast.totalUsd)} for one try of every stage (priced at the output limit), plus the project manager's calls. Budget ${formatUsd(forecast.budgetUsd)}: I pause and ask before any call that could pass it.`,
+      ),
+    );
+  }
   const parallel = plan.stages.filter((a) =>
     plan.stages.some(
       (b) => a !== b && a.phase === b.phase && !a.reads.includes(b.id) && !b.reads.includes(a.id),
@@ -186,11 +205,13 @@ export function renderStatus(view: StatusView): RenderedMessage {
   const lines = view.stages.map((st) => {
     const note = st.error ?? st.summary;
     const detail = note ? ` — ${escapeText(truncate(note, 200))}` : '';
-    return `${STATE_LABEL[st.state]} · \`${escapeText(st.id)}\`${st.needsApproval ? ' :lock:' : ''}${detail}`;
+    const spent = st.spentUsd ? ` · ${formatUsd(st.spentUsd)}` : '';
+    return `${STATE_LABEL[st.state]} · \`${escapeText(st.id)}\`${st.needsApproval ? ' :lock:' : ''}${spent}${detail}`;
   });
   // Pack stage lines into as few sections as fit, so long plans stay under the block limit.
   for (const chunk of splitForSections(lines.join('\n'))) blocks.push(section(chunk));
   const footer = [formatUsage(view.usage)];
+  if (view.budgetUsd !== undefined) footer.push(`budget ${formatUsd(view.budgetUsd)}`);
   if (view.stopReason) footer.unshift(`Stopped: ${escapeKeepingUserMentions(view.stopReason)}`);
   blocks.push(context(footer.join(' · ')));
   const fallback = [
@@ -244,6 +265,52 @@ function renderGate(view: GateView): RenderedMessage {
       ? 'closed'
       : 'awaiting approval';
   return { text: plainFallback(`Approval needed for ${view.stageId}: ${state}`), blocks: capBlocks(blocks) };
+}
+
+const SCOPE_LABEL = { project: "this project's budget", workspace: "this workspace's budget for today" };
+
+function renderBudget(view: Extract<View, { type: 'budget' }>): RenderedMessage {
+  const spentOn = view.spentOn.map((s) => `• ${escapeText(s.label)}: ${formatUsd(s.usd)}`).join('\n');
+  const blocks: KnownBlock[] = [
+    section(
+      `:pause_button: *Paused at the budget.* The next model call could cost up to ${formatUsd(view.callUsd)}, and ${SCOPE_LABEL[view.scope]} is ${formatUsd(view.limitUsd)}, of which ${formatUsd(view.spentUsd)} is spent or committed. I have not made that call.`,
+    ),
+  ];
+  if (spentOn) blocks.push(section(`*Spent so far in this project*\n${spentOn}`));
+  const deciders = view.deciders.map((id) => `<@${id}>`).join(', ');
+  if (view.decision) {
+    const d = view.decision;
+    const by = d.by ? ` by <@${d.by}>` : '';
+    const what =
+      d.verdict === 'raised'
+        ? `:white_check_mark: Budget raised to ${formatUsd(view.raisedLimitUsd)}${by}; the run goes on.`
+        : d.verdict === 'stopped'
+          ? `:octagonal_sign: Stopped${by}; say \`resume\` to go on.`
+          : `Closed without a decision: ${escapeText(d.note ?? 'the run ended')}.`;
+    blocks.push(context(what));
+  } else {
+    const value = buttonValues.budget({ projectId: view.projectId, round: view.round });
+    blocks.push(
+      context(
+        `*Raise budget* sets the ceiling to ${formatUsd(view.raisedLimitUsd)} and goes on; *Stop* stops the run (\`resume\` later). Who can decide: ${deciders}`,
+      ),
+      {
+        type: 'actions',
+        block_id: `budget.${view.round}`,
+        elements: [
+          button({ text: 'Raise budget', actionId: BUDGET_ACTIONS.raise, value, style: 'primary' }),
+          button({ text: 'Stop', actionId: BUDGET_ACTIONS.stop, value, style: 'danger' }),
+        ],
+      },
+    );
+  }
+  const state = view.decision ? view.decision.verdict : 'waiting for a decision';
+  return {
+    text: plainFallback(
+      `Paused at the budget (${formatUsd(view.spentUsd)} of ${formatUsd(view.limitUsd)}): ${state}`,
+    ),
+    blocks,
+  };
 }
 
 function renderForgetConfirm(view: Extract<View, { type: 'forget_confirm' }>): RenderedMessage {

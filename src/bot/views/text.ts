@@ -16,11 +16,14 @@ export function escapeText(text: string): string {
 }
 
 /**
- * For text we wrote ourselves that names users as `<@U123>`: escapes everything, then lets exactly
- * user mentions through. Broadcasts (`<!channel>`, `<!here>`, `<!everyone>`) stay escaped.
+ * For text we wrote ourselves that names users as `<@U123>` (and channels as `<#C123>`): escapes
+ * everything, then lets exactly those through. Broadcasts (`<!channel>`, `<!here>`, `<!everyone>`) stay
+ * escaped. Never use it on text a model or a person wrote: that goes through `escapeText`.
  */
 export function escapeKeepingUserMentions(text: string): string {
-  return escapeText(text).replace(/&lt;@([UW][A-Z0-9]{1,20})&gt;/g, '<@$1>');
+  return escapeText(text)
+    .replace(/&lt;@([UW][A-Z0-9]{1,20})&gt;/g, '<@$1>')
+    .replace(/&lt;#([CGD][A-Z0-9]{1,20})&gt;/g, '<#$1>');
 }
 
 /** Cuts to at most `max` characters, ending with an ellipsis when something was cut. */

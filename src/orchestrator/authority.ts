@@ -1,0 +1,108 @@
+import type { Project } from './project.js';
+
+/**
+ * Who may do what to a project (DESIGN.md, "Who may do what"), decided in code from facts Slack gave
+ * the listener: never by a model, never by the words of a message. Pure: the state machine asks, and a
+ * refusal comes back as the sentence the person sees.
+ */
+
+/** Who wrote the message or clicked the button. */
+export interface Actor {
+  userId: string;
+  /** The user's own workspace; undefined means the project's workspace. */
+  userTeamId?: string | undefined;
+  /** Undefined means a member of the workspace. */
+  userKind?: 'member' | 'guest' | 'unknown' | undefined;
+}
+
+/** What a control is called in a refusal ("… can `cancel` this run"). */
+export type Control =
+  | 'cancel'
+  | 'retry'
+  | 'resume'
+  | 'go'
+  | 'forget'
+  | 'raise the budget'
+  | 'stop the run'
+  | 'read agent memory';
+
+export type Permission = { allowed: true } | { allowed: false; refusal: string };
+
+const ALLOWED: Permission = { allowed: true };
+
+/** The people who may decide gates: the configured approvers, or the requester when there are none. */
+export function approversOf(project: Pick<Project, 'requesterId'>, approverIds: readonly string[]): string[] {
+  return approverIds.length > 0 ? [...approverIds] : [project.requesterId];
+}
+
+/**
+ * Members of another organisation (a Slack Connect channel), guests, and people Slack could not vouch
+ * for in time never control a run, whatever their user id: ids are unique per organisation only.
+ */
+function outsider(project: Pick<Project, 'teamId'>, actor: Actor, what: string): Permission | undefined {
+  if (actor.userTeamId !== undefined && actor.userTeamId !== project.teamId) {
+    return {
+      allowed: false,
+      refusal: `This project belongs to another workspace: members of other organisations in a shared channel can follow it and ask for \`status\`, but cannot ${what}. Nothing changed.`,
+    };
+  }
+  if (actor.userKind === 'guest') {
+    return {
+      allowed: false,
+      refusal: `Guests can follow this project and ask for \`status\`, but cannot ${what}. Nothing changed.`,
+    };
+  }
+  if (actor.userKind === 'unknown') {
+    return {
+      allowed: false,
+      refusal:
+        'I could not confirm your account with Slack just now, so I did not act on it. Nothing changed: try again in a minute.',
+    };
+  }
+  return undefined;
+}
+
+const mention = (ids: readonly string[]) => ids.map((id) => `<@${id}>`).join(', ');
+
+/** Controls of a run (`cancel`, `retry`, `resume`, `go`, `forget`, budget buttons, `memory`): the requester and approvers. */
+export function mayControl(
+  project: Pick<Project, 'teamId' | 'requesterId'>,
+  actor: Actor,
+  approverIds: readonly string[],
+  control: Control,
+): Permission {
+  const what = `${control === 'read agent memory' ? control : `\`${control}\``}`;
+  const barred = outsider(project, actor, what);
+  if (barred) return barred;
+  if (actor.userId === project.requesterId || approverIds.includes(actor.userId)) return ALLOWED;
+  const approvers = approverIds.length > 0 ? ` or an approver (${mention(approverIds)})` : '';
+  return {
+    allowed: false,
+    refusal: `Only <@${project.requesterId}>, who asked for this project,${approvers} can ${control === 'read agent memory' ? 'read agent memory here' : `${what} this run`}. Nothing changed.`,
+  };
+}
+
+/** Approve or reject a gate: the approvers, or the requester when no approver is configured. */
+export function mayApprove(
+  project: Pick<Project, 'teamId' | 'requesterId'>,
+  actor: Actor,
+  approverIds: readonly string[],
+  stageId: string,
+): Permission {
+  const barred = outsider(project, actor, `approve or reject \`${stageId}\``);
+  if (barred) return barred;
+  const approvers = approversOf(project, approverIds);
+  if (approvers.includes(actor.userId)) return ALLOWED;
+  return {
+    allowed: false,
+    refusal: `Only ${mention(approvers)} can approve or reject \`${stageId}\`. Nothing changed.`,
+  };
+}
+
+/** Answers to the project manager's questions come from the requester alone. */
+export function isRequester(project: Pick<Project, 'teamId' | 'requesterId'>, actor: Actor): boolean {
+  return (
+    actor.userId === project.requesterId &&
+    (actor.userTeamId === undefined || actor.userTeamId === project.teamId)
+  );
+}
