@@ -26,7 +26,7 @@ export class ScreenedHTTPReceiver extends HTTPReceiver {
 
   constructor(
     private readonly options: HTTPReceiverOptions,
-    private readonly deps: DispatchDeps & { now?: () => number },
+    private readonly deps: DispatchDeps,
   ) {
     super(options);
     const { endpoints = DEFAULT_ENDPOINT } = options;
@@ -85,7 +85,7 @@ export class ScreenedHTTPReceiver extends HTTPReceiver {
       contentType: req.headers['content-type'],
       rawBody: buffered.rawBody.toString(),
       timestampSeconds: Number(req.headers['x-slack-request-timestamp']),
-      nowMs: (this.deps.now ?? Date.now)(),
+      nowMs: Date.now(),
     });
     if (verdict.kind === 'refuse') {
       this.deps.log.warn({ status: verdict.status, reason: verdict.reason }, 'signed Slack request refused');

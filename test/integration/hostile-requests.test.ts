@@ -313,9 +313,14 @@ describe('requests Slack sends that the app does not handle', () => {
         trigger_id: '1.2.3',
       }),
     };
+    // An envelope whose payload is not an object is acked and dropped, not retried forever.
+    const arrayPayload = await h.slack.sendEnvelope('interactive', []);
     expect(Object.values(acks).map((a) => a.ack)).toEqual(Object.values(acks).map(() => ({})));
+    expect(arrayPayload.ack).toEqual({});
     expect(metricSample(await (await fetch(`${h.appUrl}/metrics`)).text(), RATE_LIMITED_METRIC)).toBe(1);
     expect(h.logs.some((l) => l.level === 40 && /app_rate_limited/.test(String(l.msg)))).toBe(true);
+    // The app_rate_limited envelope (no inner event) did not take the connection down.
+    expect(h.slack.callsTo('apps.connections.open')).toHaveLength(1);
   });
 });
 
