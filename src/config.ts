@@ -29,6 +29,8 @@ const envSchema = z.object({
   SLACK_API_URL: optionalString.pipe(z.url().optional()),
   /** HTTP port for /slack/events, /healthz and /metrics. Default 3000. */
   PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).default(3000)),
+  /** Serve /metrics on this port instead of PORT (which then no longer serves it), so it need not be public. Default: unset. */
+  METRICS_PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).optional()),
   /** Model provider key, read by the Anthropic SDK. Required for the worker. */
   ANTHROPIC_API_KEY: optionalString,
   /** Model provider base URL, as the Anthropic SDK reads it. Default: the SDK's. */
@@ -108,6 +110,8 @@ export interface Config {
     apiUrl: string | undefined;
   };
   port: number;
+  /** Where /metrics is served when not on `port` (METRICS_PORT); undefined: on `port`. */
+  metricsPort: number | undefined;
   anthropic: {
     apiKey: string | undefined;
     baseUrl: string | undefined;
@@ -146,6 +150,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}\nSee .env.example for every variable.`);
   }
   const e = parsed.data;
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError(
+      'invalid environment:\n  METRICS_PORT: must differ from PORT; leave it unset to serve /metrics on PORT\nSee .env.example for every variable.',
+    );
+  }
   const slackApiUrl =
     e.SLACK_API_URL && !e.SLACK_API_URL.endsWith('/') ? `${e.SLACK_API_URL}/` : e.SLACK_API_URL;
   return {
@@ -156,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiUrl: slackApiUrl,
     },
     port: e.PORT,
+    metricsPort: e.METRICS_PORT,
     anthropic: {
       apiKey: e.ANTHROPIC_API_KEY,
       baseUrl: e.ANTHROPIC_BASE_URL,

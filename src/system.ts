@@ -21,7 +21,7 @@ import { createRedis, waitUntilReady } from './memory/redis.js';
 import { SpendLedger } from './memory/spend-ledger.js';
 import { ThreadMessageStore } from './memory/thread-messages.js';
 import { healthzHandler } from './ops/health.js';
-import { startOpsServer } from './ops/http-server.js';
+import { type OpsHandler, startOpsServer } from './ops/http-server.js';
 import { countTokens, createMetrics, metricsHandler } from './ops/metrics.js';
 import { startOrchestratorWorker } from './orchestrator/worker.js';
 
@@ -32,6 +32,8 @@ export interface RunningSystem {
   role: ProcessRole;
   /** The HTTP port actually listened on (bot roles), useful when PORT=0. */
   port: number | undefined;
+  /** The port /metrics is served on when METRICS_PORT is set (the one actually listened on); else undefined. */
+  metricsPort?: number | undefined;
   /** Stops taking work, lets in-flight jobs finish, closes every connection. Calling it again waits for the same stop. */
   stop(): Promise<void>;
 }
@@ -61,10 +63,20 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
     messageTtlMs: config.memory.messageTtlMs,
     onCorrupt: (item) => logger.warn({ item }, 'corrupt agent memory item skipped'),
   });
-  const opsRoutes = {
-    '/healthz': healthzHandler(command, role),
-    '/metrics': metricsHandler(metrics),
-  };
+  const healthz = healthzHandler(command, role);
+  const metricsRoute = metricsHandler(metrics, logger.child({ component: 'metrics' }));
+  // With METRICS_PORT set, /metrics is served there only, so PORT can face Slack without exposing metrics.
+  const opsRoutes: Record<string, OpsHandler> =
+    config.metricsPort === undefined
+      ? { '/healthz': healthz, '/metrics': metricsRoute }
+      : { '/healthz': healthz };
+  let metricsServer: Server | undefined;
+  let metricsPort: number | undefined;
+  if (config.metricsPort !== undefined) {
+    const served = await startOpsServer(config.metricsPort, { '/metrics': metricsRoute });
+    metricsServer = served.server;
+    metricsPort = served.port;
+  }
   const workers: Worker[] = [];
   let app: App | undefined;
   let port: number | undefined;
@@ -172,15 +184,17 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
     port = listeningPort(server) ?? config.port;
   }
 
-  logger.info({ role, port, keyPrefix: config.redis.keyPrefix }, 'pipewright started');
+  logger.info({ role, port, metricsPort, keyPrefix: config.redis.keyPrefix }, 'pipewright started');
   let stopping: Promise<void> | undefined;
 
   return {
     role,
     port,
+    metricsPort,
     stop() {
       stopping ??= (async () => {
         opsServer?.close();
+        metricsServer?.close();
         if (app)
           await app.stop().catch((err: unknown) => logger.warn({ err }, 'error stopping the Slack app'));
         await Promise.all(workers.map((w) => closeBullClient(w)));

@@ -8,6 +8,7 @@ import type { ProjectStore } from '../memory/project-store.js';
 import type { Queues } from '../memory/queues.js';
 import type { Metrics } from '../ops/metrics.js';
 import { boltLogger } from './bolt-logger.js';
+import { ScreenedHTTPReceiver } from './http-receiver.js';
 import { registerActionListeners } from './listeners/actions.js';
 import { registerEventListeners } from './listeners/events.js';
 import { AckAfterProcessingSocketModeReceiver } from './socket-mode-receiver.js';
@@ -28,6 +29,7 @@ export interface SlackAppDeps {
  * The Bolt app: HTTP at POST /slack/events by default, Socket Mode when SLACK_APP_TOKEN is set.
  * Either way the ack waits until the event is recorded in Redis (a few ms): a Redis outage then yields
  * a 500 (HTTP) or no ack (Socket Mode) and Slack redelivers, instead of an ack for an event we dropped.
+ * Both receivers ack what no listener handles, and the HTTP one refuses what Bolt cannot safely read.
  */
 export function createSlackApp(deps: SlackAppDeps): App {
   const { config, logger } = deps;
@@ -47,12 +49,23 @@ export function createSlackApp(deps: SlackAppDeps): App {
             customRoutes: deps.routes,
           },
           logger,
+          deps.metrics,
         ),
       }
-    : { processBeforeResponse: true, port: config.port, customRoutes: deps.routes };
+    : {
+        receiver: new ScreenedHTTPReceiver(
+          {
+            signingSecret: config.slack.signingSecret ?? '',
+            processBeforeResponse: true,
+            port: config.port,
+            customRoutes: deps.routes,
+            logger: boltLogger(logger),
+          },
+          { log: logger, metrics: deps.metrics },
+        ),
+      };
   const app = new App({
     token: config.slack.botToken,
-    signingSecret: config.slack.signingSecret ?? '',
     ...transport,
     logger: boltLogger(logger),
     deferInitialization: true,

@@ -1,14 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+export type OpsHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * The worker's own small HTTP server, for /healthz and /metrics (the bot serves them through Bolt).
+ * A small HTTP server for operator routes: the worker's /healthz and /metrics (the bot serves them through
+ * Bolt), and /metrics alone on METRICS_PORT when that is set.
  * Resolves with the port actually listened on.
  */
 export async function startOpsServer(
   port: number,
-  routes: Record<string, Handler>,
+  routes: Record<string, OpsHandler>,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';

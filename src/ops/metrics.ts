@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Logger } from '../logger.js';
 import type { CircuitBreaker } from '../memory/circuit-breaker.js';
 import type { Queues } from '../memory/queues.js';
 import type { Usage } from '../orchestrator/usage.js';
@@ -11,6 +12,8 @@ export interface Metrics {
   modelCalls: Counter<'outcome'>;
   slackApiErrors: Counter<'error'>;
   slackEvents: Counter<'kind'>;
+  /** Slack's app_rate_limited notices: Slack is dropping event deliveries for a workspace. */
+  slackAppRateLimited: Counter;
   /** Time a message waited for its channel's next post slot (Slack's per-channel limit). */
   slackPacingWait: Histogram;
   /** Reports the shared breaker's state (0 closed, 1 half-open, 2 open) at scrape time. */
@@ -88,6 +91,11 @@ export function createMetrics(queues: Queues): Metrics {
       labelNames: ['kind'],
       registers: [registry],
     }),
+    slackAppRateLimited: new Counter({
+      name: 'pipewright_slack_app_rate_limited_total',
+      help: 'app_rate_limited notices from Slack: it dropped event deliveries to this app for a workspace (logged with the workspace)',
+      registers: [registry],
+    }),
     slackPacingWait: new Histogram({
       name: 'pipewright_slack_pacing_wait_seconds',
       help: 'Time a message waited for its channel post slot before chat.postMessage',
@@ -97,8 +105,8 @@ export function createMetrics(queues: Queues): Metrics {
   };
 }
 
-/** GET /metrics in Prometheus text format. */
-export function metricsHandler(metrics: Metrics) {
+/** GET /metrics in Prometheus text format. A failure is logged, not echoed: /metrics may be reachable by others. */
+export function metricsHandler(metrics: Metrics, logger: Logger) {
   return (_req: unknown, res: import('node:http').ServerResponse): void => {
     metrics.registry
       .metrics()
@@ -107,8 +115,9 @@ export function metricsHandler(metrics: Metrics) {
         res.end(text);
       })
       .catch((err: unknown) => {
+        logger.warn({ err }, 'metrics could not be collected');
         res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(`metrics unavailable: ${err instanceof Error ? err.message : String(err)}`);
+        res.end('metrics unavailable');
       });
   };
 }

@@ -58,6 +58,43 @@ export function postSignedAction(
   return postSigned(appUrl, signingSecret, body, 'application/x-www-form-urlencoded', opts);
 }
 
+/** Posts `rawBody` signed as given, with any content type: for bodies Slack would never send. */
+export function postSignedRaw(
+  appUrl: string,
+  signingSecret: string,
+  rawBody: string,
+  contentType: string,
+  opts: SignedPostOptions = {},
+): Promise<SignedPostResult> {
+  return postSigned(appUrl, signingSecret, rawBody, contentType, opts);
+}
+
+/** A slash command, form-encoded as Slack posts it (`command` is e.g. "/pipewright"). */
+export function postSignedCommand(
+  appUrl: string,
+  signingSecret: string,
+  command: { command: string; text?: string; userId: string; channelId: string; teamId?: string },
+  opts: SignedPostOptions = {},
+): Promise<SignedPostResult> {
+  const teamId = command.teamId ?? DEFAULT_TEAM_ID;
+  const body = new URLSearchParams({
+    token: 'legacy-verification-token',
+    team_id: teamId,
+    team_domain: 'test',
+    channel_id: command.channelId,
+    channel_name: 'pipewright-test',
+    user_id: command.userId,
+    user_name: `user-${command.userId.toLowerCase()}`,
+    command: command.command,
+    text: command.text ?? '',
+    api_app_id: API_APP_ID,
+    is_enterprise_install: 'false',
+    response_url: 'https://hooks.slack.com/commands/T/1/x',
+    trigger_id: `${Date.now()}.${randomDigits(12)}.${randomId(32).toLowerCase()}`,
+  }).toString();
+  return postSigned(appUrl, signingSecret, body, 'application/x-www-form-urlencoded', opts);
+}
+
 async function postSigned(
   appUrl: string,
   signingSecret: string,
