@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'project_busy'
   | 'record_corrupt'
   | 'slack_api_failed'
+  | 'event_not_recorded'
   | 'unexpected';
 
 export class PipewrightError extends Error {
@@ -94,4 +95,16 @@ export function asPipewrightError(error: unknown): PipewrightError {
   if (error instanceof PipewrightError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new PipewrightError('unexpected', message, { fault: 'system', retryable: true, cause: error });
+}
+
+/** A Slack event or click could not be put on the orchestrator's queue in time (Redis down or slow). */
+export class EventNotRecordedError extends PipewrightError {
+  constructor(eventId: string, cause: unknown) {
+    super('event_not_recorded', `event ${eventId} could not be recorded`, {
+      fault: 'third_party',
+      retryable: true,
+      cause,
+    });
+    this.name = 'EventNotRecordedError';
+  }
 }

@@ -7,7 +7,10 @@
 export interface KeySpace {
   /** BullMQ's own prefix: queues live under `<prefix>:bull:<queue>:…`. */
   bull: string;
-  /** `SET NX EX` marker per Slack event_id; a redelivered event finds it and is dropped. TTL 24 h. */
+  /**
+   * Marker per Slack event_id, set once the event is recorded (enqueued); a redelivered event finds it
+   * and is dropped. TTL 24 h.
+   */
   dedupeEvent(eventId: string): string;
   /** The project record (JSON, see orchestrator/project.ts). No TTL. */
   project(projectId: string): string;
@@ -25,6 +28,10 @@ export interface KeySpace {
   breaker(): string;
   /** Time of the next free chat.postMessage slot in a channel (ms, Redis clock). Expires once unused. */
   channelPace(channelId: string): string;
+  /** What Slack's users.info said about a user, as seen from a workspace (JSON). TTL a few minutes. */
+  slackUser(teamId: string, userId: string): string;
+  /** Who can read a conversation, from conversations.info ("public" / "private"). TTL a few minutes. */
+  slackChannel(teamId: string, channelId: string): string;
 }
 
 export function keySpace(prefix: string): KeySpace {
@@ -39,5 +46,7 @@ export function keySpace(prefix: string): KeySpace {
     projects: () => `${prefix}:projects`,
     breaker: () => `${prefix}:breaker:model`,
     channelPace: (channelId) => `${prefix}:pace:channel:${channelId}`,
+    slackUser: (teamId, userId) => `${prefix}:slack:user:${teamId}:${userId}`,
+    slackChannel: (teamId, channelId) => `${prefix}:slack:channel:${teamId}:${channelId}`,
   };
 }

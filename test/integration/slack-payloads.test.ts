@@ -626,7 +626,10 @@ describe('Slack payloads: recording an event', () => {
       expect(told.args).toMatchObject({ response_type: 'ephemeral', replace_original: false });
       expect(String(told.args.text)).toMatch(/could not record your click.*nothing changed.*try again/is);
     } finally {
-      if (!redisUp) await redis.restart();
+      if (!redisUp) {
+        await redis.restart();
+        await waitForHealthz(h, 200); // closing mid-reconnect would wait on connections still coming up
+      }
       await h.close();
       await redis.stop();
     }
