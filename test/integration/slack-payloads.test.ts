@@ -472,12 +472,18 @@ describe('Slack payloads: what a message is', () => {
       ...notes,
       url_private_download: String(notes.url_private_download).replace(String(notes.id), 'F9999999999'),
     };
+    // A file whose download URL is not on Slack's host never gets the bot token.
+    const elsewhere = h.slack.hostFile('elsewhere.txt', 'not for us');
+    const foreign = {
+      ...elsewhere,
+      url_private_download: String(elsewhere.url_private_download).replace('127.0.0.1', 'localhost'),
+    };
     const ts = nextTs();
     const dm = {
       type: 'message',
       subtype: 'file_share',
       text: 'build a churn model from the attached sample',
-      files: [columns, diagram, big, gone],
+      files: [columns, diagram, big, gone, foreign],
       upload: true,
       user: 'UDMFILES',
       display_as_bot: false,
@@ -496,6 +502,7 @@ describe('Slack payloads: what a message is', () => {
       { name: 'architecture.png' },
       { name: 'full-export.txt' },
       { name: 'notes.txt' },
+      { name: 'elsewhere.txt' },
     ]);
     // Files are fetched with the bot token, and only those worth reading.
     const downloads = h.slack.callsTo('file_download');
