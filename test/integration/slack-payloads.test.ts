@@ -595,6 +595,43 @@ describe('Slack payloads: recording an event', () => {
     }
   });
 
+  it('opens a project once when a recorded event could not be marked seen and Slack delivers it again', async () => {
+    const redis = await startRedisServer();
+    const admin = new Redis(redis.url);
+    try {
+      const h = await startHarness({ REDIS_URL: redis.url });
+      const mention = mentionEvent('build a churn model');
+      const envelope = eventEnvelope(mention);
+      // The enqueue works, the mark after it does not (its keys are read-only): as if the bot died in between.
+      // Every key lives under the test's prefix; all families but the marks stay writable.
+      const p = h.config.redis.keyPrefix;
+      const families = ['bull', 'project', 'projects', 'pace', 'breaker', 'mem', 'msg', 'slack'];
+      await admin.call(
+        'ACL',
+        'SETUSER',
+        'default',
+        'resetkeys',
+        ...families.map((f) => `~${p}:${f}:*`),
+        `~${p}:projects`,
+        `%R~${p}:dedupe:*`,
+      );
+      expect(await post(h, envelope)).toBe(200);
+      await admin.call('ACL', 'SETUSER', 'default', 'allkeys');
+      expect(h.logs.some((l) => l.msg === 'event recorded, but not marked as seen')).toBe(true);
+      expect(await post(h, envelope, 1)).toBe(200);
+      await h.waitForThread(String(mention.ts), /A few questions before I plan/);
+      await waitForAllQueuesIdle(h);
+      expect(welcomes(h, String(mention.ts))).toHaveLength(1);
+      expect(h.model.requests.filter((r) => r.lastUserText.includes('clarification round 1'))).toHaveLength(
+        1,
+      );
+      await h.close();
+    } finally {
+      admin.disconnect();
+      await redis.stop();
+    }
+  });
+
   it('while Redis is down: an event is answered 500 for Slack to redeliver, a click is acked and the clicker told', async () => {
     const redis = await startRedisServer();
     let redisUp = true;
