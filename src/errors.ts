@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'record_corrupt'
   | 'slack_api_failed'
   | 'budget_exceeded'
+  | 'event_not_recorded'
   | 'unexpected';
 
 export class PipewrightError extends Error {
@@ -115,4 +116,16 @@ export function asPipewrightError(error: unknown): PipewrightError {
   if (error instanceof PipewrightError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new PipewrightError('unexpected', message, { fault: 'system', retryable: true, cause: error });
+}
+
+/** A Slack event or click could not be put on the orchestrator's queue in time (Redis down or slow). */
+export class EventNotRecordedError extends PipewrightError {
+  constructor(eventId: string, cause: unknown) {
+    super('event_not_recorded', `event ${eventId} could not be recorded`, {
+      fault: 'third_party',
+      retryable: true,
+      cause,
+    });
+    this.name = 'EventNotRecordedError';
+  }
 }

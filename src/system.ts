@@ -14,6 +14,7 @@ import { AgentMemory } from './memory/agent-memory.js';
 import { ChannelPacer } from './memory/channel-pacer.js';
 import { CircuitBreaker } from './memory/circuit-breaker.js';
 import { DeliverableStore } from './memory/deliverables.js';
+import { createEventIntake, type EventIntake } from './memory/event-intake.js';
 import { keySpace } from './memory/keys.js';
 import { ProjectStore } from './memory/project-store.js';
 import { closeBullClient, createQueues } from './memory/queues.js';
@@ -81,6 +82,7 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
   let app: App | undefined;
   let port: number | undefined;
   let opsServer: Server | undefined;
+  let intake: EventIntake | undefined;
 
   if (role !== 'bot') {
     const ledger = new SpendLedger(command, keys, config.budgets.workspaceDailyUsd);
@@ -155,11 +157,14 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
   }
 
   if (role !== 'worker') {
+    // Slack listeners enqueue on the fail-fast command connection (see memory/event-intake.ts).
+    intake = createEventIntake(command, keys);
     app = createSlackApp({
       config,
       redis: command,
       keys,
       queues,
+      intake,
       projects,
       metrics,
       logger: logger.child({ component: 'bot' }),
@@ -199,6 +204,7 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
           await app.stop().catch((err: unknown) => logger.warn({ err }, 'error stopping the Slack app'));
         await Promise.all(workers.map((w) => closeBullClient(w)));
         await queues.close();
+        await intake?.close();
         await Promise.all([quit(command), quit(blocking)]);
       })();
       return stopping;

@@ -2,7 +2,8 @@ import { App, type CustomRoute } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { claimEvent } from '../memory/dedupe.js';
+import { wasRecorded } from '../memory/dedupe.js';
+import type { EventIntake } from '../memory/event-intake.js';
 import type { KeySpace } from '../memory/keys.js';
 import type { ProjectStore } from '../memory/project-store.js';
 import type { Queues } from '../memory/queues.js';
@@ -11,6 +12,7 @@ import { boltLogger } from './bolt-logger.js';
 import { ScreenedHTTPReceiver } from './http-receiver.js';
 import { registerActionListeners } from './listeners/actions.js';
 import { registerEventListeners } from './listeners/events.js';
+import { SlackDirectory } from './slack-directory.js';
 import { AckAfterProcessingSocketModeReceiver } from './socket-mode-receiver.js';
 
 export interface SlackAppDeps {
@@ -18,6 +20,8 @@ export interface SlackAppDeps {
   redis: Redis;
   keys: KeySpace;
   queues: Queues;
+  /** Where listeners put events: the orchestrator's queue on the fail-fast `command` connection. */
+  intake: EventIntake;
   projects: ProjectStore;
   logger: Logger;
   /** Operator routes served beside /slack/events (/healthz, /metrics). */
@@ -72,12 +76,21 @@ export function createSlackApp(deps: SlackAppDeps): App {
     clientOptions,
   });
 
-  // Slack redelivers events it thinks we missed (X-Slack-Retry-Num): each event_id is processed once.
+  // Slack redelivers events it thinks we missed (X-Slack-Retry-Num): an event_id already recorded is
+  // dropped. Events are marked only once enqueued (listeners/deliver-event.ts, memory/dedupe.ts), so an
+  // event that failed anywhere before is processed when it comes again. If the mark cannot be read, the
+  // event goes on: its job id (the event id) keeps a second enqueue from being a second job.
   app.use(async ({ body, next }) => {
     const eventId = (body as { event_id?: unknown }).event_id;
-    if (typeof eventId === 'string' && !(await claimEvent(deps.redis, deps.keys, eventId))) {
-      logger.info({ eventId }, 'duplicate Slack event delivery ignored');
-      return;
+    if (typeof eventId === 'string') {
+      const seen = await wasRecorded(deps.redis, deps.keys, eventId).catch((err: unknown) => {
+        logger.warn({ err, eventId }, 'could not check whether a Slack event was seen; taking it');
+        return false;
+      });
+      if (seen) {
+        logger.info({ eventId }, 'duplicate Slack event delivery ignored');
+        return;
+      }
     }
     await next();
   });
@@ -85,7 +98,8 @@ export function createSlackApp(deps: SlackAppDeps): App {
   const listenerDeps = {
     redis: deps.redis,
     keys: deps.keys,
-    queues: deps.queues,
+    intake: deps.intake,
+    directory: new SlackDirectory(deps.redis, deps.keys, logger),
     logger,
     metrics: deps.metrics,
   };

@@ -5,15 +5,19 @@ import type { KeySpace } from './keys.js';
 export const EVENT_DEDUPE_TTL_SECONDS = 24 * 60 * 60;
 
 /**
- * Records a Slack event id. True the first time it is seen, false for every redelivery. The key outlives
- * BullMQ's removal of finished jobs, which is why job ids alone are not enough.
+ * Slack delivers an event again when it got no 2xx in time. An event is marked recorded only AFTER it is
+ * on the orchestrator's queue, never before: a process killed between the two, or a step that fails
+ * between them, leaves no mark, so Slack's redelivery is processed. The window the other order would
+ * lose events in becomes a window in which an event may be enqueued twice, and that is harmless: the
+ * job id is the event id (BullMQ keeps one job per id while it is kept), and the orchestrator skips an
+ * event its project already applied (`recentEvents`). The mark outlives both, for redeliveries that come
+ * late, and spares a redelivery the Slack lookups and the enqueue.
  */
-export async function claimEvent(redis: Redis, keys: KeySpace, eventId: string): Promise<boolean> {
-  const result = await redis.set(keys.dedupeEvent(eventId), '1', 'EX', EVENT_DEDUPE_TTL_SECONDS, 'NX');
-  return result === 'OK';
+export async function wasRecorded(redis: Redis, keys: KeySpace, eventId: string): Promise<boolean> {
+  return (await redis.get(keys.dedupeEvent(eventId))) !== null;
 }
 
-/** Forgets an event id, so Slack's next redelivery is processed (used when we failed to record the event). */
-export async function releaseEvent(redis: Redis, keys: KeySpace, eventId: string): Promise<void> {
-  await redis.del(keys.dedupeEvent(eventId));
+/** Marks a Slack event id as recorded (on the queue). */
+export async function markRecorded(redis: Redis, keys: KeySpace, eventId: string): Promise<void> {
+  await redis.set(keys.dedupeEvent(eventId), '1', 'EX', EVENT_DEDUPE_TTL_SECONDS);
 }

@@ -7,7 +7,10 @@
 export interface KeySpace {
   /** BullMQ's own prefix: queues live under `<prefix>:bull:<queue>:…`. */
   bull: string;
-  /** `SET NX EX` marker per Slack event_id; a redelivered event finds it and is dropped. TTL 24 h. */
+  /**
+   * Marker per Slack event_id, set once the event is recorded (enqueued); a redelivered event finds it
+   * and is dropped. TTL 24 h.
+   */
   dedupeEvent(eventId: string): string;
   /** The project record (JSON, see orchestrator/project.ts). No TTL. */
   project(projectId: string): string;
@@ -33,6 +36,10 @@ export interface KeySpace {
   workspaceRaise(teamId: string, day: string): string;
   /** The open projects of one person in one workspace (set of project ids), for the per-person cap. */
   openProjectsOf(teamId: string, userId: string): string;
+  /** What Slack's users.info said about a user, as seen from a workspace (JSON). TTL a few minutes. */
+  slackUser(teamId: string, userId: string): string;
+  /** Who can read a conversation, from conversations.info ("public" / "private"). TTL a few minutes. */
+  slackChannel(teamId: string, channelId: string): string;
 }
 
 export function keySpace(prefix: string): KeySpace {
@@ -51,5 +58,7 @@ export function keySpace(prefix: string): KeySpace {
     workspaceSpend: (teamId, day) => `${prefix}:spend:${teamId}:${day}`,
     workspaceRaise: (teamId, day) => `${prefix}:spend:${teamId}:${day}:raise`,
     openProjectsOf: (teamId, userId) => `${prefix}:user:${teamId}:${userId}:open`,
+    slackUser: (teamId, userId) => `${prefix}:slack:user:${teamId}:${userId}`,
+    slackChannel: (teamId, channelId) => `${prefix}:slack:channel:${teamId}:${channelId}`,
   };
 }

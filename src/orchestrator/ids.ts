@@ -29,6 +29,8 @@ export function threadOf(
 // ── Orchestrator events (results of agent jobs, and clicks) ─────────────────────────────────────────
 
 export const eventIds = {
+  /** Something said in Slack (a message, a mention): Slack's event_id, the same on every redelivery. */
+  slack: (slackEventId: string) => slackEventId,
   clarifyDone: (projectId: string, round: number) => `clarify_done.${projectId}.${round}`,
   clarifyFailed: (projectId: string, round: number) => `clarify_failed.${projectId}.${round}`,
   planDone: (projectId: string, round: number) => `plan_done.${projectId}.${round}`,

@@ -186,6 +186,7 @@ export function harnessFor(
       actionId: button.action_id,
       value: button.value,
       teamId: TEAM,
+      responseUrl: slack.responseUrl(),
     });
   };
 

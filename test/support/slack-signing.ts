@@ -121,16 +121,28 @@ async function postSigned(
   return { status: response.status, body, ms: Math.round(performance.now() - started) };
 }
 
-/** A realistic `event_callback` envelope around `event`, with a fresh event_id unless one is given. */
+/**
+ * A realistic `event_callback` envelope around `event`, with a fresh event_id unless one is given.
+ * `teamId` is the envelope's `team_id`; in a shared (Slack Connect) channel it can name the other
+ * organisation, while `authorizations[0].team_id` names the workspace that installed the app
+ * (`installedTeamId`, default: `teamId`) and `context_team_id` the team the event was seen in.
+ */
 export function eventEnvelope(
   event: Record<string, unknown>,
-  opts: { teamId?: string; eventId?: string } = {},
+  opts: {
+    teamId?: string;
+    eventId?: string;
+    installedTeamId?: string;
+    contextTeamId?: string;
+    isExtSharedChannel?: boolean;
+  } = {},
 ): object {
   const teamId = opts.teamId ?? DEFAULT_TEAM_ID;
   return {
     token: 'legacy-verification-token',
     team_id: teamId,
-    context_team_id: teamId,
+    context_team_id: opts.contextTeamId ?? teamId,
+    context_enterprise_id: null,
     api_app_id: API_APP_ID,
     event,
     type: 'event_callback',
@@ -139,13 +151,13 @@ export function eventEnvelope(
     authorizations: [
       {
         enterprise_id: null,
-        team_id: teamId,
+        team_id: opts.installedTeamId ?? teamId,
         user_id: BOT_USER_ID,
         is_bot: true,
         is_enterprise_install: false,
       },
     ],
-    is_ext_shared_channel: false,
+    is_ext_shared_channel: opts.isExtSharedChannel ?? false,
     event_context: `4-${randomId(24)}`,
   };
 }
@@ -158,6 +170,10 @@ export interface BlockActionOptions {
   actionId: string;
   value: string;
   teamId?: string;
+  /** The clicker's own team (`user.team_id`); another organisation's in a shared channel. Default: `teamId`. */
+  userTeamId?: string;
+  /** Where the app may answer the click (`response_url`); point it at the Slack stand-in's `responseUrl()`. */
+  responseUrl?: string;
   blocks?: unknown[];
 }
 
@@ -178,7 +194,7 @@ export function blockActionPayload(opts: BlockActionOptions): object {
       id: opts.userId,
       username: `user-${opts.userId.toLowerCase()}`,
       name: `user-${opts.userId.toLowerCase()}`,
-      team_id: teamId,
+      team_id: opts.userTeamId ?? teamId,
     },
     api_app_id: API_APP_ID,
     token: 'legacy-verification-token',
@@ -195,7 +211,7 @@ export function blockActionPayload(opts: BlockActionOptions): object {
     channel: { id: opts.channelId, name: 'pipewright-test' },
     message,
     state: { values: {} },
-    response_url: 'https://hooks.slack.com/actions/T/1/x',
+    response_url: opts.responseUrl ?? 'https://hooks.slack.com/actions/T/1/x',
     actions: [
       {
         type: 'button',

@@ -33,6 +33,24 @@ export interface SlackCall {
   token: string | undefined;
 }
 
+/** How users.info describes a user (`setUser`); unset fields answer as a plain member of the stand-in's team. */
+export interface StandInUser {
+  teamId?: string;
+  /** A multi-channel guest. */
+  isRestricted?: boolean;
+  /** A single-channel guest. */
+  isUltraRestricted?: boolean;
+  isBot?: boolean;
+}
+
+/** How conversations.info describes a channel (`setChannel`); unset: by its id (D… a DM, G… private, else public). */
+export interface StandInChannel {
+  isPrivate?: boolean;
+  isIm?: boolean;
+  isMpim?: boolean;
+  isExtShared?: boolean;
+}
+
 export interface SlackStandInOptions {
   token?: string;
   /** The app-level token (`xapp-…`) `apps.connections.open` accepts. */
@@ -56,6 +74,27 @@ export interface SlackStandIn {
   limitPostsPerChannel(limit: { intervalMs: number; burst: number }): void;
   /** The next call to `method` answers `{ ok: false, error }`. Repeated calls queue further failures. */
   failNext(method: string, error: string): void;
+  /** The next call to `method` is answered only after `ms` (a slow Slack). Repeated calls queue further delays. */
+  delayNext(method: string, ms: number): void;
+  /** What users.info says about `userId` from now on. */
+  setUser(userId: string, user: StandInUser): void;
+  /** What conversations.info says about `channelId` from now on. */
+  setChannel(channelId: string, channel: StandInChannel): void;
+  /**
+   * A `response_url` for a click payload (Slack's hooks.slack.com/actions/… in production). What the app
+   * posts there is recorded as a call to the method `response_url`, its JSON body as `args`.
+   */
+  responseUrl(label?: string): string;
+  /**
+   * Hosts a file the way Slack does and returns the file object as events carry it (`files[]` of a
+   * `file_share` message). Its `url_private_download` answers the bytes only to the bot token, and like
+   * Slack an HTML sign-in page to anyone else; each download is recorded as a call to `file_download`.
+   */
+  hostFile(
+    name: string,
+    content: string,
+    opts?: { mimetype?: string; filetype?: string },
+  ): Record<string, unknown>;
   waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
   /** Socket Mode clients connected right now. */
   socketClients(): number;
@@ -87,6 +126,10 @@ interface State {
   /** Per channel: when the next post would be on schedule (GCRA), for `postLimit`. */
   postSchedule: Map<string, number>;
   failures: Map<string, string[]>;
+  delays: Map<string, number[]>;
+  users: Map<string, StandInUser>;
+  channels: Map<string, StandInChannel>;
+  hostedFiles: Map<string, { name: string; content: Buffer; mimetype: string }>;
   uploads: Map<string, { filename: string; length: number; bytes?: number }>;
   tsCounter: number;
   fileCounter: number;
@@ -148,6 +191,10 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     postLimit: undefined,
     postSchedule: new Map(),
     failures: new Map(),
+    delays: new Map(),
+    users: new Map(),
+    channels: new Map(),
+    hostedFiles: new Map(),
     uploads: new Map(),
     tsCounter: 0,
     fileCounter: 0,
@@ -177,6 +224,17 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     failNext: (method, error) => {
       state.failures.set(method, [...(state.failures.get(method) ?? []), error]);
     },
+    delayNext: (method, ms) => {
+      state.delays.set(method, [...(state.delays.get(method) ?? []), ms]);
+    },
+    setUser: (userId, user) => {
+      state.users.set(userId, user);
+    },
+    setChannel: (channelId, channel) => {
+      state.channels.set(channelId, channel);
+    },
+    responseUrl: (label = 'click') => `${state.origin}/actions/${state.config.teamId}/${label}`,
+    hostFile: (name, content, opts = {}) => hostFile(state, name, content, opts),
     waitFor: async (predicate, timeoutMs = 10_000) => {
       await poll(() => predicate(state.calls), {
         timeoutMs,
@@ -194,6 +252,10 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       state.postLimit = undefined;
       state.postSchedule.clear();
       state.failures.clear();
+      state.delays.clear();
+      state.users.clear();
+      state.channels.clear();
+      state.hostedFiles.clear();
       state.uploads.clear();
       state.messages.clear();
     },
@@ -209,6 +271,11 @@ async function route(state: State, req: IncomingMessage, res: ServerResponse): P
   const apiMatch = /^\/api\/([\w.]+)$/.exec(url.pathname);
   const uploadMatch = /^\/upload\/(\w+)$/.exec(url.pathname);
   if (req.method === 'POST' && uploadMatch?.[1]) return handleUpload(state, uploadMatch[1], req, res);
+  const responseMatch = /^\/actions\/\w+\/([\w-]+)$/.exec(url.pathname);
+  if (req.method === 'POST' && responseMatch?.[1])
+    return handleResponseUrl(state, responseMatch[1], req, res);
+  const fileMatch = /^\/files-pri\/[\w-]+-(F\w+)\/download\/[^/]+$/.exec(url.pathname);
+  if (req.method === 'GET' && fileMatch?.[1]) return handleFileDownload(state, fileMatch[1], req, res);
   if (apiMatch?.[1] && (req.method === 'POST' || req.method === 'GET')) {
     return handleApi(state, apiMatch[1], url, req, res);
   }
@@ -220,6 +287,8 @@ async function handleApi(state: State, method: string, url: URL, req: IncomingMe
   const { token: bodyToken, ...args } = parsed ?? {};
   const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const token = bearer ?? (typeof bodyToken === 'string' && bodyToken !== '' ? bodyToken : undefined);
+  const delayMs = state.delays.get(method)?.shift();
+  if (delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, delayMs));
   const answer = parsed ? answerApi(state, method, args, token) : fail('invalid_json');
   state.calls.push({ method, args, at: Date.now(), response: answer.body, status: answer.status, token });
   send(res, answer);
@@ -478,8 +547,12 @@ function succeed(state: State, method: string, args: Record<string, unknown>): A
       return completeUpload(state, args);
     case 'users.info':
       return typeof args.user === 'string'
-        ? ok({ user: userProfile(config, args.user) })
+        ? ok({ user: userProfile(config, args.user, state.users.get(args.user)) })
         : fail('user_not_found');
+    case 'conversations.info':
+      return typeof args.channel === 'string'
+        ? ok({ channel: channelInfo(config, args.channel, state.channels.get(args.channel)) })
+        : fail('channel_not_found');
     case 'apps.connections.open':
       return state.socket ? ok({ url: state.socket.openConnection() }) : fail('internal_error');
     case 'conversations.replies': {
@@ -541,18 +614,20 @@ function completeUpload(state: State, args: Record<string, unknown>): Answer {
   return { status: 200, body: { ok: true, files: completed } };
 }
 
-function userProfile(config: Config, userId: string): Record<string, unknown> {
-  const isBot = userId === config.botUserId;
+function userProfile(config: Config, userId: string, user: StandInUser = {}): Record<string, unknown> {
+  const isBot = user.isBot ?? userId === config.botUserId;
   const name = isBot ? 'pipewright' : `user-${userId.toLowerCase()}`;
   const realName = isBot ? 'Pipewright' : `Test User ${userId}`;
   return {
     id: userId,
-    team_id: config.teamId,
+    team_id: user.teamId ?? config.teamId,
     name,
     real_name: realName,
     deleted: false,
     is_bot: isBot,
     is_admin: false,
+    is_restricted: user.isRestricted ?? false,
+    is_ultra_restricted: user.isUltraRestricted ?? false,
     tz: 'Europe/London',
     tz_label: 'Greenwich Mean Time',
     tz_offset: 0,
@@ -563,6 +638,128 @@ function userProfile(config: Config, userId: string): Record<string, unknown> {
       image_48: `https://example.com/avatars/${userId}.png`,
     },
   };
+}
+
+/** conversations.info's channel object: the flags Slack sets for a public or private channel, a DM or a group DM. */
+function channelInfo(
+  config: Config,
+  channelId: string,
+  channel: StandInChannel = {},
+): Record<string, unknown> {
+  const isIm = channel.isIm ?? channelId.startsWith('D');
+  const isMpim = channel.isMpim ?? false;
+  const isPrivate = channel.isPrivate ?? (isIm || isMpim || channelId.startsWith('G'));
+  const isExtShared = channel.isExtShared ?? false;
+  return {
+    id: channelId,
+    ...(isIm ? { user: 'UDMPARTNER' } : { name: `channel-${channelId.toLowerCase()}` }),
+    is_channel: !isIm && !isMpim && !isPrivate,
+    is_group: isPrivate && !isIm && !isMpim,
+    is_im: isIm,
+    is_mpim: isMpim,
+    is_private: isPrivate,
+    is_archived: false,
+    is_general: false,
+    is_shared: isExtShared,
+    is_ext_shared: isExtShared,
+    is_org_shared: false,
+    context_team_id: config.teamId,
+    created: 1_700_000_000,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Files shared by users (url_private_download) and click response URLs
+// ---------------------------------------------------------------------------------------------------------
+
+function hostFile(
+  state: State,
+  name: string,
+  content: string,
+  opts: { mimetype?: string; filetype?: string },
+): Record<string, unknown> {
+  const id = `F${String(++state.fileCounter).padStart(10, '0')}`;
+  const bytes = Buffer.from(content, 'utf8');
+  const mimetype = opts.mimetype ?? 'text/plain';
+  state.hostedFiles.set(id, { name, content: bytes, mimetype });
+  const base = `${state.origin}/files-pri/${state.config.teamId}-${id}`;
+  return {
+    id,
+    created: 1_700_000_000,
+    timestamp: 1_700_000_000,
+    name,
+    title: name,
+    mimetype,
+    filetype: opts.filetype ?? 'text',
+    pretty_type: 'Plain Text',
+    user: 'UUPLOADER',
+    user_team: state.config.teamId,
+    editable: false,
+    size: bytes.length,
+    mode: 'hosted',
+    is_external: false,
+    external_type: '',
+    is_public: false,
+    public_url_shared: false,
+    display_as_bot: false,
+    username: '',
+    url_private: `${base}/${encodeURIComponent(name)}`,
+    url_private_download: `${base}/download/${encodeURIComponent(name)}`,
+    permalink: `https://test.slack.com/files/UUPLOADER/${id}/${encodeURIComponent(name)}`,
+    file_access: 'visible',
+  };
+}
+
+/** Slack answers a download without the right token with its sign-in page (200, HTML), not an error. */
+function handleFileDownload(state: State, fileId: string, req: IncomingMessage, res: ServerResponse): void {
+  const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const file = state.hostedFiles.get(fileId);
+  const authorised = token === state.config.token;
+  state.calls.push({
+    method: 'file_download',
+    args: { file_id: fileId },
+    at: Date.now(),
+    response: { ok: authorised && file !== undefined },
+    status: file ? 200 : 404,
+    token,
+  });
+  if (!file) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('file not found');
+    return;
+  }
+  if (!authorised) {
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      .end('<!DOCTYPE html><html>Sign in</html>');
+    return;
+  }
+  res
+    .writeHead(200, { 'content-type': file.mimetype, 'content-length': file.content.length })
+    .end(file.content);
+}
+
+/** What a click's response_url takes: a JSON message (ephemeral unless said otherwise). */
+async function handleResponseUrl(
+  state: State,
+  label: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const body = parseJsonObject((await readRaw(req)).toString('utf8'));
+  state.calls.push({
+    method: 'response_url',
+    args: { ...(body ?? {}), label },
+    at: Date.now(),
+    response: { ok: body !== undefined },
+    status: body ? 200 : 400,
+    token: undefined,
+  });
+  send(
+    res,
+    body
+      ? { status: 200, body: { ok: true } }
+      : { status: 400, body: { ok: false, error: 'invalid_payload' } },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------

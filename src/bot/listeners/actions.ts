@@ -1,4 +1,6 @@
-import type { App } from '@slack/bolt';
+import type { App, RespondFn } from '@slack/bolt';
+import type { z } from 'zod';
+import type { OrchestratorEvent } from '../../orchestrator/events.js';
 import {
   budgetButtonSchema,
   eventIds,
@@ -8,93 +10,114 @@ import {
 } from '../../orchestrator/ids.js';
 import { BUDGET_ACTIONS, FORGET_ACTIONS, GATE_ACTIONS } from '../views/render.js';
 import { deliverEvent, type ListenerDeps } from './deliver-event.js';
-import { blockActionSchema } from './slack-payloads.js';
+import { type BlockAction, blockActionSchema } from './slack-payloads.js';
 
-/** Approve/Reject clicks. Who may decide is checked by the orchestrator against the clicker's user id. */
+/** What the clicker reads when their click could not be recorded: nothing happened, and what to do. */
+export const CLICK_NOT_RECORDED_TEXT =
+  'I could not record your click (my storage is not answering right now), so nothing changed. Please try again in a minute.';
+
+/**
+ * Approve/Reject, Forget/Keep and Raise budget/Stop clicks. Who may decide is checked by the orchestrator from the facts put
+ * in the event: the clicker, their own team (`user.team_id`: another organisation's in a shared channel),
+ * whether they are a guest, and the thread of the message that carried the button.
+ */
 export function registerActionListeners(app: App, deps: ListenerDeps): void {
-  const pattern = new RegExp(`^(${GATE_ACTIONS.approve}|${GATE_ACTIONS.reject})$`);
-  app.action(pattern, async ({ ack, body }) => {
-    await ack();
-    const payload = blockActionSchema.safeParse(body);
-    const action = payload.success ? payload.data.actions[0] : undefined;
-    const target = parseButtonValue(gateButtonSchema, action?.value);
-    if (!payload.success || !action || !target) {
-      deps.logger.warn('ignoring malformed gate click');
-      return;
-    }
-    const p = payload.data;
-    await deliverEvent(deps, {
-      type: 'gate_decision',
-      eventId: eventIds.click('gate', target.projectId, p.user.id, action.action_ts ?? String(Date.now())),
-      projectId: target.projectId,
-      stageId: target.stageId,
-      attempt: target.attempt,
-      gateRound: target.gateRound,
-      verdict: action.action_id === GATE_ACTIONS.approve ? 'approve' : 'reject',
-      userId: p.user.id,
-      ...(p.user.team_id ? { userTeamId: p.user.team_id } : {}),
-      origin: originOf(p),
-    });
-  });
+  onClick(app, deps, GATE_ACTIONS, gateButtonSchema, (target, actionId, p, clicker) => ({
+    type: 'gate_decision',
+    eventId: clickId('gate', target.projectId, p),
+    projectId: target.projectId,
+    stageId: target.stageId,
+    attempt: target.attempt,
+    gateRound: target.gateRound,
+    verdict: actionId === GATE_ACTIONS.approve ? 'approve' : 'reject',
+    ...clicker,
+    origin: originOf(p),
+  }));
+  onClick(app, deps, FORGET_ACTIONS, forgetButtonSchema, (target, actionId, p, clicker) => ({
+    type: 'forget_decision',
+    eventId: clickId('forget', target.projectId, p),
+    projectId: target.projectId,
+    confirmKey: target.confirmKey,
+    verdict: actionId === FORGET_ACTIONS.forget ? 'forget' : 'keep',
+    ...clicker,
+    origin: originOf(p),
+  }));
+  onClick(app, deps, BUDGET_ACTIONS, budgetButtonSchema, (target, actionId, p, clicker) => ({
+    type: 'budget_decision',
+    eventId: clickId('budget', target.projectId, p),
+    projectId: target.projectId,
+    round: target.round,
+    verdict: actionId === BUDGET_ACTIONS.raise ? 'raise' : 'stop',
+    ...clicker,
+    origin: originOf(p),
+  }));
+}
 
-  const budgetPattern = new RegExp(`^(${BUDGET_ACTIONS.raise}|${BUDGET_ACTIONS.stop})$`);
-  app.action(budgetPattern, async ({ ack, body }) => {
-    await ack();
-    const payload = blockActionSchema.safeParse(body);
-    const action = payload.success ? payload.data.actions[0] : undefined;
-    const target = parseButtonValue(budgetButtonSchema, action?.value);
-    if (!payload.success || !action || !target) {
-      deps.logger.warn('ignoring malformed budget click');
-      return;
-    }
-    const p = payload.data;
-    await deliverEvent(deps, {
-      type: 'budget_decision',
-      eventId: eventIds.click('budget', target.projectId, p.user.id, action.action_ts ?? String(Date.now())),
-      projectId: target.projectId,
-      round: target.round,
-      verdict: action.action_id === BUDGET_ACTIONS.raise ? 'raise' : 'stop',
-      userId: p.user.id,
-      ...(p.user.team_id ? { userTeamId: p.user.team_id } : {}),
-      origin: originOf(p),
-    });
-  });
+type Clicker = Awaited<ReturnType<typeof clickerOf>>;
 
-  const forgetPattern = new RegExp(`^(${FORGET_ACTIONS.forget}|${FORGET_ACTIONS.keep})$`);
-  app.action(forgetPattern, async ({ ack, body }) => {
+/**
+ * One kind of button (its action ids and value schema): ack, read the value back, establish who clicked,
+ * and hand the click to the orchestrator as the event `toEvent` builds.
+ */
+function onClick<T>(
+  app: App,
+  deps: ListenerDeps,
+  actions: Record<string, string>,
+  valueSchema: z.ZodType<T>,
+  toEvent: (target: T, actionId: string, payload: BlockAction, clicker: Clicker) => OrchestratorEvent,
+): void {
+  const pattern = new RegExp(`^(${Object.values(actions).join('|')})$`);
+  app.action(pattern, async ({ ack, body, client, respond }) => {
     await ack();
     const payload = blockActionSchema.safeParse(body);
     const action = payload.success ? payload.data.actions[0] : undefined;
-    const target = parseButtonValue(forgetButtonSchema, action?.value);
-    if (!payload.success || !action || !target) {
-      deps.logger.warn('ignoring malformed forget click');
+    const target = parseButtonValue(valueSchema, action?.value);
+    if (!payload.success || !action || target === undefined) {
+      deps.logger.warn({ actionId: action?.action_id }, 'ignoring malformed click');
       return;
     }
-    const p = payload.data;
-    await deliverEvent(deps, {
-      type: 'forget_decision',
-      eventId: eventIds.click('forget', target.projectId, p.user.id, action.action_ts ?? String(Date.now())),
-      projectId: target.projectId,
-      confirmKey: target.confirmKey,
-      verdict: action.action_id === FORGET_ACTIONS.forget ? 'forget' : 'keep',
-      userId: p.user.id,
-      ...(p.user.team_id ? { userTeamId: p.user.team_id } : {}),
-      origin: originOf(p),
-    });
+    const clicker = await clickerOf(deps, client, payload.data);
+    await deliverClick(deps, respond, toEvent(target, action.action_id, payload.data, clicker));
   });
 }
 
-/** The thread of the message that carried the button. */
-function originOf(p: {
-  team?: { id: string } | null | undefined;
-  channel?: { id: string } | undefined;
-  container?: {
-    channel_id?: string | undefined;
-    thread_ts?: string | undefined;
-    message_ts?: string | undefined;
-  };
-  message?: { ts?: string | undefined; thread_ts?: string | undefined } | undefined;
-}): { teamId: string; channelId: string; threadTs: string } {
+/** Unique per click (Slack's action_ts), so two people's clicks are two events. */
+function clickId(kind: 'gate' | 'forget' | 'budget', projectId: string, p: BlockAction): string {
+  return eventIds.click(kind, projectId, p.user.id, p.actions[0]?.action_ts ?? String(Date.now()));
+}
+
+/** The clicker as the orchestrator needs them: user, own team, member or guest (unknown if Slack did not say). */
+async function clickerOf(
+  deps: ListenerDeps,
+  client: Parameters<ListenerDeps['directory']['user']>[0],
+  p: BlockAction,
+): Promise<{ userId: string; userTeamId?: string; userKind: 'member' | 'guest' | 'unknown' }> {
+  const facts = await deps.directory.user(client, originOf(p).teamId, p.user.id);
+  const userTeamId = p.user.team_id ?? facts?.teamId;
+  return { userId: p.user.id, ...(userTeamId ? { userTeamId } : {}), userKind: facts?.kind ?? 'unknown' };
+}
+
+/**
+ * The click is already acked (Slack wants that within 3 s). If it cannot be recorded, the clicker is told
+ * through the click's response_url, which needs no Redis, and nothing else happens.
+ */
+async function deliverClick(deps: ListenerDeps, respond: RespondFn | undefined, event: OrchestratorEvent) {
+  try {
+    await deliverEvent(deps, event);
+  } catch {
+    if (!respond) return;
+    // Not awaited: the ack's HTTP answer must not wait on Slack's response_url.
+    respond({ response_type: 'ephemeral', replace_original: false, text: CLICK_NOT_RECORDED_TEXT }).catch(
+      (err: unknown) => deps.logger.warn({ err, eventId: event.eventId }, 'could not tell the clicker'),
+    );
+  }
+}
+
+/**
+ * The thread of the message that carried the button. Its team is the payload's `team`: the workspace of
+ * the app that posted the message (the installation), not the clicker's (`user.team_id`).
+ */
+function originOf(p: BlockAction): { teamId: string; channelId: string; threadTs: string } {
   return {
     teamId: p.team?.id ?? '',
     channelId: p.channel?.id ?? p.container?.channel_id ?? '',

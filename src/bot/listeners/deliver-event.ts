@@ -1,22 +1,27 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
-import { releaseEvent } from '../../memory/dedupe.js';
+import { markRecorded } from '../../memory/dedupe.js';
+import type { EventIntake } from '../../memory/event-intake.js';
 import type { KeySpace } from '../../memory/keys.js';
-import { enqueueEvent, type Queues } from '../../memory/queues.js';
 import type { Metrics } from '../../ops/metrics.js';
 import type { OrchestratorEvent } from '../../orchestrator/events.js';
+import type { SlackDirectory } from '../slack-directory.js';
 
 export interface ListenerDeps {
   redis: Redis;
   keys: KeySpace;
-  queues: Queues;
+  /** Puts events on the orchestrator's queue, failing fast while Redis is away. */
+  intake: EventIntake;
+  /** users.info / conversations.info, cached and bounded in time. */
+  directory: SlackDirectory;
   logger: Logger;
   metrics: Metrics;
 }
 
 /**
- * Hands an event to the orchestrator. If Redis refuses it, the dedupe claim is released and the error
- * rethrown: Bolt answers 500 and Slack delivers the event again, so nothing the user said is lost.
+ * Hands an event to the orchestrator, then marks the Slack event recorded (never the other way round: see
+ * memory/dedupe.ts). If it cannot be recorded the error is rethrown: for an event Bolt answers 500 and
+ * Slack delivers it again, so nothing the user said is lost; a click's listener tells the clicker.
  */
 export async function deliverEvent(
   deps: ListenerDeps,
@@ -24,14 +29,15 @@ export async function deliverEvent(
   slackEventId?: string,
 ): Promise<void> {
   try {
-    await enqueueEvent(deps.queues, event);
-    deps.metrics.slackEvents.inc({ kind: event.type });
+    await deps.intake.record(event);
   } catch (err) {
-    deps.logger.error(
-      { err, eventId: event.eventId },
-      'could not record a Slack event; Slack will redeliver it',
-    );
-    if (slackEventId) await releaseEvent(deps.redis, deps.keys, slackEventId).catch(() => undefined);
+    deps.logger.error({ err, eventId: event.eventId }, 'could not record a Slack event');
     throw err;
   }
+  deps.metrics.slackEvents.inc({ kind: event.type });
+  if (slackEventId === undefined) return;
+  // The event is on the queue; a lost mark only means a redelivery is enqueued again, under the same job id.
+  await markRecorded(deps.redis, deps.keys, slackEventId).catch((err: unknown) =>
+    deps.logger.warn({ err, eventId: slackEventId }, 'event recorded, but not marked as seen'),
+  );
 }
