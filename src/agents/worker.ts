@@ -11,7 +11,7 @@ import { enqueueEvent, QUEUE_NAMES, type Queues } from '../memory/queues.js';
 import type { Metrics } from '../ops/metrics.js';
 import { reportIncident } from '../orchestrator/incidents.js';
 import { tailoredPlanSchema } from '../orchestrator/plan.js';
-import { executiveSummarySchema, type Project } from '../orchestrator/project.js';
+import { executiveSummarySchema, type Project, type RunPhase } from '../orchestrator/project.js';
 import { clarifyOutputSchema } from '../orchestrator/requirements.js';
 import { backoffDelay } from './backoff.js';
 import { type AgentJob, agentJobSchema } from './jobs.js';
@@ -266,6 +266,9 @@ async function runJob(
   }
 }
 
+/** Phases in which a finished stage's result is thrown away (a stopped run still keeps what was running). */
+const RESULT_UNWANTED_IN: readonly RunPhase[] = ['cancelled', 'forgotten'];
+
 async function runStage(
   deps: AgentWorkerDeps,
   project: Project,
@@ -318,23 +321,19 @@ async function runStage(
       startedAt,
       producedAt: Date.now(),
     };
-    // Cancelled or forgotten while the model worked: record nothing, so forgetting leaves nothing behind.
-    const now = await deps.projects.get(project.id);
-    if (!now || now.phase === 'cancelled' || now.phase === 'forgotten') {
-      log.info(
-        { stageId: stage.id, phase: now?.phase },
-        'project stopped during the stage; result not recorded',
-      );
-      return;
-    }
-    // The deliverable and everything the agent wants remembered are written together, or not at all.
+    // The deliverable and everything the agent wants remembered are written together, or not at all, into
+    // the memory scope of the project's conversation, and only if the project was not cancelled or
+    // forgotten while the model worked: the script that writes checks it, so no forget can slip in between.
     const plan = project.plan?.stages ?? [];
-    const { recorded } = await deps.memory.recordStageOutcome({
+    const outcome = await deps.memory.recordStageOutcome({
       teamId: project.teamId,
+      channelId: project.channelId,
+      visibility: project.visibility,
       projectId: project.id,
       stageId: stage.id,
       attempt: job.attempt,
       role: stage.role,
+      projectGuard: { key: deps.keys.project(project.id), closedPhases: RESULT_UNWANTED_IN },
       deliverableKey: deps.keys.deliverable(project.id, stage.id, job.attempt),
       deliverableJson: JSON.stringify(produced),
       history: {
@@ -351,9 +350,20 @@ async function runStage(
       taskType: stage.id.slice(stage.id.indexOf('.') + 1),
       readMessageIds: memory.shownMessageIds,
     });
-    deliverable = recorded
-      ? produced
-      : ((await deps.deliverables.get(project.id, stage.id, job.attempt)) ?? produced);
+    switch (outcome.status) {
+      case 'project_closed':
+        log.info(
+          { stageId: stage.id, phase: outcome.phase },
+          'project stopped during the stage; result not recorded',
+        );
+        return;
+      case 'recorded':
+        deliverable = produced;
+        break;
+      case 'duplicate':
+        deliverable = (await deps.deliverables.get(project.id, stage.id, job.attempt)) ?? produced;
+        break;
+    }
   }
   await enqueueEvent(deps.queues, {
     type: 'stage_done',
@@ -380,6 +390,8 @@ async function recallFor(
   try {
     const recall = await deps.memory.recall({
       teamId: project.teamId,
+      channelId: project.channelId,
+      visibility: project.visibility,
       role,
       projectTags: projectTerms(project.requirements),
     });

@@ -366,7 +366,7 @@ class Step {
         this.askForget(event.userId, key);
         return;
       case 'memory':
-        this.memoryReport(command.role, key);
+        this.memoryReport(command.role, event.userId, key);
         return;
       case 'text':
         this.onText(event, command.text, key);
@@ -520,7 +520,7 @@ class Step {
 
   // ── Memory and privacy ────────────────────────────────────────────────────────────────────────
 
-  private memoryReport(roleRef: string, key: string): void {
+  private memoryReport(roleRef: string, userId: string, key: string): void {
     const role = ROLE_IDS.find((r) => r === roleRef);
     if (!role) {
       this.notice(
@@ -530,7 +530,7 @@ class Step {
       );
       return;
     }
-    this.effects.push({ kind: 'memory_report', key: `memory.${key}`, role });
+    this.effects.push({ kind: 'memory_report', key: `memory.${key}`, role, userId });
   }
 
   private mayForget(userId: string): boolean {

@@ -9,7 +9,6 @@ import { eventEnvelope, postSignedEvent } from '../support/slack-signing.js';
 import { waitFor } from '../support/wait.js';
 import {
   FIXTURE_REQUIREMENTS,
-  type Harness,
   messageText,
   nextTs,
   REQUESTER,
@@ -198,5 +197,3 @@ describe('agent memory follows Slack visibility', () => {
     }
   });
 });
-
-export type { Harness };
