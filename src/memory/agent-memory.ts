@@ -1016,9 +1016,14 @@ const inputSchema = z.object({
 });
 
 /** What the record script answers: its status, the keys it repaired, and for a closed project its phase. */
-const recordReplySchema = z.union([
-  z.tuple([z.enum(['recorded', 'duplicate']), z.number().int().nonnegative()]),
-  z.tuple([z.literal('project_closed'), z.literal(0), z.string()]),
+const recordReplySchema: z.ZodType<RecordResult, unknown> = z.union([
+  z
+    .tuple([z.literal('recorded'), z.number().int().nonnegative()])
+    .transform(([, repairedKeys]) => ({ status: 'recorded' as const, repairedKeys })),
+  z.tuple([z.literal('duplicate'), z.literal(0)]).transform(() => ({ status: 'duplicate' as const })),
+  z
+    .tuple([z.literal('project_closed'), z.literal(0), z.string()])
+    .transform(([, , phase]) => ({ status: 'project_closed' as const, phase })),
 ]);
 
 function invalid(what: string, cause: unknown): PipewrightError {
@@ -1214,21 +1219,13 @@ export class AgentMemory {
     const r = recordReplySchema.safeParse(reply);
     if (!r.success)
       throw invalid(`unexpected reply from the record script: ${JSON.stringify(reply)}`, r.error);
-    const [status, repairedKeys, phase] = r.data;
-    switch (status) {
-      case 'recorded':
-        if (repairedKeys > 0) {
-          this.corrupt({
-            key: k.mem,
-            reason: `${repairedKeys} wrong-typed key(s) deleted and rebuilt by a record`,
-          });
-        }
-        return { status, repairedKeys };
-      case 'duplicate':
-        return { status };
-      case 'project_closed':
-        return { status, phase: phase ?? 'unreadable' };
+    if (r.data.status === 'recorded' && r.data.repairedKeys > 0) {
+      this.corrupt({
+        key: k.mem,
+        reason: `${r.data.repairedKeys} wrong-typed key(s) deleted and rebuilt by a record`,
+      });
     }
+    return r.data;
   }
 
   /**

@@ -259,6 +259,54 @@ describe('AgentMemory scopes (real Redis)', () => {
     expect(await raw().keys(`${prefix}:m*`)).toEqual([]);
   });
 
+  it('forgetProject also finds what a project contributed before memory had scopes (`<prefix>:mem:<team>:…`)', async () => {
+    // As the release before scopes wrote it: the project index, a history entry, and an insight.
+    const p = 'T0AAAA-G1-1.000100';
+    const recordId = `${p}:phase1.data-engineer:1`;
+    const mem0 = `${prefix}:mem:${TEAM}`;
+    const provenance = {
+      projectId: p,
+      stageId: 'phase1.data-engineer',
+      attempt: 1,
+      role: 'data-engineer',
+      at: T0,
+    };
+    await raw().hset(
+      `${mem0}:project:${p}`,
+      recordId,
+      JSON.stringify({
+        recordId,
+        role: 'data-engineer',
+        insights: ['i1'],
+        messages: [],
+        collab: { pairs: [], success: true, taskTypeField: 'type:ingestion' },
+      }),
+    );
+    await raw().zadd(`${mem0}:role:data-engineer:history`, T0, recordId);
+    await raw().hset(
+      `${mem0}:role:data-engineer:history:entries`,
+      recordId,
+      JSON.stringify({ id: recordId }),
+    );
+    const line = {
+      recordId,
+      ...provenance,
+      area: 'a',
+      insight: 'old secret',
+      impact: 'low',
+      confidence: 1,
+      tags: [],
+    };
+    await raw().hset(`${mem0}:role:data-engineer:insights`, 'i1', JSON.stringify(line));
+
+    expect(await mem.forgetProject({ teamId: TEAM, channelId: 'G1', projectId: p })).toMatchObject({
+      records: 1,
+      history: 1,
+      insightsDeleted: 1,
+    });
+    expect(await raw().keys(`${prefix}:m*`)).toEqual([]);
+  });
+
   describe('a stage that finishes after its project was forgotten or cancelled writes nothing', () => {
     for (const phase of ['forgotten', 'cancelled']) {
       it(`project ${phase}: no deliverable, no history, no insight, no message, no collaboration`, async () => {
