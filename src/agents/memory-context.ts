@@ -32,6 +32,20 @@ export interface MemoryContext {
   omitted: number;
 }
 
+/**
+ * The tag around recalled memory in a prompt. What is inside was written by models on earlier stages (and
+ * may quote anything they read): the charter tells every agent it is data, never instructions.
+ */
+export const UNTRUSTED_MEMORY_TAG = 'untrusted_memory';
+
+/**
+ * Recorded text as inert data: `&`, `<` and `>` become entities, so nothing in it can close the wrapper,
+ * open a tag of its own, or form a Slack ping (`<!channel>`) should it ever be echoed.
+ */
+function asData(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function source(p: Provenance): string {
   return `from project ${p.projectId}, stage ${p.stageId}, ${new Date(p.at).toISOString().slice(0, 10)}`;
 }
@@ -51,13 +65,18 @@ const line = {
 /**
  * Renders recalled memory within a token budget: unread messages first (someone is waiting on them),
  * then insights in rank order, then recent history. Only messages that made it into the text count as shown.
+ * The whole block is wrapped in `<untrusted_memory>` and every recorded text in it is escaped (`asData`).
  */
 export function memoryContext(recall: Recall, tokenBudget: number): MemoryContext {
   type Item = { kind: 'message' | 'insight' | 'history'; text: string; messageId?: string };
   const items: Item[] = [
-    ...recall.messages.map((m) => ({ kind: 'message' as const, text: line.message(m), messageId: m.id })),
-    ...recall.insights.map((i) => ({ kind: 'insight' as const, text: line.insight(i) })),
-    ...recall.history.map((h) => ({ kind: 'history' as const, text: line.history(h) })),
+    ...recall.messages.map((m) => ({
+      kind: 'message' as const,
+      text: asData(line.message(m)),
+      messageId: m.id,
+    })),
+    ...recall.insights.map((i) => ({ kind: 'insight' as const, text: asData(line.insight(i)) })),
+    ...recall.history.map((h) => ({ kind: 'history' as const, text: asData(line.history(h)) })),
   ];
   const fit = fitToBudget(items, tokenBudget, (i) => i.text);
   if (fit.kept.length === 0) return { text: '', shownMessageIds: [], omitted: fit.omitted };
@@ -74,7 +93,7 @@ export function memoryContext(recall: Recall, tokenBudget: number): MemoryContex
     .join('\n\n');
   const omitted = fit.omitted > 0 ? `\n(${fit.omitted} more remembered item(s) left out for length.)` : '';
   return {
-    text: `<memory>\n${text}${omitted}\n</memory>`,
+    text: `<${UNTRUSTED_MEMORY_TAG}>\n${text}${omitted}\n</${UNTRUSTED_MEMORY_TAG}>`,
     shownMessageIds: fit.kept.flatMap((i) => (i.messageId ? [i.messageId] : [])),
     omitted: fit.omitted,
   };

@@ -13,7 +13,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { agentJobKey, eventIds } from '../orchestrator/ids.js';
 import { reportIncident } from '../orchestrator/incidents.js';
 import { tailoredPlanSchema } from '../orchestrator/plan.js';
-import { executiveSummarySchema, type Project } from '../orchestrator/project.js';
+import { executiveSummarySchema, type Project, type RunPhase } from '../orchestrator/project.js';
 import { clarifyOutputSchema } from '../orchestrator/requirements.js';
 import { backoffDelay } from './backoff.js';
 import { type AgentJob, agentJobSchema, OUTPUT_TOKEN_LIMITS } from './jobs.js';
@@ -331,6 +331,9 @@ async function runJob(
   }
 }
 
+/** Phases in which a finished stage's result is thrown away (a stopped run still keeps what was running). */
+const RESULT_UNWANTED_IN: readonly RunPhase[] = ['cancelled', 'forgotten'];
+
 async function runStage(
   deps: AgentWorkerDeps,
   project: Project,
@@ -384,23 +387,19 @@ async function runStage(
       startedAt,
       producedAt: Date.now(),
     };
-    // Cancelled or forgotten while the model worked: record nothing, so forgetting leaves nothing behind.
-    const now = await deps.projects.get(project.id);
-    if (!now || now.phase === 'cancelled' || now.phase === 'forgotten') {
-      log.info(
-        { stageId: stage.id, phase: now?.phase },
-        'project stopped during the stage; result not recorded',
-      );
-      return;
-    }
-    // The deliverable and everything the agent wants remembered are written together, or not at all.
+    // The deliverable and everything the agent wants remembered are written together, or not at all, into
+    // the memory scope of the project's conversation, and only if the project was not cancelled or
+    // forgotten while the model worked: the script that writes checks it, so no forget can slip in between.
     const plan = project.plan?.stages ?? [];
-    const { recorded } = await deps.memory.recordStageOutcome({
+    const outcome = await deps.memory.recordStageOutcome({
       teamId: project.teamId,
+      channelId: project.channelId,
+      visibility: project.visibility,
       projectId: project.id,
       stageId: stage.id,
       attempt: job.attempt,
       role: stage.role,
+      projectGuard: { key: deps.keys.project(project.id), closedPhases: RESULT_UNWANTED_IN },
       deliverableKey: deps.keys.deliverable(project.id, stage.id, job.attempt),
       deliverableJson: JSON.stringify(produced),
       history: {
@@ -417,9 +416,20 @@ async function runStage(
       taskType: stage.id.slice(stage.id.indexOf('.') + 1),
       readMessageIds: memory.shownMessageIds,
     });
-    deliverable = recorded
-      ? produced
-      : ((await deps.deliverables.get(project.id, stage.id, job.attempt)) ?? produced);
+    switch (outcome.status) {
+      case 'project_closed':
+        log.info(
+          { stageId: stage.id, phase: outcome.phase },
+          'project stopped during the stage; result not recorded',
+        );
+        return;
+      case 'recorded':
+        deliverable = produced;
+        break;
+      case 'duplicate':
+        deliverable = (await deps.deliverables.get(project.id, stage.id, job.attempt)) ?? produced;
+        break;
+    }
   }
   await enqueueEvent(deps.queues, {
     type: 'stage_done',
@@ -446,6 +456,8 @@ async function recallFor(
   try {
     const recall = await deps.memory.recall({
       teamId: project.teamId,
+      channelId: project.channelId,
+      visibility: project.visibility,
       role,
       projectTags: projectTerms(project.requirements),
     });

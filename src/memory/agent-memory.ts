@@ -10,22 +10,31 @@ import { runScript } from './lua.js';
  * project to project inside one workspace. Nothing is shared across workspaces: every key carries the team
  * id, and no read ever spans two teams.
  *
- * Per (team, role): the task history (newest `historyCap` kept), insights (deduplicated by normalised text,
- * each keeping the provenance of every stage that reported it; at most `insightCap`, lowest retention value
- * dropped first), and an inbox of unread messages from other roles (expiring after `messageTtlMs`). Per team
- * and pair of roles: a collaboration record (tasks together, successes, task types). Per team and project:
- * an index of everything the project contributed, so `forgetProject` deletes exactly that without scanning.
+ * Memory follows Slack's visibility (`Conversation`): what a project in a public channel contributes goes to
+ * its workspace's `public` scope; what a project in a private channel or a DM contributes goes to that
+ * conversation's `private:<channel>` scope. A project in a public channel recalls the public scope only; one
+ * in a private conversation recalls its own scope and the public one (`readScopes`). Every read and write
+ * below is within those scopes, `memory <role>` (`describeRole`) included.
+ *
+ * Per (team, scope, role): the task history (newest `historyCap` kept), insights (deduplicated by normalised
+ * text, each keeping the provenance of every stage that reported it; at most `insightCap`, lowest retention
+ * value dropped first), and an inbox of unread messages from other roles (expiring after `messageTtlMs`). Per
+ * team, scope and pair of roles: a collaboration record (tasks together, successes, task types: stage names
+ * can say what a private project is about, so they stay in its scope too). Per team, scope and project: an
+ * index of everything the project contributed, so `forgetProject` deletes exactly that without scanning.
  *
  * Writes: `recordStageOutcome` is ONE Lua script that writes the stage's deliverable (SET NX, the
- * idempotency marker) together with every memory change of that stage. The script validates its whole
- * payload and the type of every key it will touch before its first write: Redis does not roll back a script
- * that fails half-way, so nothing that can fail is left for after the first write, and a bad argument aborts
- * it with nothing written. A wrong-typed memory key (or a non-integer counter) found by those checks must not
- * block a stage forever: it is deleted and rebuilt, and counted in `repairedKeys`. Counters use HINCRBY and
- * lists are trimmed inside the script, so parallel stages in different processes lose no update.
+ * idempotency marker) together with every memory change of that stage, and only while the project record
+ * says the result is still wanted (not forgotten, not cancelled): a forget stored a moment before cannot be
+ * undone by a stage finishing a moment after. The script validates its whole payload and the type of every
+ * key it will touch before its first write: Redis does not roll back a script that fails half-way, so
+ * nothing that can fail is left for after the first write, and a bad argument aborts it with nothing
+ * written. A wrong-typed memory key (or a non-integer counter) found by those checks must not block a stage
+ * forever: it is deleted and rebuilt, and counted in `repairedKeys`. Counters use HINCRBY and lists are
+ * trimmed inside the script, so parallel stages in different processes lose no update.
  *
- * Standalone Redis only, like the rest of Pipewright: the record script's deliverable key and the keys the
- * forget script derives from its index are not in one cluster hash slot.
+ * Standalone Redis only, like the rest of Pipewright: the record script's deliverable and project keys and
+ * the keys the forget script derives from its index are not in one cluster hash slot.
  *
  * Reads validate every item with zod; an item that does not parse is skipped (and reported to `onCorrupt`),
  * never a crash. Time comes from the injectable `now` (epoch ms), as in circuit-breaker.ts.
@@ -104,16 +113,20 @@ export interface KeyPatternDoc {
   lives: string;
 }
 
-/** Every key pattern agent memory writes under `prefix`, with what it holds and its lifetime. */
+/**
+ * Every key pattern agent memory writes under `prefix`, with what it holds and its lifetime. `<scope>` is
+ * `public` (learned in the workspace's public channels) or `private:<channel>` (learned in that private
+ * channel or DM).
+ */
 export function agentMemoryKeyPatterns(prefix = 'pw'): KeyPatternDoc[] {
-  const mem = `${prefix}:mem:<team>`;
-  const msg = `${prefix}:msg:<team>`;
+  const mem = `${prefix}:mem:<team>:<scope>`;
+  const msg = `${prefix}:msg:<team>:<scope>`;
   return [
     {
       pattern: `${mem}:role:<role>:history`,
       type: 'zset',
       holds:
-        "a role's task history in this workspace: record id (`<project>:<stage>:<attempt>`) scored by its time (ms)",
+        "a role's task history in this scope: record id (`<project>:<stage>:<attempt>`) scored by its time (ms)",
       lives: 'newest `historyCap` (50) kept; entries of a forgotten project are removed; no TTL',
     },
     {
@@ -128,7 +141,7 @@ export function agentMemoryKeyPatterns(prefix = 'pw'): KeyPatternDoc[] {
       holds:
         'insight id (hash of the normalised text) → one JSON line per report: text, area, impact, confidence, tags, provenance',
       lives:
-        'at most `insightCap` (200) per role, lowest retention value dropped first; at most `maxSourcesPerInsight` (10) reports per insight; no TTL',
+        'at most `insightCap` (200) per role and scope, lowest retention value dropped first; at most `maxSourcesPerInsight` (10) reports per insight; no TTL',
     },
     {
       pattern: `${mem}:role:<role>:insights:rank`,
@@ -153,7 +166,7 @@ export function agentMemoryKeyPatterns(prefix = 'pw'): KeyPatternDoc[] {
     {
       pattern: `${msg}:inbox:<role>`,
       type: 'zset',
-      holds: "a role's unread messages: message id scored by its expiry time (ms)",
+      holds: "a role's unread messages in this scope: message id scored by its expiry time (ms)",
       lives:
         'a message leaves when read (by `recordStageOutcome`), expired, forgotten, or over `maxUnreadPerRole` (100); the key expires `messageTtlMs` (14 days) after its last new message',
     },
@@ -167,12 +180,62 @@ export function agentMemoryKeyPatterns(prefix = 'pw'): KeyPatternDoc[] {
   ];
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Scopes
+
+/** Who can read a conversation (the project's `visibility`, from Slack's channel type). */
+export type Visibility = 'public' | 'private';
+
+/** Where a project lives in Slack: decides where what it learns is kept and what it may recall. */
+export interface Conversation {
+  teamId: string;
+  channelId: string;
+  visibility: Visibility;
+}
+
+/**
+ * One part of a workspace's memory. `public`: learned in the workspace's public channels, for every channel
+ * of the workspace. `private`: learned in one private channel or DM, for that conversation only.
+ */
+export type MemoryScope = { kind: 'public' } | { kind: 'private'; channelId: string };
+
+/** Where a project's history, insights, messages and collaboration records are kept. */
+export function writeScope(c: Pick<Conversation, 'channelId' | 'visibility'>): MemoryScope {
+  return c.visibility === 'public' ? { kind: 'public' } : { kind: 'private', channelId: c.channelId };
+}
+
+/**
+ * What a project (or `memory <role>` in its thread) may read: in a public channel the public scope only; in a
+ * private channel or DM its own scope and the public one (a private conversation may use what is public).
+ */
+export function readScopes(c: Pick<Conversation, 'channelId' | 'visibility'>): MemoryScope[] {
+  const own = writeScope(c);
+  return own.kind === 'public' ? [own] : [own, { kind: 'public' }];
+}
+
+function scopeSegment(scope: MemoryScope): string {
+  switch (scope.kind) {
+    case 'public':
+      return 'public';
+    case 'private':
+      return `private:${scope.channelId}`;
+  }
+}
+
 class MemoryKeys {
   readonly mem: string;
   readonly msg: string;
-  constructor(prefix: string, teamId: string) {
-    this.mem = `${prefix}:mem:${teamId}`;
-    this.msg = `${prefix}:msg:${teamId}`;
+  /** `segment` '' is the layout from before scopes (`<prefix>:mem:<team>:…`): only `forgetProject` reads it. */
+  private constructor(prefix: string, teamId: string, segment: string) {
+    const tail = segment === '' ? '' : `:${segment}`;
+    this.mem = `${prefix}:mem:${teamId}${tail}`;
+    this.msg = `${prefix}:msg:${teamId}${tail}`;
+  }
+  static of(prefix: string, teamId: string, scope: MemoryScope): MemoryKeys {
+    return new MemoryKeys(prefix, teamId, scopeSegment(scope));
+  }
+  static beforeScopes(prefix: string, teamId: string): MemoryKeys {
+    return new MemoryKeys(prefix, teamId, '');
   }
   history(role: RoleId): string {
     return `${this.mem}:role:${role}:history`;
@@ -365,6 +428,8 @@ export interface Collaborator {
 export interface RoleMemory {
   teamId: string;
   role: RoleId;
+  /** What was read: the public scope in a public channel; the conversation's own and the public in a private one. */
+  scopes: MemoryScope[];
   counts: {
     history: number;
     insights: number;
@@ -381,12 +446,16 @@ export interface RoleMemory {
   corrupt: number;
 }
 
-export interface StageOutcomeInput {
-  teamId: string;
+export interface StageOutcomeInput extends Conversation {
   projectId: string;
   stageId: string;
   attempt: number;
   role: RoleId;
+  /**
+   * The project record (keys.ts `project`, JSON with a `phase`): nothing at all is written unless it exists
+   * and its phase is not one of `closedPhases`, checked inside the script that writes.
+   */
+  projectGuard: { key: string; closedPhases: readonly string[] };
   /** The stage's deliverable key (keys.ts `deliverable`) and JSON: written with SET NX by the same script. */
   deliverableKey: string;
   deliverableJson: string;
@@ -401,12 +470,19 @@ export interface StageOutcomeInput {
   readMessageIds: string[];
 }
 
-export interface RecordResult {
-  /** False when the deliverable already existed: then nothing at all was written. */
-  recorded: boolean;
-  /** Wrong-typed memory keys the script found, deleted and rebuilt (corruption). */
-  repairedKeys: number;
-}
+export type RecordResult =
+  | {
+      status: 'recorded';
+      /** Wrong-typed memory keys the script found, deleted and rebuilt (corruption). */
+      repairedKeys: number;
+    }
+  /** The deliverable already existed (an earlier try recorded it): nothing at all was written. */
+  | { status: 'duplicate' }
+  /**
+   * The project no longer wants the result: its phase is one of the guard's closed phases, or `missing`
+   * (no record) or `unreadable` (not JSON with a phase). Nothing at all was written.
+   */
+  | { status: 'project_closed'; phase: string };
 
 export interface ForgetResult {
   /** Stage records of the project found in its index. */
@@ -645,15 +721,17 @@ end
 
 /**
  * KEYS: 1 deliverable, 2 project index, 3 history zset, 4 history entries, 5 insights, 6 insight rank,
- * 7 the role's inbox, then collaboration hashes, message bodies and recipients' inboxes (indexes in the payload).
- * ARGV[1]: payload JSON (see `recordStageOutcome`). Returns {recorded 0|1, repaired keys}.
+ * 7 the role's inbox, 8 the project record (JSON with a phase), then collaboration hashes, message bodies,
+ * recipients' inboxes and the other inboxes the stage read from (indexes in the payload), all of the
+ * stage's scope but the last. ARGV[1]: payload JSON (see `recordStageOutcome`).
+ * Returns {'recorded', repaired keys} | {'duplicate', 0} | {'project_closed', 0, phase}.
  */
 export const RECORD_SCRIPT = `${PRELUDE}
 local p = cjson.decode(ARGV[1])
 local function need(ok, what) if not ok then error('agent memory: invalid record payload: ' .. what) end end
 local function str(v) return type(v) == 'string' and v ~= '' end
 local function num(v) return type(v) == 'number' and v == v end
-local function key(i, first) return type(i) == 'number' and KEYS[i] ~= nil and i >= (first or 8) end
+local function key(i, first) return type(i) == 'number' and KEYS[i] ~= nil and i >= (first or 9) end
 need(type(p) == 'table', 'not an object')
 need(str(p.recordId) and str(p.deliverable) and str(p.history) and str(p.contribution), 'strings')
 need(type(p.taskTypeField) == 'string', 'taskTypeField')
@@ -670,13 +748,32 @@ for i, m in ipairs(p.messages) do
 end
 for _, k in ipairs(p.collab) do need(key(k), 'collaboration key') end
 for _, id in ipairs(p.read) do need(str(id), 'read id') end
+need(type(p.readInboxes) == 'table' and type(p.closedPhases) == 'table', 'lists')
+for _, k in ipairs(p.readInboxes) do need(key(k, 7) and k ~= 8, 'read inbox') end
+for _, phase in ipairs(p.closedPhases) do need(str(phase), 'closed phase') end
 
-if redis.call('EXISTS', KEYS[1]) == 1 then return { 0, 0 } end
+-- Is the result still wanted? Checked here, with the writes, so a forget or cancel stored a moment before
+-- is never undone by a stage that finishes a moment after.
+local phase = 'missing'
+local projectType = typeOf(KEYS[8])
+if projectType == 'string' then
+  local project = decode(redis.call('GET', KEYS[8]))
+  phase = project and type(project.phase) == 'string' and project.phase or 'unreadable'
+elseif projectType ~= 'none' then
+  phase = 'unreadable'
+end
+if phase == 'missing' or phase == 'unreadable' then return { 'project_closed', 0, phase } end
+for _, closed in ipairs(p.closedPhases) do
+  if phase == closed then return { 'project_closed', 0, phase } end
+end
+
+if redis.call('EXISTS', KEYS[1]) == 1 then return { 'duplicate', 0 } end
 
 -- Every check that could fail happens before the first write.
 local expected = { [2] = 'hash', [3] = 'zset', [4] = 'hash', [5] = 'hash', [6] = 'zset', [7] = 'zset' }
 for _, k in ipairs(p.collab) do expected[k] = 'hash' end
 for _, m in ipairs(p.messages) do for _, k in ipairs(m.inboxes) do expected[k] = 'zset' end end
+for _, k in ipairs(p.readInboxes) do expected[k] = 'zset' end
 local broken = {}
 for i, t in pairs(expected) do
   local actual = typeOf(KEYS[i])
@@ -694,7 +791,7 @@ local already = typeOf(KEYS[2]) == 'hash' and redis.call('HEXISTS', KEYS[2], p.r
 -- Writes.
 for _, k in ipairs(broken) do redis.call('DEL', k) end
 redis.call('SET', KEYS[1], p.deliverable)
-if already then return { 1, #broken } end
+if already then return { 'recorded', #broken } end
 
 redis.call('HSET', KEYS[4], p.recordId, p.history)
 redis.call('ZADD', KEYS[3], string.format('%d', p.at), p.recordId)
@@ -739,98 +836,106 @@ for _, k in ipairs(p.collab) do
   redis.call('HINCRBY', KEYS[k], p.taskTypeField, 1)
 end
 
-if #p.read > 0 then redis.call('ZREM', KEYS[7], unpack(p.read)) end
+if #p.read > 0 then
+  for _, k in ipairs(p.readInboxes) do redis.call('ZREM', KEYS[k], unpack(p.read)) end
+end
 
 redis.call('HSET', KEYS[2], p.recordId, p.contribution)
-return { 1, #broken }
+return { 'recorded', #broken }
 `;
 
 /**
- * KEYS: 1 the project's index. ARGV: 1 memory base (`<prefix>:mem:<team>`), 2 message base, 3 project id.
- * Other keys are derived from the index (all within the team). Never fails on corrupt data: what does not
- * parse or has the wrong type is skipped. Returns the ForgetResult counts in declaration order.
+ * KEYS: the project's index in every scope it may have written to. ARGV: 1 project id, then for KEYS[i]
+ * ARGV[2i] its memory base (`<prefix>:mem:<team>:<scope>`) and ARGV[2i+1] its message base. Other keys are
+ * derived from each index (all within its team and scope). Never fails on corrupt data: what does not parse
+ * or has the wrong type is skipped. Returns the ForgetResult counts, summed over the scopes, in declaration
+ * order.
  */
 export const FORGET_SCRIPT = `${PRELUDE}
-local index, mem, msg, pid = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+local pid = ARGV[1]
 local records, history, deleted, unlinked, messages, collabs, corrupt = 0, 0, 0, 0, 0, 0, 0
-local t = typeOf(index)
-if t == 'none' then return { 0, 0, 0, 0, 0, 0, 0 } end
-if t ~= 'hash' then
-  redis.call('DEL', index)
-  return { 0, 0, 0, 0, 0, 0, 1 }
-end
 local function list(v) return type(v) == 'table' and v or {} end
 local function count(v) return tonumber(v) or 0 end
 local done = {}
-for _, raw in ipairs(redis.call('HVALS', index)) do
-  local c = decode(raw)
-  if not c or type(c.role) ~= 'string' or type(c.recordId) ~= 'string' then
+local function forget(index, mem, msg)
+  local t = typeOf(index)
+  if t == 'none' then return end
+  if t ~= 'hash' then
+    redis.call('DEL', index)
     corrupt = corrupt + 1
-  else
-    records = records + 1
-    local base = mem .. ':role:' .. c.role
-    if typeOf(base .. ':history:entries') == 'hash' then
-      history = history + redis.call('HDEL', base .. ':history:entries', c.recordId)
-    end
-    if typeOf(base .. ':history') == 'zset' then redis.call('ZREM', base .. ':history', c.recordId) end
+    return
+  end
+  for _, raw in ipairs(redis.call('HVALS', index)) do
+    local c = decode(raw)
+    if not c or type(c.role) ~= 'string' or type(c.recordId) ~= 'string' then
+      corrupt = corrupt + 1
+    else
+      records = records + 1
+      local base = mem .. ':role:' .. c.role
+      if typeOf(base .. ':history:entries') == 'hash' then
+        history = history + redis.call('HDEL', base .. ':history:entries', c.recordId)
+      end
+      if typeOf(base .. ':history') == 'zset' then redis.call('ZREM', base .. ':history', c.recordId) end
 
-    local ikey, rkey = base .. ':insights', base .. ':insights:rank'
-    local ihash, rzset = typeOf(ikey) == 'hash', typeOf(rkey) == 'zset'
-    for _, id in ipairs(list(c.insights)) do
-      if type(id) == 'string' and ihash and not done[ikey .. '|' .. id] then
-        done[ikey .. '|' .. id] = true
-        local stored = redis.call('HGET', ikey, id)
-        if stored then
-          local all, kept = split(stored), {}
-          for _, line in ipairs(all) do
-            local s = decode(line)
-            if s and s.projectId ~= pid then kept[#kept + 1] = line end
-          end
-          if #kept == 0 then
-            redis.call('HDEL', ikey, id)
-            if rzset then redis.call('ZREM', rkey, id) end
-            deleted = deleted + 1
-          elseif #kept < #all then
-            redis.call('HSET', ikey, id, table.concat(kept, '\\n'))
-            if rzset then redis.call('ZADD', rkey, retention(kept), id) end
-            unlinked = unlinked + 1
+      local ikey, rkey = base .. ':insights', base .. ':insights:rank'
+      local ihash, rzset = typeOf(ikey) == 'hash', typeOf(rkey) == 'zset'
+      for _, id in ipairs(list(c.insights)) do
+        if type(id) == 'string' and ihash and not done[ikey .. '|' .. id] then
+          done[ikey .. '|' .. id] = true
+          local stored = redis.call('HGET', ikey, id)
+          if stored then
+            local all, kept = split(stored), {}
+            for _, line in ipairs(all) do
+              local s = decode(line)
+              if s and s.projectId ~= pid then kept[#kept + 1] = line end
+            end
+            if #kept == 0 then
+              redis.call('HDEL', ikey, id)
+              if rzset then redis.call('ZREM', rkey, id) end
+              deleted = deleted + 1
+            elseif #kept < #all then
+              redis.call('HSET', ikey, id, table.concat(kept, '\\n'))
+              if rzset then redis.call('ZADD', rkey, retention(kept), id) end
+              unlinked = unlinked + 1
+            end
           end
         end
       end
-    end
 
-    for _, m in ipairs(list(c.messages)) do
-      if type(m) == 'table' and type(m.id) == 'string' then
-        messages = messages + redis.call('DEL', msg .. ':body:' .. m.id)
-        for _, r in ipairs(list(m.to)) do
-          local inbox = msg .. ':inbox:' .. tostring(r)
-          if typeOf(inbox) == 'zset' then redis.call('ZREM', inbox, m.id) end
+      for _, m in ipairs(list(c.messages)) do
+        if type(m) == 'table' and type(m.id) == 'string' then
+          messages = messages + redis.call('DEL', msg .. ':body:' .. m.id)
+          for _, r in ipairs(list(m.to)) do
+            local inbox = msg .. ':inbox:' .. tostring(r)
+            if typeOf(inbox) == 'zset' then redis.call('ZREM', inbox, m.id) end
+          end
         end
       end
-    end
 
-    local co = type(c.collab) == 'table' and c.collab or {}
-    for _, pair in ipairs(list(co.pairs)) do
-      local k = mem .. ':collab:' .. tostring(pair)
-      if typeOf(k) == 'hash' then
-        local f = tostring(co.taskTypeField)
-        local v = redis.call('HMGET', k, 'tasks', 'successes', f)
-        local tasks = count(v[1]) - 1
-        if tasks <= 0 then
-          redis.call('DEL', k)
-        else
-          redis.call('HSET', k, 'tasks', string.format('%d', tasks))
-          local s = count(v[2]) - (co.success == true and 1 or 0)
-          if s <= 0 then redis.call('HDEL', k, 'successes') else redis.call('HSET', k, 'successes', string.format('%d', s)) end
-          local n = count(v[3]) - 1
-          if n <= 0 then redis.call('HDEL', k, f) else redis.call('HSET', k, f, string.format('%d', n)) end
+      local co = type(c.collab) == 'table' and c.collab or {}
+      for _, pair in ipairs(list(co.pairs)) do
+        local k = mem .. ':collab:' .. tostring(pair)
+        if typeOf(k) == 'hash' then
+          local f = tostring(co.taskTypeField)
+          local v = redis.call('HMGET', k, 'tasks', 'successes', f)
+          local tasks = count(v[1]) - 1
+          if tasks <= 0 then
+            redis.call('DEL', k)
+          else
+            redis.call('HSET', k, 'tasks', string.format('%d', tasks))
+            local s = count(v[2]) - (co.success == true and 1 or 0)
+            if s <= 0 then redis.call('HDEL', k, 'successes') else redis.call('HSET', k, 'successes', string.format('%d', s)) end
+            local n = count(v[3]) - 1
+            if n <= 0 then redis.call('HDEL', k, f) else redis.call('HSET', k, f, string.format('%d', n)) end
+          end
+          collabs = collabs + 1
         end
-        collabs = collabs + 1
       end
     end
   end
+  redis.call('DEL', index)
 end
-redis.call('DEL', index)
+for i, index in ipairs(KEYS) do forget(index, ARGV[2 * i], ARGV[2 * i + 1]) end
 return { records, history, deleted, unlinked, messages, collabs, corrupt }
 `;
 
@@ -850,6 +955,12 @@ const capped = <T extends z.ZodType>(item: T, max: number) =>
   z.array(item).transform((a) => a.slice(0, max) as Array<z.output<T>>);
 
 const teamIdSchema = z.string().regex(TEAM_ID, 'team id: letters, digits, _ and - only');
+const conversationShape = {
+  teamId: teamIdSchema,
+  channelId: z.string().regex(TEAM_ID, 'channel id: letters, digits, _ and - only'),
+  visibility: z.enum(['public', 'private']),
+};
+const conversationSchema = z.object(conversationShape);
 const idSchema = z
   .string()
   .min(1)
@@ -858,11 +969,15 @@ const idSchema = z
 const L = AGENT_MEMORY_LIMITS;
 
 const inputSchema = z.object({
-  teamId: teamIdSchema,
+  ...conversationShape,
   projectId: idSchema,
   stageId: idSchema,
   attempt: z.number().int().nonnegative(),
   role: roleSchema,
+  projectGuard: z.object({
+    key: z.string().min(1),
+    closedPhases: z.array(z.string().min(1)).max(20),
+  }),
   deliverableKey: z.string().min(1),
   deliverableJson: z.string().min(1),
   history: z.object({
@@ -900,12 +1015,55 @@ const inputSchema = z.object({
   readMessageIds: capped(z.string().min(1), L.readIdsPerRecord),
 });
 
+/** What the record script answers: its status, the keys it repaired, and for a closed project its phase. */
+const recordReplySchema: z.ZodType<RecordResult, unknown> = z.union([
+  z
+    .tuple([z.literal('recorded'), z.number().int().nonnegative()])
+    .transform(([, repairedKeys]) => ({ status: 'recorded' as const, repairedKeys })),
+  z.tuple([z.literal('duplicate'), z.literal(0)]).transform(() => ({ status: 'duplicate' as const })),
+  z
+    .tuple([z.literal('project_closed'), z.literal(0), z.string()])
+    .transform(([, , phase]) => ({ status: 'project_closed' as const, phase })),
+]);
+
 function invalid(what: string, cause: unknown): PipewrightError {
   return new PipewrightError('unexpected', `agent memory: ${what}`, {
     fault: 'system',
     retryable: false,
     cause,
   });
+}
+
+/** An insight as remembered, from its reports (at least one): the latest wording, the strongest claim. */
+function insightItem(id: string, reports: readonly InsightSource[]): InsightItem {
+  const sources = [...reports].sort((a, b) => b.at - a.at);
+  const latest = sources[0] as InsightSource;
+  let impact: Impact = 'low';
+  let confidence = 0;
+  const tags = new Set<string>();
+  for (const s of sources) {
+    if (IMPACT_WEIGHT[s.impact] > IMPACT_WEIGHT[impact]) impact = s.impact;
+    confidence = Math.max(confidence, s.confidence);
+    for (const t of s.tags) tags.add(t);
+  }
+  return {
+    id,
+    insight: latest.insight,
+    area: latest.area,
+    impact,
+    confidence,
+    tags: [...tags],
+    projects: new Set(sources.map((s) => s.projectId)).size,
+    firstAt: Math.min(...sources.map((s) => s.at)),
+    lastAt: latest.at,
+    sources: sources.map((s) => ({
+      projectId: s.projectId,
+      stageId: s.stageId,
+      attempt: s.attempt,
+      role: s.role,
+      at: s.at,
+    })),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -938,7 +1096,7 @@ export class AgentMemory {
     const parsed = inputSchema.safeParse(input);
     if (!parsed.success) throw invalid(`stage outcome is invalid: ${parsed.error.message}`, parsed.error);
     const i = parsed.data;
-    const k = new MemoryKeys(this.prefix, i.teamId);
+    const k = MemoryKeys.of(this.prefix, i.teamId, writeScope(i));
     const now = Math.floor(this.settings.now());
     const recordId = `${i.projectId}:${i.stageId}:${i.attempt}`;
     const provenance = {
@@ -957,6 +1115,7 @@ export class AgentMemory {
       k.insights(i.role),
       k.insightRank(i.role),
       k.inbox(i.role),
+      i.projectGuard.key,
     ];
     const keyIndex = (key: string): number => {
       const at = keys.indexOf(key);
@@ -964,6 +1123,10 @@ export class AgentMemory {
       keys.push(key);
       return keys.length;
     };
+    // The messages it was shown came from every scope it reads: mark them read in each.
+    const readInboxes = readScopes(i).map((scope) =>
+      keyIndex(MemoryKeys.of(this.prefix, i.teamId, scope).inbox(i.role)),
+    );
 
     const history: HistoryEntry = {
       id: recordId,
@@ -1049,42 +1212,43 @@ export class AgentMemory {
       messages,
       collab,
       read: [...new Set(i.readMessageIds)],
+      readInboxes,
+      closedPhases: i.projectGuard.closedPhases,
     };
     const reply = await runScript(this.redis, RECORD_SCRIPT, keys.length, ...keys, JSON.stringify(payload));
-    const r = z
-      .tuple([z.union([z.literal(0), z.literal(1)]), z.number().int().nonnegative()])
-      .safeParse(reply);
+    const r = recordReplySchema.safeParse(reply);
     if (!r.success)
       throw invalid(`unexpected reply from the record script: ${JSON.stringify(reply)}`, r.error);
-    const [recorded, repairedKeys] = r.data;
-    if (repairedKeys > 0) {
+    if (r.data.status === 'recorded' && r.data.repairedKeys > 0) {
       this.corrupt({
         key: k.mem,
-        reason: `${repairedKeys} wrong-typed key(s) deleted and rebuilt by a record`,
+        reason: `${r.data.repairedKeys} wrong-typed key(s) deleted and rebuilt by a record`,
       });
     }
-    return { recorded: recorded === 1, repairedKeys };
+    return r.data;
   }
 
   /**
-   * What a role should be reminded of in a prompt: its most recent history, its insights ranked for this
-   * project (`scoreInsight`), and its unread messages. Reading does not mark messages read.
+   * What a role should be reminded of in a prompt, from the scopes the conversation may read (`readScopes`):
+   * its most recent history, its insights ranked for this project (`scoreInsight`), and its unread messages.
+   * Reading does not mark messages read.
    */
-  async recall(query: {
-    teamId: string;
-    role: RoleId;
-    projectTags?: readonly string[];
-    limits?: Partial<RecallLimits>;
-  }): Promise<Recall> {
-    const { teamId, role } = this.checkRole(query.teamId, query.role);
+  async recall(
+    query: Conversation & {
+      role: RoleId;
+      projectTags?: readonly string[];
+      limits?: Partial<RecallLimits>;
+    },
+  ): Promise<Recall> {
+    const { conversation, role } = this.checkConversation(query, query.role);
     const limits = { ...DEFAULT_RECALL_LIMITS, ...query.limits };
-    const k = new MemoryKeys(this.prefix, teamId);
+    const scopes = this.scopeKeys(conversation);
     const now = this.settings.now();
     const counter = { n: 0 };
     const [history, insights, messages] = await Promise.all([
-      this.readHistory(k, role, limits.history, counter),
-      this.readInsights(k, role, counter),
-      this.readInbox(k, role, now, counter),
+      this.readHistory(scopes, role, limits.history, counter),
+      this.readInsights(scopes, role, counter),
+      this.readInbox(scopes, role, now, counter),
     ]);
     return {
       history,
@@ -1094,35 +1258,37 @@ export class AgentMemory {
     };
   }
 
-  /** A role's unread messages (high priority first, then newest), without marking them read. */
-  async unreadMessages(teamId: string, role: RoleId): Promise<AgentMessage[]> {
-    const checked = this.checkRole(teamId, role);
-    return this.readInbox(new MemoryKeys(this.prefix, checked.teamId), checked.role, this.settings.now(), {
-      n: 0,
-    });
+  /** A role's unread messages in what the conversation may read (high priority first, then newest), left unread. */
+  async unreadMessages(where: Conversation, role: RoleId): Promise<AgentMessage[]> {
+    const checked = this.checkConversation(where, role);
+    return this.readInbox(this.scopeKeys(checked.conversation), checked.role, this.settings.now(), { n: 0 });
   }
 
-  /** What a role remembers in a workspace, as plain data for the `memory <role>` command. */
+  /**
+   * What a role remembers, as plain data for the `memory <role>` command asked in `where`: by the same rule
+   * as `recall`, a public channel sees the public memory only, a private one its own and the public.
+   */
   async describeRole(
-    teamId: string,
+    where: Conversation,
     role: RoleId,
     limits: { history?: number; insights?: number } = {},
   ): Promise<RoleMemory> {
-    const checked = this.checkRole(teamId, role);
-    const k = new MemoryKeys(this.prefix, checked.teamId);
+    const checked = this.checkConversation(where, role);
+    const scopes = this.scopeKeys(checked.conversation);
     const now = this.settings.now();
     const counter = { n: 0 };
     const [allHistory, insights, unread, collaborators] = await Promise.all([
-      this.readHistory(k, checked.role, this.settings.historyCap, counter),
-      this.readInsights(k, checked.role, counter),
-      this.readInbox(k, checked.role, now, counter),
-      this.readCollaborators(k, checked.role, counter),
+      this.readHistory(scopes, checked.role, this.settings.historyCap, counter),
+      this.readInsights(scopes, checked.role, counter),
+      this.readInbox(scopes, checked.role, now, counter),
+      this.readCollaborators(scopes, checked.role, counter),
     ]);
     const outcomes: Record<Outcome, number> = { success: 0, partial: 0, failure: 0 };
     for (const h of allHistory) outcomes[h.outcome] += 1;
     return {
-      teamId: checked.teamId,
+      teamId: checked.conversation.teamId,
       role: checked.role,
+      scopes: readScopes(checked.conversation),
       counts: {
         history: allHistory.length,
         insights: insights.length,
@@ -1138,25 +1304,35 @@ export class AgentMemory {
   }
 
   /**
-   * Deletes what one project contributed to its workspace's memory, found through the project's index (no
-   * scan): its history entries, insights only it reported (others lose its reports and keep the rest), the
-   * messages it sent (from every inbox), and its share of the collaboration counters. Stage deliverables are
-   * project data, not memory, and are left alone. Running it again finds nothing.
+   * Deletes what one project contributed to memory, found through the project's index (no scan) in every
+   * scope it may have written to: its conversation's private scope, the workspace's public scope, and the
+   * layout from before scopes. Its history entries, insights only it reported (others lose its reports and
+   * keep the rest), the messages it sent (from every inbox), and its share of the collaboration counters go,
+   * in one script. Stage deliverables are project data, not memory, and are left alone. Running it again
+   * finds nothing.
    */
-  async forgetProject(teamId: string, projectId: string): Promise<ForgetResult> {
-    const team = teamIdSchema.safeParse(teamId);
-    const project = idSchema.safeParse(projectId);
-    if (!team.success || !project.success)
-      throw invalid('forgetProject needs a team id and a project id', undefined);
-    const k = new MemoryKeys(this.prefix, team.data);
+  async forgetProject(project: {
+    teamId: string;
+    channelId: string;
+    projectId: string;
+  }): Promise<ForgetResult> {
+    const where = conversationSchema.omit({ visibility: true }).safeParse(project);
+    const id = idSchema.safeParse(project.projectId);
+    if (!where.success || !id.success)
+      throw invalid('forgetProject needs a team id, a channel id and a project id', undefined);
+    const { teamId, channelId } = where.data;
+    const scopes = [
+      MemoryKeys.of(this.prefix, teamId, { kind: 'private', channelId }),
+      MemoryKeys.of(this.prefix, teamId, { kind: 'public' }),
+      MemoryKeys.beforeScopes(this.prefix, teamId),
+    ];
     const reply = await runScript(
       this.redis,
       FORGET_SCRIPT,
-      1,
-      k.project(project.data),
-      k.mem,
-      k.msg,
-      project.data,
+      scopes.length,
+      ...scopes.map((k) => k.project(id.data)),
+      id.data,
+      ...scopes.flatMap((k) => [k.mem, k.msg]),
     );
     const r = z.array(z.number().int().nonnegative()).length(7).safeParse(reply);
     if (!r.success)
@@ -1164,17 +1340,29 @@ export class AgentMemory {
     const [records, history, insightsDeleted, insightsUnlinked, messages, collaborations, corrupt] =
       r.data as [number, number, number, number, number, number, number];
     if (corrupt > 0)
-      this.corrupt({ key: k.project(project.data), reason: `${corrupt} index entries did not parse` });
+      this.corrupt({
+        key: scopes.map((k) => k.project(id.data)).join(' '),
+        reason: `${corrupt} index entries did not parse`,
+      });
     return { records, history, insightsDeleted, insightsUnlinked, messages, collaborations, corrupt };
   }
 
   // -------------------------------------------------------------------------------------------------------
 
-  private checkRole(teamId: string, role: RoleId): { teamId: string; role: RoleId } {
-    const team = teamIdSchema.safeParse(teamId);
+  private checkConversation(where: Conversation, role: RoleId): { conversation: Conversation; role: RoleId } {
+    const c = conversationSchema.safeParse(where);
     const r = roleSchema.safeParse(role);
-    if (!team.success || !r.success) throw invalid(`unknown team id or role: ${teamId} ${role}`, undefined);
-    return { teamId: team.data, role: r.data };
+    if (!c.success || !r.success)
+      throw invalid(
+        `unknown team, channel, visibility or role: ${where.teamId} ${where.channelId} ${where.visibility} ${role}`,
+        undefined,
+      );
+    return { conversation: c.data, role: r.data };
+  }
+
+  /** The keys of every scope `c` may read, its own first. */
+  private scopeKeys(c: Conversation): MemoryKeys[] {
+    return readScopes(c).map((scope) => MemoryKeys.of(this.prefix, c.teamId, scope));
   }
 
   private corrupt(item: CorruptItem, counter?: { n: number }): void {
@@ -1217,7 +1405,21 @@ export class AgentMemory {
     }
   }
 
+  /** The newest `limit` history entries over the scopes, newest first. */
   private async readHistory(
+    scopes: readonly MemoryKeys[],
+    role: RoleId,
+    limit: number,
+    counter: { n: number },
+  ): Promise<HistoryItem[]> {
+    const each = await Promise.all(scopes.map((k) => this.readHistoryIn(k, role, limit, counter)));
+    return each
+      .flat()
+      .sort((a, b) => b.provenance.at - a.provenance.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, Math.max(0, limit));
+  }
+
+  private async readHistoryIn(
     k: MemoryKeys,
     role: RoleId,
     limit: number,
@@ -1256,10 +1458,27 @@ export class AgentMemory {
     return out;
   }
 
-  private async readInsights(k: MemoryKeys, role: RoleId, counter: { n: number }): Promise<InsightItem[]> {
+  /** Insights over the scopes; one reported in two scopes is one insight with the reports of both. */
+  private async readInsights(
+    scopes: readonly MemoryKeys[],
+    role: RoleId,
+    counter: { n: number },
+  ): Promise<InsightItem[]> {
+    const bySource = new Map<string, InsightSource[]>();
+    for (const found of await Promise.all(scopes.map((k) => this.readInsightSources(k, role, counter)))) {
+      for (const [id, sources] of found) bySource.set(id, [...(bySource.get(id) ?? []), ...sources]);
+    }
+    return [...bySource].flatMap(([id, sources]) => (sources.length > 0 ? [insightItem(id, sources)] : []));
+  }
+
+  private async readInsightSources(
+    k: MemoryKeys,
+    role: RoleId,
+    counter: { n: number },
+  ): Promise<Map<string, InsightSource[]>> {
     const key = k.insights(role);
     const all = await this.read(key, {}, () => this.redis.hgetall(key), counter);
-    const out: InsightItem[] = [];
+    const out = new Map<string, InsightSource[]>();
     for (const [id, raw] of Object.entries(all)) {
       const sources: InsightSource[] = [];
       for (const line of raw.split('\n')) {
@@ -1267,40 +1486,26 @@ export class AgentMemory {
         const s = this.parse(insightSourceSchema, line, { key, field: id }, counter);
         if (s) sources.push(s);
       }
-      if (sources.length === 0) continue;
-      sources.sort((a, b) => b.at - a.at);
-      const latest = sources[0] as InsightSource;
-      let impact: Impact = 'low';
-      let confidence = 0;
-      const tags = new Set<string>();
-      for (const s of sources) {
-        if (IMPACT_WEIGHT[s.impact] > IMPACT_WEIGHT[impact]) impact = s.impact;
-        confidence = Math.max(confidence, s.confidence);
-        for (const t of s.tags) tags.add(t);
-      }
-      out.push({
-        id,
-        insight: latest.insight,
-        area: latest.area,
-        impact,
-        confidence,
-        tags: [...tags],
-        projects: new Set(sources.map((s) => s.projectId)).size,
-        firstAt: Math.min(...sources.map((s) => s.at)),
-        lastAt: latest.at,
-        sources: sources.map((s) => ({
-          projectId: s.projectId,
-          stageId: s.stageId,
-          attempt: s.attempt,
-          role: s.role,
-          at: s.at,
-        })),
-      });
+      out.set(id, sources);
     }
     return out;
   }
 
+  /** Unread messages over the scopes: high priority first, then newest. */
   private async readInbox(
+    scopes: readonly MemoryKeys[],
+    role: RoleId,
+    now: number,
+    counter: { n: number },
+  ): Promise<AgentMessage[]> {
+    const each = await Promise.all(scopes.map((k) => this.readInboxIn(k, role, now, counter)));
+    const rank: Record<Priority, number> = { high: 0, normal: 1, low: 2 };
+    return each
+      .flat()
+      .sort((a, b) => rank[a.priority] - rank[b.priority] || b.provenance.at - a.provenance.at);
+  }
+
+  private async readInboxIn(
     k: MemoryKeys,
     role: RoleId,
     now: number,
@@ -1349,11 +1554,33 @@ export class AgentMemory {
         },
       });
     });
-    const rank: Record<Priority, number> = { high: 0, normal: 1, low: 2 };
-    return out.sort((a, b) => rank[a.priority] - rank[b.priority] || b.provenance.at - a.provenance.at);
+    return out;
   }
 
+  /** Collaboration records over the scopes, summed per role: most tasks together first. */
   private async readCollaborators(
+    scopes: readonly MemoryKeys[],
+    role: RoleId,
+    counter: { n: number },
+  ): Promise<Collaborator[]> {
+    const byRole = new Map<RoleId, Collaborator>();
+    for (const found of await Promise.all(scopes.map((k) => this.readCollaboratorsIn(k, role, counter)))) {
+      for (const c of found) {
+        const seen = byRole.get(c.role);
+        if (!seen) {
+          byRole.set(c.role, { ...c, taskTypes: { ...c.taskTypes } });
+          continue;
+        }
+        seen.tasks += c.tasks;
+        seen.successes += c.successes;
+        for (const [type, n] of Object.entries(c.taskTypes))
+          seen.taskTypes[type] = (seen.taskTypes[type] ?? 0) + n;
+      }
+    }
+    return [...byRole.values()].sort((a, b) => b.tasks - a.tasks || (a.role < b.role ? -1 : 1));
+  }
+
+  private async readCollaboratorsIn(
     k: MemoryKeys,
     role: RoleId,
     counter: { n: number },

@@ -29,8 +29,11 @@ export const effectSchema = z.discriminatedUnion('kind', [
     deliverables: z.array(z.object({ stageId: z.string(), attempt: z.number().int() })),
     userId: z.string(),
   }),
-  /** Read what a role remembers in this workspace and show it in the thread. */
-  z.object({ kind: z.literal('memory_report'), key: z.string(), role: z.string() }),
+  /**
+   * Read what a role remembers, as far as this thread's channel may see (public memory in a public channel;
+   * the channel's own and the public in a private one), and show it to `userId` only.
+   */
+  z.object({ kind: z.literal('memory_report'), key: z.string(), role: z.string(), userId: z.string() }),
   /** Adds `amountUsd` to what a workspace may spend today (Raise budget on a workspace hold). */
   z.object({
     kind: z.literal('raise_workspace_budget'),

@@ -157,24 +157,33 @@ async function runMemoryEffect(
 ): Promise<void> {
   switch (effect.kind) {
     case 'memory_report': {
-      const memory = await deps.memory.describeRole(project.teamId, effect.role as RoleId, {
+      // What this thread's channel may see, shown to the person who asked and nobody else.
+      const where = { teamId: project.teamId, channelId: project.channelId, visibility: project.visibility };
+      const memory = await deps.memory.describeRole(where, effect.role as RoleId, {
         history: 5,
         insights: 8,
       });
       await toOutbox(deps, project, {
-        kind: 'thread_message',
+        kind: 'ephemeral',
         key: effect.key,
-        mode: 'post',
+        userId: effect.userId,
         view: memoryView(memory),
       });
       return;
     }
     case 'forget': {
-      const forgotten = await deps.memory.forgetProject(project.teamId, project.id);
+      // The project is stored as forgotten already: no queued job of it may start, and a stage still running
+      // writes nothing when it ends (the record script checks the phase).
+      const unqueued = await removeQueuedAgentJobs(deps.queues.agents, project.id);
+      const forgotten = await deps.memory.forgetProject({
+        teamId: project.teamId,
+        channelId: project.channelId,
+        projectId: project.id,
+      });
       const keys = effect.deliverables.map((d) => deps.keys.deliverable(project.id, d.stageId, d.attempt));
       const deliverables = keys.length > 0 ? await deps.redis.del(...keys) : 0;
       deps.logger.info(
-        { projectId: project.id, by: effect.userId, forgotten, deliverables },
+        { projectId: project.id, by: effect.userId, forgotten, deliverables, unqueued },
         'project forgotten',
       );
       const kept =
@@ -197,6 +206,23 @@ async function runMemoryEffect(
 }
 
 type ThreadCoordinates = Pick<Project, 'id' | 'channelId' | 'threadTs' | 'revision'>;
+
+/**
+ * Removes the project's agent jobs that have not started (waiting, delayed for a retry or for the breaker,
+ * prioritized, paused) and returns how many. Every agent job id starts with its project's id
+ * (`jobIds.agent`), so one read of the unstarted job ids (one script: a consistent snapshot, ids only, as many
+ * as the queue's backlog) finds every job of the project, whatever round or attempt it was queued for; the
+ * forgotten project no longer says which those were. A running job is locked and stays; its result is
+ * thrown away by the record script. A job that starts between the read and its removal finds the project
+ * forgotten and is dropped by the worker before any model call.
+ */
+async function removeQueuedAgentJobs(agents: Queues['agents'], projectId: string): Promise<number> {
+  const own = jobIds.agent(projectId, '');
+  const ids = await agents.getRanges(['wait', 'delayed', 'prioritized', 'paused'], 0, -1);
+  let removed = 0;
+  for (const id of ids.filter((i) => i.startsWith(own))) removed += await agents.remove(id);
+  return removed;
+}
 
 /** One outbox job; its id makes a replayed effect a no-op. */
 function outboxJob(project: ThreadCoordinates, effect: OutboxJob['effect']) {

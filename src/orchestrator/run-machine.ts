@@ -540,7 +540,7 @@ class Step {
         if (this.permits(event, 'forget', key)) this.askForget(event.userId, key);
         return;
       case 'memory':
-        if (this.permits(event, 'read agent memory', key)) this.memoryReport(command.role, key);
+        if (this.permits(event, 'read agent memory', key)) this.memoryReport(command.role, event.userId, key);
         return;
       case 'text':
         this.onText(event, command.text, key);
@@ -705,7 +705,7 @@ class Step {
 
   // ── Memory and privacy ────────────────────────────────────────────────────────────────────────
 
-  private memoryReport(roleRef: string, key: string): void {
+  private memoryReport(roleRef: string, userId: string, key: string): void {
     const role = ROLE_IDS.find((r) => r === roleRef);
     if (!role) {
       const named = echoable(roleRef);
@@ -716,7 +716,7 @@ class Step {
       );
       return;
     }
-    this.effects.push({ kind: 'memory_report', key: messageKeys.reply('memory', key), role });
+    this.effects.push({ kind: 'memory_report', key: messageKeys.reply('memory', key), role, userId });
   }
 
   private askForget(userId: string, key: string): void {

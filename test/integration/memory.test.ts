@@ -5,6 +5,7 @@ import { blockActionPayload, postSignedAction } from '../support/slack-signing.j
 import { waitFor } from '../support/wait.js';
 import {
   type Harness,
+  messageText,
   projectManagerResponder,
   promptOf,
   REQUESTER,
@@ -48,6 +49,25 @@ function teachingResponder() {
   };
 }
 
+/** The answer to `memory <role>` in `thread`, which only the asker sees (chat.postEphemeral). */
+async function memoryAnswer(harness: Harness, thread: string, role = 'data-engineer'): Promise<string> {
+  const answer = await waitFor(
+    () =>
+      harness.slack
+        .callsTo('chat.postEphemeral')
+        .find(
+          (c) =>
+            c.args.thread_ts === thread &&
+            c.response.ok === true &&
+            messageText(c).includes(`What ${role} remembers`),
+        ),
+    { message: `no ephemeral answer to memory ${role} in ${thread}` },
+  );
+  expect(answer.args.user).toBe(REQUESTER);
+  expect(harness.threadText(thread)).not.toContain(`What ${role} remembers`);
+  return messageText(answer);
+}
+
 const prompts = (harness: Harness, role: string) =>
   harness.model.requests.filter((r) => isStage(r, role)).map((r) => r.lastUserText);
 
@@ -76,7 +96,7 @@ describe('agent memory across projects', () => {
     await runToFirstGate(h, 'UOTHERREQ', 'T0002');
     const otherTeam = h.model.requests.filter((r) => isStage(r, 'data engineer')).at(-1)?.lastUserText;
     expect(otherTeam).not.toContain(LESSON);
-    expect(otherTeam).not.toContain('<memory>');
+    expect(otherTeam).not.toContain('<untrusted_memory>');
   });
 
   it('answers `memory <role>` with what the role remembers, and lists the roles for an unknown one', async () => {
@@ -84,8 +104,7 @@ describe('agent memory across projects', () => {
     h.model.setResponder(teachingResponder());
     const thread = await runToFirstGate(h);
     await h.reply(thread, 'memory data-engineer');
-    await h.waitForThread(thread, /What data-engineer remembers/);
-    const text = h.threadText(thread);
+    const text = await memoryAnswer(h, thread);
     expect(text).toContain(LESSON);
     expect(text).toMatch(/\[ingestion, high, 0\.90\]/);
     expect(text).toContain('phase1.data-engineer');
@@ -156,8 +175,7 @@ describe('forget', () => {
     const next = await runToFirstGate(h);
     expect(prompts(h, 'data engineer').at(-1)).not.toContain(LESSON);
     await h.reply(next, 'memory data-engineer');
-    await h.waitForThread(next, /What data-engineer remembers/);
-    expect(h.threadText(next)).not.toContain(LESSON);
+    expect(await memoryAnswer(h, next)).not.toContain(LESSON);
 
     // The forgotten thread says so, and does nothing else.
     await h.reply(thread, 'status');

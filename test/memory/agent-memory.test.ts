@@ -8,6 +8,7 @@ import {
   AgentMemory,
   type AgentMemorySettings,
   agentMemoryKeyPatterns,
+  type Conversation,
   type CorruptItem,
   DEFAULT_AGENT_MEMORY_SETTINGS,
   insightId,
@@ -17,6 +18,9 @@ import {
 
 const TEAM = 'T0AAAA';
 const OTHER_TEAM = 'T0BBBB';
+/** Most tests work in a public channel, whose memory is the workspace's (agent-memory-scopes.test.ts has the rest). */
+const PUBLIC: Conversation = { teamId: TEAM, channelId: 'C1', visibility: 'public' };
+const OTHER_PUBLIC: Conversation = { teamId: OTHER_TEAM, channelId: 'C1', visibility: 'public' };
 const T0 = 1_800_000_000_000;
 const DAY = 86_400_000;
 
@@ -38,6 +42,11 @@ describe('AgentMemory (real Redis)', () => {
 
   const deliverableKey = (projectId: string, stageId: string, attempt: number) =>
     `${prefix}:project:${projectId}:deliverable:${stageId}:${attempt}`;
+  /**
+   * The project record every stage's guard reads: a running project. Outside `${prefix}:*`, so the key lists
+   * below show only what the memory wrote (agent-memory-scopes.test.ts tests the guard itself).
+   */
+  const guardKey = () => `${prefix}-guard:project`;
 
   /** A stage outcome with sensible defaults; `projectId`, `stageId`, `role` usually overridden. */
   const stage = (over: Partial<StageOutcomeInput> = {}): StageOutcomeInput => {
@@ -45,11 +54,12 @@ describe('AgentMemory (real Redis)', () => {
     const stageId = over.stageId ?? 'phase1.data-engineer';
     const attempt = over.attempt ?? 1;
     return {
-      teamId: TEAM,
+      ...PUBLIC,
       projectId,
       stageId,
       attempt,
       role: 'data-engineer',
+      projectGuard: { key: guardKey(), closedPhases: ['cancelled', 'forgotten'] },
       deliverableKey: deliverableKey(projectId, stageId, attempt),
       deliverableJson: JSON.stringify({ stageId, attempt, summary: 'done' }),
       history: {
@@ -70,16 +80,18 @@ describe('AgentMemory (real Redis)', () => {
     };
   };
 
-  beforeEach(() => {
+  beforeEach(async () => {
     prefix = `t${randomUUID().slice(0, 8)}`;
     clock = T0;
     corrupt = [];
+    await raw().set(guardKey(), JSON.stringify({ phase: 'running' }));
   });
 
   afterEach(async () => {
     const redis = raw();
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
+    await redis.del(guardKey());
     await Promise.all(connections.splice(0).map((c) => c.quit()));
   });
 
@@ -98,7 +110,7 @@ describe('AgentMemory (real Redis)', () => {
       messages: [{ to: 'data-scientist', type: 'warning', priority: 'high', text: 'Labels lag by 6 h' }],
       collaborators: ['data-scientist'],
     });
-    expect(await mem.recordStageOutcome(input)).toEqual({ recorded: true, repairedKeys: 0 });
+    expect(await mem.recordStageOutcome(input)).toEqual({ status: 'recorded', repairedKeys: 0 });
     expect(await raw().get(input.deliverableKey)).toBe(input.deliverableJson);
 
     const provenance = {
@@ -108,7 +120,7 @@ describe('AgentMemory (real Redis)', () => {
       role: 'data-engineer',
       at: T0,
     };
-    const own = await mem.recall({ teamId: TEAM, role: 'data-engineer', projectTags: ['kafka'] });
+    const own = await mem.recall({ ...PUBLIC, role: 'data-engineer', projectTags: ['kafka'] });
     expect(own.corrupt).toBe(0);
     expect(own.history).toEqual([
       {
@@ -135,7 +147,7 @@ describe('AgentMemory (real Redis)', () => {
     });
     expect(own.messages).toEqual([]);
 
-    const ds = await mem.recall({ teamId: TEAM, role: 'data-scientist' });
+    const ds = await mem.recall({ ...PUBLIC, role: 'data-scientist' });
     expect(ds.history).toEqual([]);
     expect(ds.insights).toEqual([]);
     expect(ds.messages).toEqual([
@@ -195,7 +207,7 @@ describe('AgentMemory (real Redis)', () => {
     });
 
     const r = await mem.recall({
-      teamId: TEAM,
+      ...PUBLIC,
       role: 'mlops-engineer',
       projectTags: ['kserve', 'realtime', 'aws', 'churn'],
       limits: { insights: 3 },
@@ -209,7 +221,7 @@ describe('AgentMemory (real Redis)', () => {
     expect(r.insights[2]?.score).toBeLessThan(100);
 
     // Without project terms: by value (impact, confidence, recency).
-    const plain = await mem.recall({ teamId: TEAM, role: 'mlops-engineer' });
+    const plain = await mem.recall({ ...PUBLIC, role: 'mlops-engineer' });
     expect(plain.insights[0]?.insight).toBe('Pin the base image digest in CI');
   });
 
@@ -225,9 +237,9 @@ describe('AgentMemory (real Redis)', () => {
     await mem.recordStageOutcome(input);
 
     for (const role of ROLE_IDS) {
-      const b = await mem.recall({ teamId: OTHER_TEAM, role, projectTags: ['kserve'] });
+      const b = await mem.recall({ ...OTHER_PUBLIC, role, projectTags: ['kserve'] });
       expect(b).toEqual({ history: [], insights: [], messages: [], corrupt: 0 });
-      const described = await mem.describeRole(OTHER_TEAM, role);
+      const described = await mem.describeRole(OTHER_PUBLIC, role);
       expect(described.counts).toEqual({
         history: 0,
         insights: 0,
@@ -236,8 +248,10 @@ describe('AgentMemory (real Redis)', () => {
       });
       expect(described.collaborators).toEqual([]);
     }
-    expect(await mem.forgetProject(OTHER_TEAM, input.projectId)).toMatchObject({ records: 0, history: 0 });
-    expect((await mem.recall({ teamId: TEAM, role: 'data-engineer' })).insights).toHaveLength(1);
+    expect(
+      await mem.forgetProject({ teamId: OTHER_TEAM, channelId: 'C1', projectId: input.projectId }),
+    ).toMatchObject({ records: 0, history: 0 });
+    expect((await mem.recall({ ...PUBLIC, role: 'data-engineer' })).insights).toHaveLength(1);
     expect(await keysUnder(`${prefix}:*:${OTHER_TEAM}:*`)).toEqual([]);
   });
 
@@ -251,7 +265,7 @@ describe('AgentMemory (real Redis)', () => {
         ],
       }),
     );
-    const unread = async (role: RoleId) => (await mem.unreadMessages(TEAM, role)).map((m) => m.text);
+    const unread = async (role: RoleId) => (await mem.unreadMessages(PUBLIC, role)).map((m) => m.text);
     expect(await unread('data-engineer')).toEqual([]);
     // High priority first.
     expect(await unread('data-scientist')).toEqual([
@@ -263,9 +277,9 @@ describe('AgentMemory (real Redis)', () => {
     }
 
     // Recall twice: still unread.
-    const shown = await mem.recall({ teamId: TEAM, role: 'data-scientist' });
+    const shown = await mem.recall({ ...PUBLIC, role: 'data-scientist' });
     expect(shown.messages).toHaveLength(2);
-    expect((await mem.recall({ teamId: TEAM, role: 'data-scientist' })).messages).toHaveLength(2);
+    expect((await mem.recall({ ...PUBLIC, role: 'data-scientist' })).messages).toHaveLength(2);
 
     // The data scientist's stage records and reports what it was shown.
     clock += 1_000;
@@ -286,7 +300,7 @@ describe('AgentMemory (real Redis)', () => {
       stage({
         stageId: 'phase2.python-pro',
         role: 'python-pro',
-        readMessageIds: (await mem.unreadMessages(TEAM, 'ml-engineer')).map((m) => m.id),
+        readMessageIds: (await mem.unreadMessages(PUBLIC, 'ml-engineer')).map((m) => m.id),
       }),
     );
     expect(await unread('ml-engineer')).toEqual(['PII in column email']);
@@ -299,18 +313,18 @@ describe('AgentMemory (real Redis)', () => {
     await mem.recordStageOutcome(
       stage({ messages: [{ to: 'ml-engineer', type: 'insight', priority: 'normal', text: 'short-lived' }] }),
     );
-    const inbox = `${prefix}:msg:${TEAM}:inbox:ml-engineer`;
-    const body = `${prefix}:msg:${TEAM}:body:${stage().projectId}:${stage().stageId}:1#0`;
+    const inbox = `${prefix}:msg:${TEAM}:public:inbox:ml-engineer`;
+    const body = `${prefix}:msg:${TEAM}:public:body:${stage().projectId}:${stage().stageId}:1#0`;
     expect(await raw().pttl(body)).toBeGreaterThan(ttl - 5_000);
     expect(await raw().pttl(body)).toBeLessThanOrEqual(ttl);
     expect(await raw().pttl(inbox)).toBeLessThanOrEqual(ttl);
 
     clock = T0 + ttl - 1;
-    expect(await mem.unreadMessages(TEAM, 'ml-engineer')).toHaveLength(1);
+    expect(await mem.unreadMessages(PUBLIC, 'ml-engineer')).toHaveLength(1);
     clock = T0 + ttl;
-    expect((await mem.recall({ teamId: TEAM, role: 'ml-engineer' })).messages).toEqual([]);
+    expect((await mem.recall({ ...PUBLIC, role: 'ml-engineer' })).messages).toEqual([]);
     expect(await raw().zcard(inbox)).toBe(0);
-    expect((await mem.describeRole(TEAM, 'ml-engineer')).counts.unreadMessages).toBe(0);
+    expect((await mem.describeRole(PUBLIC, 'ml-engineer')).counts.unreadMessages).toBe(0);
   });
 
   it('caps: history keeps the newest historyCap; insights drop the lowest retention value; reports per insight are capped', async () => {
@@ -333,16 +347,16 @@ describe('AgentMemory (real Redis)', () => {
         }),
       );
     }
-    const d = await mem.describeRole(TEAM, 'data-engineer');
+    const d = await mem.describeRole(PUBLIC, 'data-engineer');
     expect(d.counts.history).toBe(3);
     expect(d.recentHistory.map((h) => h.task)).toEqual(['task 5', 'task 4', 'task 3']);
-    expect(await raw().hlen(`${prefix}:mem:${TEAM}:role:data-engineer:history:entries`)).toBe(3);
+    expect(await raw().hlen(`${prefix}:mem:${TEAM}:public:role:data-engineer:history:entries`)).toBe(3);
 
     // 'Trivial' (10) was dropped when it exceeded the cap; 'Valuable' (300) and 'Shared lesson' (100 × 2 projects) stay.
     expect(d.topInsights.map((i) => i.insight).sort()).toEqual(['Shared lesson', 'Valuable']);
     const shared = d.topInsights.find((i) => i.insight === 'Shared lesson');
     expect(shared?.sources.map((s) => s.projectId)).toEqual(['P5', 'P4']);
-    expect(await raw().zcard(`${prefix}:mem:${TEAM}:role:data-engineer:insights:rank`)).toBe(2);
+    expect(await raw().zcard(`${prefix}:mem:${TEAM}:public:role:data-engineer:insights:rank`)).toBe(2);
   });
 
   it('idempotent: recording the same record id again writes nothing, even with different content', async () => {
@@ -352,7 +366,7 @@ describe('AgentMemory (real Redis)', () => {
       messages: [{ to: 'all', type: 'insight', priority: 'normal', text: 'hello' }],
       collaborators: ['data-scientist', 'ml-engineer'],
     });
-    expect((await mem.recordStageOutcome(input)).recorded).toBe(true);
+    expect((await mem.recordStageOutcome(input)).status).toBe('recorded');
     const snapshot = await dump(raw(), `${prefix}:*`);
 
     // The retried job: same ids, possibly different model output.
@@ -362,24 +376,24 @@ describe('AgentMemory (real Redis)', () => {
       deliverableJson: '{"other":true}',
       history: { ...input.history, task: 'other' },
     };
-    expect(await mem.recordStageOutcome(again)).toEqual({ recorded: false, repairedKeys: 0 });
-    expect(await mem.recordStageOutcome(input)).toEqual({ recorded: false, repairedKeys: 0 });
+    expect(await mem.recordStageOutcome(again)).toEqual({ status: 'duplicate' });
+    expect(await mem.recordStageOutcome(input)).toEqual({ status: 'duplicate' });
     expect(await dump(raw(), `${prefix}:*`)).toEqual(snapshot);
 
-    const d = await mem.describeRole(TEAM, 'data-engineer');
+    const d = await mem.describeRole(PUBLIC, 'data-engineer');
     expect(d.counts.history).toBe(1);
     expect(d.topInsights[0]?.sources).toHaveLength(1);
     expect(d.collaborators.map((c) => [c.role, c.tasks])).toEqual([
       ['data-scientist', 1],
       ['ml-engineer', 1],
     ]);
-    expect(await mem.unreadMessages(TEAM, 'python-pro')).toHaveLength(1);
+    expect(await mem.unreadMessages(PUBLIC, 'python-pro')).toHaveLength(1);
     // Even if the deliverable were deleted, the project index remembers the record id: the deliverable is
     // written again but memory is not applied twice.
     await raw().del(input.deliverableKey);
-    expect((await mem.recordStageOutcome(input)).recorded).toBe(true);
+    expect((await mem.recordStageOutcome(input)).status).toBe('recorded');
     expect(await raw().get(input.deliverableKey)).toBe(input.deliverableJson);
-    const after = await mem.describeRole(TEAM, 'data-engineer');
+    const after = await mem.describeRole(PUBLIC, 'data-engineer');
     expect([
       after.counts.history,
       after.topInsights[0]?.sources.length,
@@ -415,10 +429,10 @@ describe('AgentMemory (real Redis)', () => {
         ),
       ),
     );
-    expect(outcomes.every((o) => o.recorded)).toBe(true);
+    expect(outcomes.every((o) => o.status === 'recorded')).toBe(true);
 
     const mem = memory({ maxSourcesPerInsight: 50 });
-    const d = await mem.describeRole(TEAM, 'data-scientist', { history: 50, insights: 50 });
+    const d = await mem.describeRole(PUBLIC, 'data-scientist', { history: 50, insights: 50 });
     expect(d.counts.history).toBe(20);
     expect(new Set(d.recentHistory.map((h) => h.task)).size).toBe(20);
     expect(d.counts.insights).toBe(21);
@@ -426,16 +440,17 @@ describe('AgentMemory (real Redis)', () => {
     expect(shared?.sources).toHaveLength(20);
     expect(shared?.projects).toBe(4);
 
-    const pair = await raw().hgetall(`${prefix}:mem:${TEAM}:collab:data-engineer:data-scientist`);
+    const pair = await raw().hgetall(`${prefix}:mem:${TEAM}:public:collab:data-engineer:data-scientist`);
     expect(pair).toEqual({ tasks: '20', successes: '13', 'type:experiment': '10', 'type:features': '10' });
     expect(d.collaborators).toEqual([
       { role: 'data-engineer', tasks: 20, successes: 13, taskTypes: { experiment: 10, features: 10 } },
     ]);
-    expect((await mem.describeRole(TEAM, 'data-engineer')).collaborators).toEqual([
+    expect((await mem.describeRole(PUBLIC, 'data-engineer')).collaborators).toEqual([
       { role: 'data-scientist', tasks: 20, successes: 13, taskTypes: { experiment: 10, features: 10 } },
     ]);
-    expect(await mem.unreadMessages(TEAM, 'mlops-engineer')).toHaveLength(20);
-    for (let p = 0; p < 4; p++) expect(await raw().hlen(`${prefix}:mem:${TEAM}:project:P${p}`)).toBe(5);
+    expect(await mem.unreadMessages(PUBLIC, 'mlops-engineer')).toHaveLength(20);
+    for (let p = 0; p < 4; p++)
+      expect(await raw().hlen(`${prefix}:mem:${TEAM}:public:project:P${p}`)).toBe(5);
   });
 
   describe('a crash never leaves half a record', () => {
@@ -447,7 +462,7 @@ describe('AgentMemory (real Redis)', () => {
         collaborators: ['data-scientist'],
       });
       await raw().set(input.deliverableKey, '{"earlier":true}');
-      expect(await mem.recordStageOutcome(input)).toEqual({ recorded: false, repairedKeys: 0 });
+      expect(await mem.recordStageOutcome(input)).toEqual({ status: 'duplicate' });
       expect(await keysUnder()).toEqual([input.deliverableKey]);
       expect(await raw().get(input.deliverableKey)).toBe('{"earlier":true}');
     });
@@ -455,12 +470,13 @@ describe('AgentMemory (real Redis)', () => {
     it('a script that fails on its arguments (invalid JSON, bad payload) writes nothing, deliverable included', async () => {
       const keys = [
         deliverableKey('P', 's', 1),
-        `${prefix}:mem:${TEAM}:project:P`,
-        `${prefix}:mem:${TEAM}:role:data-engineer:history`,
-        `${prefix}:mem:${TEAM}:role:data-engineer:history:entries`,
-        `${prefix}:mem:${TEAM}:role:data-engineer:insights`,
-        `${prefix}:mem:${TEAM}:role:data-engineer:insights:rank`,
-        `${prefix}:msg:${TEAM}:inbox:data-engineer`,
+        `${prefix}:mem:${TEAM}:public:project:P`,
+        `${prefix}:mem:${TEAM}:public:role:data-engineer:history`,
+        `${prefix}:mem:${TEAM}:public:role:data-engineer:history:entries`,
+        `${prefix}:mem:${TEAM}:public:role:data-engineer:insights`,
+        `${prefix}:mem:${TEAM}:public:role:data-engineer:insights:rank`,
+        `${prefix}:msg:${TEAM}:public:inbox:data-engineer`,
+        guardKey(),
       ];
       await expect(raw().eval(RECORD_SCRIPT, keys.length, ...keys, '{not json')).rejects.toThrow();
       const valid = {
@@ -481,6 +497,8 @@ describe('AgentMemory (real Redis)', () => {
         messages: [],
         collab: [],
         read: [],
+        readInboxes: [7],
+        closedPhases: ['forgotten'],
       };
       // The last insight is malformed: it is only looked at after the others, yet nothing at all is written.
       const bad = { ...valid, insights: [{ id: 'i1', line: '{}' }, { id: 'i2' }] };
@@ -493,7 +511,10 @@ describe('AgentMemory (real Redis)', () => {
       ).rejects.toThrow(/collaboration key/);
       expect(await keysUnder()).toEqual([]);
       // The same script with a valid payload does write: the failures above were the arguments.
-      expect(await raw().eval(RECORD_SCRIPT, keys.length, ...keys, JSON.stringify(valid))).toEqual([1, 0]);
+      expect(await raw().eval(RECORD_SCRIPT, keys.length, ...keys, JSON.stringify(valid))).toEqual([
+        'recorded',
+        0,
+      ]);
       expect(await keysUnder()).toContain(keys[0]);
     });
 
@@ -515,21 +536,21 @@ describe('AgentMemory (real Redis)', () => {
       // The model answered, then the process died: recordStageOutcome never ran.
       expect(await keysUnder()).toEqual([]);
       // The job is retried and the retry crashes right after recording (before acking): retried again.
-      expect((await mem.recordStageOutcome(input)).recorded).toBe(true);
-      expect((await memory().recordStageOutcome(input)).recorded).toBe(false);
-      const d = await mem.describeRole(TEAM, 'data-engineer');
+      expect((await mem.recordStageOutcome(input)).status).toBe('recorded');
+      expect((await memory().recordStageOutcome(input)).status).toBe('duplicate');
+      const d = await mem.describeRole(PUBLIC, 'data-engineer');
       expect([d.counts.history, d.counts.insights, d.collaborators[0]?.tasks]).toEqual([1, 1, 1]);
-      expect(await mem.unreadMessages(TEAM, 'ml-engineer')).toHaveLength(1);
+      expect(await mem.unreadMessages(PUBLIC, 'ml-engineer')).toHaveLength(1);
     });
 
     it('a wrong-typed memory key does not block the stage: it is rebuilt and reported, with everything else written', async () => {
       const mem = memory();
-      const historyKey = `${prefix}:mem:${TEAM}:role:data-engineer:history`;
-      const pairKey = `${prefix}:mem:${TEAM}:collab:data-engineer:data-scientist`;
+      const historyKey = `${prefix}:mem:${TEAM}:public:role:data-engineer:history`;
+      const pairKey = `${prefix}:mem:${TEAM}:public:collab:data-engineer:data-scientist`;
       await raw().set(historyKey, 'garbage');
       await raw().hset(pairKey, 'tasks', 'many');
       const result = await mem.recordStageOutcome(stage({ collaborators: ['data-scientist'] }));
-      expect(result).toEqual({ recorded: true, repairedKeys: 2 });
+      expect(result).toEqual({ status: 'recorded', repairedKeys: 2 });
       expect(corrupt.map((c) => c.reason)).toEqual([expect.stringMatching(/2 wrong-typed/)]);
       expect(await raw().zcard(historyKey)).toBe(1);
       expect(await raw().hgetall(pairKey)).toEqual({ tasks: '1', successes: '1', 'type:ingestion': '1' });
@@ -583,7 +604,7 @@ describe('AgentMemory (real Redis)', () => {
     // A P1 stage of another role, too.
     await mem.recordStageOutcome(stage({ projectId: 'P1', stageId: 'phase1.de', role: 'data-engineer' }));
 
-    expect(await mem.forgetProject(TEAM, 'P1')).toEqual({
+    expect(await mem.forgetProject({ teamId: TEAM, channelId: 'C1', projectId: 'P1' })).toEqual({
       records: 2,
       history: 2,
       insightsDeleted: 1,
@@ -593,7 +614,7 @@ describe('AgentMemory (real Redis)', () => {
       corrupt: 0,
     });
 
-    const d = await mem.describeRole(TEAM, 'mlops-engineer');
+    const d = await mem.describeRole(PUBLIC, 'mlops-engineer');
     expect(d.recentHistory.map((h) => h.task)).toEqual(['P2 serving']);
     expect(d.topInsights.map((i) => i.insight).sort()).toEqual(['P2 only insight', 'canary at 5 % first']);
     const canary = d.topInsights.find((i) => i.insight === 'canary at 5 % first');
@@ -603,22 +624,28 @@ describe('AgentMemory (real Redis)', () => {
     expect(d.collaborators).toEqual([
       { role: 'ml-engineer', tasks: 1, successes: 0, taskTypes: { deploy: 1 } },
     ]);
-    expect(await raw().exists(`${prefix}:mem:${TEAM}:collab:kubernetes-architect:mlops-engineer`)).toBe(0);
-    expect((await mem.unreadMessages(TEAM, 'observability-engineer')).map((m) => m.text)).toEqual([
+    expect(
+      await raw().exists(`${prefix}:mem:${TEAM}:public:collab:kubernetes-architect:mlops-engineer`),
+    ).toBe(0);
+    expect((await mem.unreadMessages(PUBLIC, 'observability-engineer')).map((m) => m.text)).toEqual([
       'P2 note',
     ]);
-    expect(await mem.unreadMessages(TEAM, 'python-pro')).toEqual([]);
-    expect((await mem.describeRole(TEAM, 'data-engineer')).counts.history).toBe(0);
+    expect(await mem.unreadMessages(PUBLIC, 'python-pro')).toEqual([]);
+    expect((await mem.describeRole(PUBLIC, 'data-engineer')).counts.history).toBe(0);
     expect(JSON.stringify(await dump(raw(), `${prefix}:m*`))).not.toMatch(/P1|p1secret/);
     // P1's deliverables are project data and stay.
     expect(await raw().exists(deliverableKey('P1', 'phase3.mlops', 1))).toBe(1);
 
     // Again: nothing left to forget. A retried P1 job finds its deliverable and does not bring memory back.
-    expect(await mem.forgetProject(TEAM, 'P1')).toMatchObject({ records: 0, history: 0, insightsDeleted: 0 });
-    expect((await mem.recordStageOutcome(stage({ projectId: 'P1', stageId: 'phase1.de' }))).recorded).toBe(
-      false,
+    expect(await mem.forgetProject({ teamId: TEAM, channelId: 'C1', projectId: 'P1' })).toMatchObject({
+      records: 0,
+      history: 0,
+      insightsDeleted: 0,
+    });
+    expect((await mem.recordStageOutcome(stage({ projectId: 'P1', stageId: 'phase1.de' }))).status).toBe(
+      'duplicate',
     );
-    expect((await mem.describeRole(TEAM, 'data-engineer')).counts.history).toBe(0);
+    expect((await mem.describeRole(PUBLIC, 'data-engineer')).counts.history).toBe(0);
   });
 
   it('corrupt stored items are skipped, counted and reported, never a crash', async () => {
@@ -629,27 +656,29 @@ describe('AgentMemory (real Redis)', () => {
         messages: [{ to: 'all', type: 'insight', priority: 'low', text: 'good message' }],
       }),
     );
-    const base = `${prefix}:mem:${TEAM}:role:data-engineer`;
+    const base = `${prefix}:mem:${TEAM}:public:role:data-engineer`;
     await raw().hset(`${base}:insights`, 'bad1', 'not json', 'bad2', '{"insight":"missing fields"}');
     await raw().hset(`${base}:history:entries`, 'P:x:1', '{"id":"P:x:1"}');
     await raw().zadd(`${base}:history`, T0 + 1, 'P:x:1');
-    await raw().set(`${prefix}:msg:${TEAM}:body:fake`, '[]');
-    await raw().zadd(`${prefix}:msg:${TEAM}:inbox:data-engineer`, T0 + DAY, 'fake');
-    await raw().set(`${prefix}:msg:${TEAM}:inbox:ml-engineer`, 'wrong type');
+    await raw().set(`${prefix}:msg:${TEAM}:public:body:fake`, '[]');
+    await raw().zadd(`${prefix}:msg:${TEAM}:public:inbox:data-engineer`, T0 + DAY, 'fake');
+    await raw().set(`${prefix}:msg:${TEAM}:public:inbox:ml-engineer`, 'wrong type');
 
-    const r = await mem.recall({ teamId: TEAM, role: 'data-engineer' });
+    const r = await mem.recall({ ...PUBLIC, role: 'data-engineer' });
     expect(r.history).toHaveLength(1);
     expect(r.insights.map((i) => i.insight)).toEqual(['good one']);
     expect(r.messages).toEqual([]);
     expect(r.corrupt).toBe(4);
-    const ml = await mem.recall({ teamId: TEAM, role: 'ml-engineer' });
+    const ml = await mem.recall({ ...PUBLIC, role: 'ml-engineer' });
     expect(ml).toMatchObject({ messages: [], corrupt: 1 });
-    expect(corrupt.map((c) => c.key)).toContain(`${prefix}:msg:${TEAM}:inbox:ml-engineer`);
+    expect(corrupt.map((c) => c.key)).toContain(`${prefix}:msg:${TEAM}:public:inbox:ml-engineer`);
     expect(corrupt).toHaveLength(5);
 
     // A corrupt project index entry does not stop forgetting the rest.
-    await raw().hset(`${prefix}:mem:${TEAM}:project:${stage().projectId}`, 'junk', '{');
-    expect(await mem.forgetProject(TEAM, stage().projectId)).toMatchObject({ records: 1, corrupt: 1 });
+    await raw().hset(`${prefix}:mem:${TEAM}:public:project:${stage().projectId}`, 'junk', '{');
+    expect(
+      await mem.forgetProject({ teamId: TEAM, channelId: 'C1', projectId: stage().projectId }),
+    ).toMatchObject({ records: 1, corrupt: 1 });
   });
 
   it('describeRole: counts, recent history, top insights, collaborators, unread messages', async () => {
@@ -671,7 +700,7 @@ describe('AgentMemory (real Redis)', () => {
         messages: [{ to: 'data-scientist', type: 'warning', priority: 'high', text: 'schema changed' }],
       }),
     );
-    const d = await mem.describeRole(TEAM, 'data-scientist');
+    const d = await mem.describeRole(PUBLIC, 'data-scientist');
     expect(d).toMatchObject({
       teamId: TEAM,
       role: 'data-scientist',
@@ -704,6 +733,7 @@ describe('AgentMemory (real Redis)', () => {
         new RegExp(
           `^${p.pattern
             .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+            .replace(/<scope>/g, '(?:public|private:[^:]+)')
             .replace(/<(project|message)>/g, '.+')
             .replace(/<[a-zA-Z]+>/g, '[^:]+')}$`,
         ),

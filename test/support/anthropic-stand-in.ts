@@ -35,6 +35,14 @@ export type StandInReply =
 
 export type Responder = (req: RecordedRequest) => StandInReply | undefined;
 
+/** Answers held back until `release()`: a model call that is still running, for as long as a test needs. */
+export interface Hold {
+  /** Resolves with the first held request, once it has arrived. */
+  arrived: Promise<RecordedRequest>;
+  /** Lets every held request (and every later one it matches) be answered. */
+  release(): void;
+}
+
 export interface AnthropicStandIn {
   /** Origin to use as the SDK's `baseURL`, e.g. `http://127.0.0.1:PORT`. */
   url: string;
@@ -44,6 +52,8 @@ export interface AnthropicStandIn {
   /** Consulted when the queue is empty; returning undefined falls through to the default reply. */
   setResponder(fn: Responder | undefined): void;
   setLatencyMs(ms: number): void;
+  /** Holds the answer to every request `matches` accepts (recorded at once, answered on `release()`). */
+  hold(matches: (req: RecordedRequest) => boolean): Hold;
   waitFor(pred: (reqs: RecordedRequest[]) => boolean, timeoutMs?: number): Promise<void>;
   reset(): void;
   close(): Promise<void>;
@@ -78,6 +88,7 @@ export async function startAnthropicStandIn(): Promise<AnthropicStandIn> {
     responder: undefined as Responder | undefined,
     latencyMs: 0,
     counter: 0,
+    holds: [] as HeldAnswers[],
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -101,6 +112,10 @@ export async function startAnthropicStandIn(): Promise<AnthropicStandIn> {
     const decision = validate(headers, parsed) ?? decide(record, state);
     if (decision.kind === 'error') record.status = decision.status;
     state.requests.push(record);
+    for (const hold of state.holds.filter((h) => h.matches(record))) {
+      hold.arrive(record);
+      await hold.released;
+    }
     if (state.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, state.latencyMs));
 
     if (decision.kind === 'error') return sendError(res, requestId, decision);
@@ -129,6 +144,17 @@ export async function startAnthropicStandIn(): Promise<AnthropicStandIn> {
     setLatencyMs: (ms) => {
       state.latencyMs = ms;
     },
+    hold: (matches) => {
+      const held = heldAnswers(matches);
+      state.holds.push(held);
+      return {
+        arrived: held.arrived,
+        release: () => {
+          state.holds = state.holds.filter((h) => h !== held);
+          held.release();
+        },
+      };
+    },
     waitFor: async (pred, timeoutMs = 10_000) => {
       await poll(() => pred(state.requests), {
         timeoutMs,
@@ -141,9 +167,33 @@ export async function startAnthropicStandIn(): Promise<AnthropicStandIn> {
       state.queue.length = 0;
       state.responder = undefined;
       state.latencyMs = 0;
+      for (const held of state.holds.splice(0)) held.release();
     },
-    close: () => closeServer(server),
+    close: async () => {
+      for (const held of state.holds.splice(0)) held.release();
+      await closeServer(server);
+    },
   };
+}
+
+interface HeldAnswers {
+  matches: (req: RecordedRequest) => boolean;
+  arrive: (req: RecordedRequest) => void;
+  arrived: Promise<RecordedRequest>;
+  released: Promise<void>;
+  release: () => void;
+}
+
+function heldAnswers(matches: (req: RecordedRequest) => boolean): HeldAnswers {
+  let arrive: (req: RecordedRequest) => void = () => undefined;
+  let release: () => void = () => undefined;
+  const arrived = new Promise<RecordedRequest>((resolve) => {
+    arrive = resolve;
+  });
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { matches, arrive, arrived, released, release };
 }
 
 /** The checks the real API makes before it looks at anything else. */
