@@ -92,7 +92,8 @@ describe('agent memory across projects', () => {
     expect(engineerPrompts[1]).toContain(`from project ${firstProject}, stage phase1.data-engineer`);
     expect(prompts(h, 'data scientist')[1]).not.toContain(WARNING);
 
-    // Another workspace never sees it.
+    // Another workspace (its own installation: users.info there says the user is its member) never sees it.
+    h.slack.setUser('UOTHERREQ', { teamId: 'T0002' });
     await runToFirstGate(h, 'UOTHERREQ', 'T0002');
     const otherTeam = h.model.requests.filter((r) => isStage(r, 'data engineer')).at(-1)?.lastUserText;
     expect(otherTeam).not.toContain(LESSON);
