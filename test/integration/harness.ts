@@ -100,6 +100,20 @@ export interface Harness {
   reply(threadTs: string, text: string, user?: string, team?: string): Promise<number>;
   /** The block_actions payload of a click on Approve or Reject on the gate message of `stageId`. */
   clickPayload(threadTs: string, stageId: string, verdict: 'approve' | 'reject', user: string): object;
+  /**
+   * Clicks the button `actionId` on `message` (a chat.postMessage call the stand-in recorded) as `user`.
+   * `opts` change what the payload says: the clicker's own team, or the button's value (a copied one).
+   */
+  clickButton(
+    message: SlackCall,
+    actionId: string,
+    user: string,
+    opts?: { userTeamId?: string; value?: string },
+  ): Promise<number>;
+  /** Texts of the ephemeral messages `user` was shown, oldest first. */
+  ephemeralsTo(user: string): string[];
+  /** Waits for an ephemeral message to `user` matching `pattern`, and returns its text. */
+  waitForEphemeral(user: string, pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Clicks Approve or Reject on the gate message of `stageId`. */
   click(threadTs: string, stageId: string, verdict: 'approve' | 'reject', user: string): Promise<number>;
   /** Thread messages the bot posted in `threadTs` (postMessage), in order. */
@@ -231,6 +245,42 @@ export function harnessFor(
       return (await postSignedEvent(appUrl, SIGNING_SECRET, envelope)).status;
     },
     clickPayload,
+    async clickButton(message, actionId, user, o = {}) {
+      const actions = (
+        message.args.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>
+      ).find((b) => b.type === 'actions');
+      const button = actions?.elements?.find((e) => e.action_id === actionId);
+      if (!button) throw new Error(`the message has no ${actionId} button`);
+      const payload = blockActionPayload({
+        userId: user,
+        channelId: String(message.args.channel),
+        messageTs: String(message.response.ts),
+        threadTs: String(message.args.thread_ts),
+        actionId,
+        value: o.value ?? button.value,
+        teamId: TEAM,
+        ...(o.userTeamId ? { userTeamId: o.userTeamId } : {}),
+        responseUrl: slack.responseUrl(),
+      });
+      return (await postSignedAction(appUrl, SIGNING_SECRET, payload)).status;
+    },
+    ephemeralsTo(user) {
+      return slack
+        .callsTo('chat.postEphemeral')
+        .filter((c) => c.args.user === user && c.response.ok === true)
+        .map((c) => messageText(c));
+    },
+    async waitForEphemeral(user, pattern, timeoutMs = 15_000) {
+      return waitFor(
+        () =>
+          slack
+            .callsTo('chat.postEphemeral')
+            .filter((c) => c.args.user === user)
+            .map((c) => messageText(c))
+            .find((t) => pattern.test(t)),
+        { timeoutMs, message: () => `${user} was never shown ${pattern}` },
+      );
+    },
     async click(threadTs, stageId, verdict, user) {
       const payload = clickPayload(threadTs, stageId, verdict, user);
       return (await postSignedAction(appUrl, SIGNING_SECRET, payload)).status;
