@@ -83,6 +83,10 @@ const envSchema = z.object({
   SLACK_CHANNEL_POST_INTERVAL_MS: nonNegativeInt(1_000),
   /** Messages that may go out back to back in one channel before that spacing applies. Default 3. */
   SLACK_CHANNEL_POST_BURST: positiveInt(3),
+  /** Timeout of one Slack Web API request, in ms; a write cut off by it is looked up in the thread before it is sent again. Default 10000. */
+  SLACK_API_TIMEOUT_MS: positiveInt(10_000),
+  /** Days a finished project (its record, thread-message records and deliverables) is kept after its last change. Fractions allowed. Default 90. */
+  PROJECT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().positive().finite().default(90)),
   /** pino level. Default info. */
   LOG_LEVEL: optionalString.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -97,6 +101,8 @@ export interface Config {
     signingSecret: string | undefined;
     appToken: string | undefined;
     apiUrl: string | undefined;
+    /** Timeout of one Web API request (SLACK_API_TIMEOUT_MS). */
+    timeoutMs: number;
   };
   port: number;
   anthropic: {
@@ -114,6 +120,8 @@ export interface Config {
   outboxShards: number;
   /** Pacing of chat.postMessage per channel (memory/channel-pacer.ts). */
   channelPace: { intervalMs: number; burst: number };
+  /** How long a finished project's keys live after its last change, in ms (PROJECT_RETENTION_DAYS). */
+  projectRetentionMs: number;
   memory: { historyCap: number; insightCap: number; messageTtlMs: number; tokenBudget: number };
   /** Raw MODEL_PRICES JSON, parsed by agents/pricing.ts. */
   modelPricesJson: string | undefined;
@@ -142,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signingSecret: e.SLACK_SIGNING_SECRET,
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: slackApiUrl,
+      timeoutMs: e.SLACK_API_TIMEOUT_MS,
     },
     port: e.PORT,
     anthropic: {
@@ -158,6 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stageInputTokenBudget: e.STAGE_INPUT_TOKEN_BUDGET,
     outboxShards: e.OUTBOX_SHARDS,
     channelPace: { intervalMs: e.SLACK_CHANNEL_POST_INTERVAL_MS, burst: e.SLACK_CHANNEL_POST_BURST },
+    // A Redis TTL in whole ms, at least 1: a fractional day count (tests) still makes a real expiry.
+    projectRetentionMs: Math.max(1, Math.round(e.PROJECT_RETENTION_DAYS * 24 * 60 * 60 * 1000)),
     memory: {
       historyCap: e.MEMORY_HISTORY_CAP,
       insightCap: e.MEMORY_INSIGHT_CAP,

@@ -6,7 +6,7 @@ import { ModelClient } from './agents/model-client.js';
 import { parsePriceTable } from './agents/pricing.js';
 import { startAgentWorker } from './agents/worker.js';
 import { createSlackApp } from './bot/app.js';
-import { startOutboxWorkers } from './bot/outbox.js';
+import { createSlackWriter, startOutboxWorkers } from './bot/outbox.js';
 import type { Config, ProcessRole } from './config.js';
 import type { Logger } from './logger.js';
 import { AgentMemory } from './memory/agent-memory.js';
@@ -18,6 +18,7 @@ import { ProjectStore } from './memory/project-store.js';
 import { closeBullClient, createQueues } from './memory/queues.js';
 import { createRedis, waitUntilReady } from './memory/redis.js';
 import { ThreadMessageStore } from './memory/thread-messages.js';
+import { ThreadOrder } from './memory/thread-order.js';
 import { healthzHandler } from './ops/health.js';
 import { startOpsServer } from './ops/http-server.js';
 import { countTokens, createMetrics, metricsHandler } from './ops/metrics.js';
@@ -146,7 +147,9 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
         connection: blocking,
         keys,
         client: app.client,
+        writer: createSlackWriter(config.slack, logger.child({ component: 'outbox' })),
         messages: new ThreadMessageStore(command, keys),
+        order: new ThreadOrder(command, keys),
         projects,
         deliverables: new DeliverableStore(command, keys),
         logger: logger.child({ component: 'outbox' }),

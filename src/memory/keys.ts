@@ -19,6 +19,12 @@ export interface KeySpace {
   projectMessages(projectId: string): string;
   /** A stage's full deliverable (JSON). No TTL. */
   deliverable(projectId: string, stageId: string, attempt: number): string;
+  /**
+   * List of the project's outbox job ids still to go out, in thread order: only the first may write to
+   * Slack, so a message waiting for its channel's slot holds back its own thread and nothing else.
+   * Emptied as jobs finish; expires 7 days after its last use.
+   */
+  projectOutboxLine(projectId: string): string;
   /** Set of every project id, for operators and later listing. */
   projects(): string;
   /** The model-provider circuit breaker shared by all workers (hash). Expires after 24 h idle. */
@@ -36,6 +42,7 @@ export function keySpace(prefix: string): KeySpace {
     projectLock: (id) => `${prefix}:project:${id}:lock`,
     projectMessages: (id) => `${prefix}:project:${id}:messages`,
     deliverable: (id, stageId, attempt) => `${prefix}:project:${id}:deliverable:${stageId}:${attempt}`,
+    projectOutboxLine: (id) => `${prefix}:project:${id}:outbox`,
     projects: () => `${prefix}:projects`,
     breaker: () => `${prefix}:breaker:model`,
     channelPace: (channelId) => `${prefix}:pace:channel:${channelId}`,

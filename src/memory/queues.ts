@@ -43,6 +43,11 @@ export interface OutboxJob {
   /** Project revision the view was rendered from; older renders of the same key are skipped. */
   revision: number;
   effect: Extract<Effect, { kind: 'thread_message' | 'ephemeral' | 'report' }>;
+  /**
+   * Set by the outbox, not the sender: when (ms, this job's clock) the channel post slot it reserved comes.
+   * A job set aside to wait for its slot keeps it, instead of queueing for a new one when it returns.
+   */
+  postAt?: number;
 }
 
 export interface Queues {

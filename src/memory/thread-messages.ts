@@ -50,6 +50,11 @@ export class ThreadMessageStore {
     await this.redis.hset(this.keys.projectMessages(projectId), `${key}#pending`, '1');
   }
 
+  /** Drops the mark of a post Slack refused outright (429): nothing can be in the thread to look for. */
+  async clearPending(projectId: string, key: string): Promise<void> {
+    await this.redis.hdel(this.keys.projectMessages(projectId), `${key}#pending`);
+  }
+
   /** Every Slack ts or file id already recorded for this project's messages. */
   async recordedIds(projectId: string): Promise<Set<string>> {
     const all = await this.redis.hgetall(this.keys.projectMessages(projectId));

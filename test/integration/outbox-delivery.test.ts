@@ -35,4 +35,15 @@ describe('slack outbox: a write whose answer is lost', () => {
     expect(threadOrder(h, threadTs)).toBe('WQ');
     expect(h.slack.callsTo('conversations.replies').length).toBeGreaterThan(0);
   });
+
+  it('keeps the thread in order when a post fails and waits for its retry: later messages wait behind it', async () => {
+    const h = await startHarness();
+    h.slack.failNext('chat.postMessage', 'internal_error');
+    const { threadTs } = await h.mention('build a churn model');
+    await h.waitForThread(threadTs, /A few questions before I plan/);
+    await h.waitForThread(threadTs, /I'm Pipewright/);
+
+    expect(h.slack.callsTo('chat.postMessage').filter((c) => c.response.ok === false)).toHaveLength(1);
+    expect(threadOrder(h, threadTs)).toBe('WQ');
+  });
 });

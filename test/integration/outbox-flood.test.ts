@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { keySpace } from '../../src/memory/keys.js';
+import { ProjectStore } from '../../src/memory/project-store.js';
+import { projectIdFor } from '../../src/orchestrator/ids.js';
 import { eventEnvelope, postSignedEvent } from '../support/slack-signing.js';
 import type { SlackCall } from '../support/slack-stand-in.js';
 import { waitFor } from '../support/wait.js';
 import {
+  CHANNEL,
   type Harness,
   messageText,
   nextTs,
@@ -48,9 +52,16 @@ describe('slack outbox: one busy channel', () => {
     await h.waitForThread(threadB, /A few questions before I plan/);
     const { threadTs: threadA } = await h.mention('forecast demand for our stores');
     await h.waitForThread(threadA, /A few questions before I plan/);
+    const projectA = new ProjectStore(h.redis, keySpace(h.config.redis.keyPrefix));
+    const revisionA = async () => (await projectA.get(projectIdFor(TEAM, CHANNEL, threadA)))?.revision ?? -1;
+    const before = await revisionA();
 
     // Project A's thread is flooded: far more status answers than its channel takes in a second.
     for (let i = 0; i < FLOOD; i++) await h.reply(threadA, 'status', `UASKER${i}`);
+    // Events of one project may be applied in any order; the cancel must come after every status.
+    await waitFor(async () => (await revisionA()) >= before + FLOOD, {
+      message: 'the status events were never applied',
+    });
     await h.reply(threadA, 'cancel');
     const answersA = () => h.posts(threadA).filter(isStatusAnswer);
     await waitFor(() => answersA().length >= 3, { message: 'the flood never started' });
