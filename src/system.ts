@@ -52,7 +52,8 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
   );
   await warnUnlessNoEviction(command, logger);
   const queues = createQueues(blocking, keys, config.outboxShards);
-  const projects = new ProjectStore(command, keys);
+  const retention = { finishedTtlMs: config.projectRetentionMs };
+  const projects = new ProjectStore(command, keys, retention);
   const metrics = createMetrics(queues);
   const memory = new AgentMemory(command, config.redis.keyPrefix, {
     historyCap: config.memory.historyCap,
@@ -73,7 +74,7 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
     const engineDeps = {
       redis: command,
       memory,
-      messages: new ThreadMessageStore(command, keys),
+      messages: new ThreadMessageStore(command, keys, retention),
       keys,
       projects,
       queues,
@@ -148,7 +149,7 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
         keys,
         client: app.client,
         writer: createSlackWriter(config.slack, logger.child({ component: 'outbox' })),
-        messages: new ThreadMessageStore(command, keys),
+        messages: new ThreadMessageStore(command, keys, retention),
         order: new ThreadOrder(command, keys),
         projects,
         deliverables: new DeliverableStore(command, keys),

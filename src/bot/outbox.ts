@@ -222,7 +222,13 @@ async function writeThreadMessage(
   const message = renderMessage(job.data);
   const send = <T>(call: SlackCall<T>) => sendWithFallback(log, deps.metrics, message, call);
 
+  const reply = isReply(effect);
+  const recordPosted = (ts: string, rev: number) =>
+    reply
+      ? deps.messages.recordReply(projectId, effect.key)
+      : deps.messages.record(projectId, effect.key, ts, rev);
   const known = await deps.messages.get(projectId, effect.key);
+  if (known.replied) return; // a reply already in the thread
   // A newer version of a message edited in place is queued behind this one: let that one speak.
   if (effect.mode === 'upsert' && known.wanted > revision) return;
   // A previous attempt's answer was lost (crash, network, timeout): find that message instead of posting twice.
@@ -230,7 +236,7 @@ async function writeThreadMessage(
     known.ts ??
     (known.pending ? await findPosted(deps.client, channelId, threadTs, projectId, effect.key) : undefined);
   if (ts && (effect.mode === 'post' || known.revision >= revision)) {
-    if (!known.ts) await deps.messages.record(projectId, effect.key, ts, known.revision);
+    if (!known.ts) await recordPosted(ts, known.revision);
     return; // already shown, or a newer version is
   }
   if (ts) {
@@ -253,7 +259,19 @@ async function writeThreadMessage(
       ...m,
     }),
   );
-  if (typeof posted.ts === 'string') await deps.messages.record(projectId, effect.key, posted.ts, revision);
+  if (typeof posted.ts === 'string') await recordPosted(posted.ts, revision);
+}
+
+/**
+ * Views that are posted once and never edited afterwards (answers to `status`, help, refusals and other
+ * notices, memory reports): once out, only a replay of their job needs to know, so they are remembered
+ * among the thread's recent replies instead of for the project's life. Gates, the forget prompt and the
+ * live status are edited later (their decision, their progress) and keep their ts.
+ */
+const REPLY_VIEWS: ReadonlySet<string> = new Set(['status', 'notice', 'memory']);
+
+function isReply(effect: Extract<OutboxJob['effect'], { kind: 'thread_message' }>): boolean {
+  return effect.mode === 'post' && REPLY_VIEWS.has(effect.view.type);
 }
 
 /**
