@@ -288,6 +288,9 @@ describe('retention of finished projects', () => {
       return { threadTs, projectId: projectIdFor(TEAM, CHANNEL, threadTs) };
     };
     const phaseOf = async (projectId: string) => (await store.get(projectId))?.phase;
+    // An install from before retention kept a plain set of project ids: its members carry over as active.
+    const older = projectIdFor(TEAM, CHANNEL, '1600000000.000100');
+    await h.redis.sadd(keys.projects(), older);
 
     // Approved: the stage runs, the run completes; its record, thread records, deliverable and agent
     // memory's index of it all expire together, PROJECT_RETENTION_DAYS (90) from now.
@@ -332,5 +335,6 @@ describe('retention of finished projects', () => {
     ])
       expect(await h.redis.pttl(key), key).toBe(-1);
     expect(await h.redis.zscore(keys.projects(), resumed.projectId)).toBe('inf');
+    expect(await h.redis.zscore(keys.projects(), older)).toBe('inf');
   }, 60_000);
 });
