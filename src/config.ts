@@ -85,8 +85,8 @@ const envSchema = z.object({
   SLACK_CHANNEL_POST_BURST: positiveInt(3),
   /** Timeout of one Slack Web API request, in ms; a write cut off by it is looked up in the thread before it is sent again. Default 10000. */
   SLACK_API_TIMEOUT_MS: positiveInt(10_000),
-  /** Days a finished project (its record, thread-message records and deliverables) is kept after its last change. Fractions allowed. Default 90. */
-  PROJECT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().positive().finite().default(90)),
+  /** Days a finished project (its record, thread-message records and deliverables) is kept after its last change; fractions allowed, at most 36500. Default 90. */
+  PROJECT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().positive().max(36_500).default(90)),
   /** pino level. Default info. */
   LOG_LEVEL: optionalString.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -12,7 +12,7 @@ import type { ThreadMessageStore } from '../memory/thread-messages.js';
 import type { ThreadOrder } from '../memory/thread-order.js';
 import type { Metrics } from '../ops/metrics.js';
 import { buildReport } from '../orchestrator/report.js';
-import { viewSchema } from '../orchestrator/views.js';
+import { type View, viewSchema } from '../orchestrator/views.js';
 import { boltLogger } from './bolt-logger.js';
 import { type RenderedMessage, renderView } from './views/render.js';
 
@@ -163,7 +163,7 @@ async function passTurn(
   const next = await deps.order.leave(projectId, jobId);
   if (!next) return;
   const waiting = await queue.getJob(next);
-  // Not delayed: it is already on the lane, or running its last attempt's retry elsewhere; nothing to wake.
+  // Only a write waiting aside for its turn is delayed; one already back on the lane needs no wake-up.
   if (waiting && (await waiting.isDelayed())) await waiting.promote().catch(() => undefined);
 }
 
@@ -268,7 +268,7 @@ async function writeThreadMessage(
  * among the thread's recent replies instead of for the project's life. Gates, the forget prompt and the
  * live status are edited later (their decision, their progress) and keep their ts.
  */
-const REPLY_VIEWS: ReadonlySet<string> = new Set(['status', 'notice', 'memory']);
+const REPLY_VIEWS: ReadonlySet<View['type']> = new Set<View['type']>(['status', 'notice', 'memory']);
 
 function isReply(effect: Extract<OutboxJob['effect'], { kind: 'thread_message' }>): boolean {
   return effect.mode === 'post' && REPLY_VIEWS.has(effect.view.type);
