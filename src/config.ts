@@ -94,6 +94,10 @@ const envSchema = z.object({
   WORKSPACE_DAILY_BUDGET_USD: positiveUsd(100),
   /** Open projects one person may have at once; the next request is refused, naming the open ones. Default 5. */
   MAX_OPEN_PROJECTS_PER_USER: positiveInt(5),
+  /** Timeout of one Slack Web API request, in ms; a write cut off by it is looked up in the thread before it is sent again. Default 10000. */
+  SLACK_API_TIMEOUT_MS: positiveInt(10_000),
+  /** Days a finished project (its record, thread-message records and deliverables) is kept after its last change; fractions allowed, at most 36500. Default 90. */
+  PROJECT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().positive().max(36_500).default(90)),
   /** pino level. Default info. */
   LOG_LEVEL: optionalString.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -108,6 +112,8 @@ export interface Config {
     signingSecret: string | undefined;
     appToken: string | undefined;
     apiUrl: string | undefined;
+    /** Timeout of one Web API request (SLACK_API_TIMEOUT_MS). */
+    timeoutMs: number;
   };
   port: number;
   /** Where /metrics is served when not on `port` (METRICS_PORT); undefined: on `port`. */
@@ -127,6 +133,8 @@ export interface Config {
   outboxShards: number;
   /** Pacing of chat.postMessage per channel (memory/channel-pacer.ts). */
   channelPace: { intervalMs: number; burst: number };
+  /** How long a finished project's keys live after its last change, in ms (PROJECT_RETENTION_DAYS). */
+  projectRetentionMs: number;
   memory: { historyCap: number; insightCap: number; messageTtlMs: number; tokenBudget: number };
   /** Raw MODEL_PRICES JSON, parsed by agents/pricing.ts. */
   modelPricesJson: string | undefined;
@@ -163,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signingSecret: e.SLACK_SIGNING_SECRET,
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: slackApiUrl,
+      timeoutMs: e.SLACK_API_TIMEOUT_MS,
     },
     port: e.PORT,
     metricsPort: e.METRICS_PORT,
@@ -180,6 +189,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stageInputTokenBudget: e.STAGE_INPUT_TOKEN_BUDGET,
     outboxShards: e.OUTBOX_SHARDS,
     channelPace: { intervalMs: e.SLACK_CHANNEL_POST_INTERVAL_MS, burst: e.SLACK_CHANNEL_POST_BURST },
+    // A Redis TTL in whole ms, at least 1: a fractional day count (tests) still makes a real expiry.
+    projectRetentionMs: Math.max(1, Math.round(e.PROJECT_RETENTION_DAYS * 24 * 60 * 60 * 1000)),
     memory: {
       historyCap: e.MEMORY_HISTORY_CAP,
       insightCap: e.MEMORY_INSIGHT_CAP,

@@ -7,7 +7,7 @@ import { parsePriceTable, priceFor } from './agents/pricing.js';
 import { STAGE_PROMPT_TOKENS } from './agents/prompts.js';
 import { startAgentWorker } from './agents/worker.js';
 import { createSlackApp } from './bot/app.js';
-import { startOutboxWorkers } from './bot/outbox.js';
+import { createSlackWriter, startOutboxWorkers } from './bot/outbox.js';
 import type { Config, ProcessRole } from './config.js';
 import type { Logger } from './logger.js';
 import { AgentMemory } from './memory/agent-memory.js';
@@ -21,6 +21,7 @@ import { closeBullClient, createQueues } from './memory/queues.js';
 import { createRedis, waitUntilReady } from './memory/redis.js';
 import { SpendLedger } from './memory/spend-ledger.js';
 import { ThreadMessageStore } from './memory/thread-messages.js';
+import { ThreadOrder } from './memory/thread-order.js';
 import { healthzHandler } from './ops/health.js';
 import { type OpsHandler, startOpsServer } from './ops/http-server.js';
 import { countTokens, createMetrics, metricsHandler } from './ops/metrics.js';
@@ -56,7 +57,8 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
   );
   await warnUnlessNoEviction(command, logger);
   const queues = createQueues(blocking, keys, config.outboxShards);
-  const projects = new ProjectStore(command, keys);
+  const retention = { finishedTtlMs: config.projectRetentionMs };
+  const projects = new ProjectStore(command, keys, retention);
   const metrics = createMetrics(queues);
   const memory = new AgentMemory(command, config.redis.keyPrefix, {
     historyCap: config.memory.historyCap,
@@ -91,7 +93,7 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
       ledger,
       redis: command,
       memory,
-      messages: new ThreadMessageStore(command, keys),
+      messages: new ThreadMessageStore(command, keys, retention),
       keys,
       projects,
       queues,
@@ -178,7 +180,9 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
         connection: blocking,
         keys,
         client: app.client,
-        messages: new ThreadMessageStore(command, keys),
+        writer: createSlackWriter(config.slack, logger.child({ component: 'outbox' })),
+        messages: new ThreadMessageStore(command, keys, retention),
+        order: new ThreadOrder(command, keys),
         projects,
         deliverables: new DeliverableStore(command, keys),
         logger: logger.child({ component: 'outbox' }),

@@ -39,7 +39,10 @@ export function createSlackApp(deps: SlackAppDeps): App {
   const { config, logger } = deps;
   const clientOptions = {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-    // Wait out rate limits (Retry-After) a few times, then let the outbox job retry later.
+    timeout: config.slack.timeoutMs,
+    // This client only reads (Bolt's own calls, the outbox's thread look-ups), so retrying is safe: it
+    // waits out rate limits (Retry-After) and network errors a few times. Writes go through the outbox's
+    // own client, which never retries blind (bot/outbox.ts, createSlackWriter).
     retryConfig: { retries: 4, factor: 2, minTimeout: 500, maxTimeout: 30_000 },
   };
   const transport = config.slack.appToken

@@ -213,7 +213,8 @@ export function readScopes(c: Pick<Conversation, 'channelId' | 'visibility'>): M
   return own.kind === 'public' ? [own] : [own, { kind: 'public' }];
 }
 
-function scopeSegment(scope: MemoryScope): string {
+/** How a scope reads in its keys: `public`, or `private:<channel>`. */
+export function scopeSegment(scope: MemoryScope): string {
   switch (scope.kind) {
     case 'public':
       return 'public';

@@ -12,18 +12,46 @@ export interface KeySpace {
    * and is dropped. TTL 24 h.
    */
   dedupeEvent(eventId: string): string;
-  /** The project record (JSON, see orchestrator/project.ts). No TTL. */
+  /**
+   * The project record (JSON, see orchestrator/project.ts). No TTL while the project is active; once it is
+   * finished, every key of the project lives `PROJECT_RETENTION_DAYS` after its last change (the save
+   * script, memory/project-store.ts, sets and clears those TTLs together).
+   */
   project(projectId: string): string;
-  /** Effects the orchestrator stored and has not yet carried out (JSON list). Deleted when flushed. */
+  /** Effects the orchestrator stored and has not yet carried out (JSON list). Deleted when flushed; the project's TTL. */
   projectEffects(projectId: string): string;
   /** Mutual exclusion for the orchestrator on one project. PX 30 s, released by its owner. */
   projectLock(projectId: string): string;
-  /** Hash of thread message key → Slack ts, plus `<key>#rev` → last revision rendered. No TTL. */
+  /**
+   * Hash of thread message key → Slack ts, plus `<key>#rev` → last revision rendered, `<key>#pending` while a
+   * post is under way and `<key>#want` → newest revision queued of a message edited in place. Replies to
+   * commands are not kept here (`projectReplies`). The project's TTL.
+   */
   projectMessages(projectId: string): string;
-  /** A stage's full deliverable (JSON). No TTL. */
+  /**
+   * Zset of the thread's replies to commands (`status`, help, notices: posted once, never edited) that have
+   * gone out, scored by when: the newest 50 are kept, enough for a replayed job not to post one twice.
+   * The project's TTL.
+   */
+  projectReplies(projectId: string): string;
+  /** A stage's full deliverable (JSON), written once by agent memory's record script. The project's TTL. */
   deliverable(projectId: string, stageId: string, attempt: number): string;
-  /** Set of every project id, for operators and later listing. */
+  /**
+   * List of the project's outbox job ids still to go out, in thread order: only the first may write to
+   * Slack, so a message waiting for its channel's slot holds back its own thread and nothing else.
+   * Emptied as jobs finish; expires 7 days after its last use.
+   */
+  projectOutboxLine(projectId: string): string;
+  /**
+   * Zset of every project id, scored by when its keys expire (ms; `+inf` while active), for operators and
+   * later listing. Expired members are dropped by the save script; the key expires with its last member.
+   */
   projects(): string;
+  /**
+   * Agent memory's index of what one project contributed (built in memory/agent-memory.ts, which must use
+   * the same name): listed here so that it expires with its project.
+   */
+  agentMemoryProject(teamId: string, scope: string, projectId: string): string;
   /** The model-provider circuit breaker shared by all workers (hash). Expires after 24 h idle. */
   breaker(): string;
   /** Time of the next free chat.postMessage slot in a channel (ms, Redis clock). Expires once unused. */
@@ -50,8 +78,11 @@ export function keySpace(prefix: string): KeySpace {
     projectEffects: (id) => `${prefix}:project:${id}:effects`,
     projectLock: (id) => `${prefix}:project:${id}:lock`,
     projectMessages: (id) => `${prefix}:project:${id}:messages`,
+    projectReplies: (id) => `${prefix}:project:${id}:replies`,
     deliverable: (id, stageId, attempt) => `${prefix}:project:${id}:deliverable:${stageId}:${attempt}`,
+    projectOutboxLine: (id) => `${prefix}:project:${id}:outbox`,
     projects: () => `${prefix}:projects`,
+    agentMemoryProject: (teamId, scope, id) => `${prefix}:mem:${teamId}:${scope}:project:${id}`,
     breaker: () => `${prefix}:breaker:model`,
     channelPace: (channelId) => `${prefix}:pace:channel:${channelId}`,
     projectSpend: (id) => `${prefix}:project:${id}:spend`,

@@ -43,6 +43,11 @@ export interface OutboxJob {
   /** Project revision the view was rendered from; older renders of the same key are skipped. */
   revision: number;
   effect: Extract<Effect, { kind: 'thread_message' | 'ephemeral' | 'report' }>;
+  /**
+   * Set by the outbox, not the sender: when (ms, this job's clock) the channel post slot it reserved comes.
+   * A job set aside to wait for its slot keeps it, instead of queueing for a new one when it returns.
+   */
+  postAt?: number;
 }
 
 export interface Queues {
@@ -56,10 +61,14 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-/** Finished jobs are kept a while for inspection; dedupe never relies on them (see memory/dedupe.ts). */
+/**
+ * Completed jobs are removed at once: what they did is in the project, the thread records and the logs,
+ * and nothing relies on them to dedupe (Slack events: memory/dedupe.ts; effects: their keys). Failed jobs
+ * are kept a week for inspection, at most 1,000 per queue.
+ */
 const KEEP: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
-  removeOnComplete: { age: 3600, count: 5000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
 };
 
 export const ORCHESTRATOR_JOB_OPTIONS: JobsOptions = {
@@ -79,8 +88,14 @@ export function agentJobOptions(attempts: number): JobsOptions {
   return { ...KEEP, attempts, backoff: { type: 'custom' } };
 }
 
+/**
+ * BullMQ's event stream per queue (`<queue>:events`) is read by nothing here (no QueueEvents); a short tail
+ * is enough for an operator's dashboard, instead of BullMQ's default 10,000 events a queue.
+ */
+const EVENTS_KEPT = 100;
+
 export function createQueues(connection: Redis, keys: KeySpace, outboxShards: number): Queues {
-  const opts = { connection, prefix: keys.bull };
+  const opts = { connection, prefix: keys.bull, streams: { events: { maxLen: EVENTS_KEPT } } };
   const orchestrator = new Queue<OrchestratorEvent>(QUEUE_NAMES.orchestrator, opts);
   const agents = new Queue<AgentJob>(QUEUE_NAMES.agents, opts);
   const slackOutbox = Array.from(

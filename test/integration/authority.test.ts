@@ -142,7 +142,9 @@ describe('who may act', () => {
     );
     await h.reply(threadTs, 'cancel', 'UGUEST');
     await h.reply(threadTs, 'memory data-engineer', 'UGUEST');
-    await waitFor(() => h.ephemeralsTo("UGUEST").length === 3, { message: () => JSON.stringify(h.ephemeralsTo("UGUEST")) });
+    await waitFor(() => h.ephemeralsTo('UGUEST').length === 3, {
+      message: () => JSON.stringify(h.ephemeralsTo('UGUEST')),
+    });
     expect(h.ephemeralsTo('UGUEST')[2]).toContain('cannot read agent memory');
 
     // Slack could not say who clicked: the click is refused with a request to try again, not guessed at.

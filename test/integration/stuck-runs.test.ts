@@ -25,11 +25,15 @@ function gatePosts(h: Harness, threadTs: string, stageId: string): SlackCall[] {
     .filter((c) => JSON.stringify(c.args.blocks ?? []).includes(`Approval needed: ${stageId}`));
 }
 
-const live = (call: SlackCall | undefined) => JSON.stringify(call?.args.blocks ?? []).includes('gate_approve');
+const live = (call: SlackCall | undefined) =>
+  JSON.stringify(call?.args.blocks ?? []).includes('gate_approve');
 
 /** The default plan with both deployments side by side, each behind its own gate. */
 function parallelGatesPlan(): TailoredPlan {
-  const plan = asTailoredPlan(defaultPlan(FIXTURE_REQUIREMENTS), 'Serving and cluster designed side by side.');
+  const plan = asTailoredPlan(
+    defaultPlan(FIXTURE_REQUIREMENTS),
+    'Serving and cluster designed side by side.',
+  );
   for (const s of plan.stages) {
     if (s.id === 'phase3.kubernetes-architect') {
       s.task = 'Design the Kubernetes resources for the serving of {phase2.python-pro.output}.';
@@ -115,7 +119,8 @@ describe('no run is left stuck', () => {
     const manager = projectManagerResponder({ plan });
     let pythonFails = true;
     h.model.setResponder((req: RecordedRequest) => {
-      if (req.lastUserText.includes('The run has finished')) return { status: 400, message: 'summary refused' };
+      if (req.lastUserText.includes('The run has finished'))
+        return { status: 400, message: 'summary refused' };
       if (pythonFails && req.lastUserText.includes('Your stage: phase2.python-pro'))
         return { status: 400, message: 'stage refused' };
       return manager(req);

@@ -27,7 +27,7 @@ export interface SlackCall {
   args: Record<string, unknown>;
   at: number;
   response: Record<string, unknown>;
-  /** HTTP status of the answer: 200, or 429 for an injected rate limit. */
+  /** HTTP status of the answer: 200, or 429 for an injected rate limit; 0 when no answer was sent (`dropAfterHandlingNext`). */
   status: number;
   /** Token the call authenticated with (header or body), kept out of `args`. */
   token: string | undefined;
@@ -95,6 +95,12 @@ export interface SlackStandIn {
     content: string,
     opts?: { mimetype?: string; filetype?: string },
   ): Record<string, unknown>;
+  /**
+   * The next call to `method` is carried out (a post lands in the thread) but never answered: `reset`
+   * drops the connection at once, as a network failure would; `hang` leaves it open without a word, as a
+   * stalled proxy would. The call is recorded with status 0. Repeated calls queue further drops.
+   */
+  dropAfterHandlingNext(method: string, how?: 'reset' | 'hang'): void;
   waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
   /** Socket Mode clients connected right now. */
   socketClients(): number;
@@ -130,6 +136,7 @@ interface State {
   users: Map<string, StandInUser>;
   channels: Map<string, StandInChannel>;
   hostedFiles: Map<string, { name: string; content: Buffer; mimetype: string }>;
+  drops: Map<string, Array<'reset' | 'hang'>>;
   uploads: Map<string, { filename: string; length: number; bytes?: number }>;
   tsCounter: number;
   fileCounter: number;
@@ -195,6 +202,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     users: new Map(),
     channels: new Map(),
     hostedFiles: new Map(),
+    drops: new Map(),
     uploads: new Map(),
     tsCounter: 0,
     fileCounter: 0,
@@ -235,6 +243,9 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     },
     responseUrl: (label = 'click') => `${state.origin}/actions/${state.config.teamId}/${label}`,
     hostFile: (name, content, opts = {}) => hostFile(state, name, content, opts),
+    dropAfterHandlingNext: (method, how = 'reset') => {
+      state.drops.set(method, [...(state.drops.get(method) ?? []), how]);
+    },
     waitFor: async (predicate, timeoutMs = 10_000) => {
       await poll(() => predicate(state.calls), {
         timeoutMs,
@@ -256,6 +267,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       state.users.clear();
       state.channels.clear();
       state.hostedFiles.clear();
+      state.drops.clear();
       state.uploads.clear();
       state.messages.clear();
     },
@@ -290,8 +302,18 @@ async function handleApi(state: State, method: string, url: URL, req: IncomingMe
   const delayMs = state.delays.get(method)?.shift();
   if (delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, delayMs));
   const answer = parsed ? answerApi(state, method, args, token) : fail('invalid_json');
-  state.calls.push({ method, args, at: Date.now(), response: answer.body, status: answer.status, token });
-  send(res, answer);
+  const drop = answer.status === 200 ? state.drops.get(method)?.shift() : undefined;
+  state.calls.push({
+    method,
+    args,
+    at: Date.now(),
+    response: answer.body,
+    status: drop ? 0 : answer.status,
+    token,
+  });
+  if (drop === 'reset') req.socket.destroy();
+  else if (drop === undefined) send(res, answer);
+  // 'hang': the connection stays open, unanswered, until the client gives up or the stand-in closes.
 }
 
 /** Slack's answer to a call over its rate limit: HTTP 429 with the seconds to wait. */
