@@ -183,6 +183,8 @@ describe('retention of finished projects', () => {
       REDIS_URL: redisServer.url,
       PROJECT_RETENTION_DAYS: RETENTION_DAYS,
       LOG_LEVEL: 'warn',
+      // One requester opens all 200 at once here; the per-person cap is tested on its own.
+      MAX_OPEN_PROJECTS_PER_USER: String(PROJECTS),
     });
     h.model.setResponder(projectManagerResponder({ plan: oneGatedStagePlan() }));
     const prefix = h.config.redis.keyPrefix;

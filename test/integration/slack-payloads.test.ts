@@ -1,8 +1,6 @@
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { keySpace } from '../../src/memory/keys.js';
-import { QUEUE_NAMES } from '../../src/memory/queues.js';
 import type { MessageEvent, OrchestratorEvent } from '../../src/orchestrator/events.js';
 import { buttonValues, projectIdFor } from '../../src/orchestrator/ids.js';
 import { startRedisServer } from '../support/redis-server.js';
@@ -110,26 +108,26 @@ async function post(h: Harness, envelope: object, retryNum?: number): Promise<nu
   return res.status;
 }
 
-/** Every event the listeners handed the orchestrator, read back through BullMQ's own Queue API. */
-async function enqueuedEvents(h: Harness): Promise<OrchestratorEvent[]> {
-  const queue = new Queue<OrchestratorEvent>(QUEUE_NAMES.orchestrator, {
-    connection: h.redis,
-    prefix: keySpace(h.config.redis.keyPrefix).bull,
-  });
-  try {
-    const jobs = await queue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized']);
-    return jobs.map((j) => j.data);
-  } finally {
-    await queue.close();
-  }
+/**
+ * What the listeners recorded for the orchestrator, as the bot logs it ("slack event recorded": the facts
+ * who acted and where, never the text). Completed jobs leave the queue at once, so the log is the record.
+ */
+type RecordedFacts = Pick<MessageEvent, 'eventId' | 'userId' | 'userTeamId' | 'userKind'> & {
+  type: OrchestratorEvent['type'];
+} & Partial<Pick<MessageEvent, 'teamId' | 'ts' | 'addressed' | 'visibility'>> & {
+    attachments?: Array<{ name: string; read: boolean }>;
+    origin?: { teamId: string; channelId: string; threadTs: string };
+  };
+
+async function enqueuedEvents(h: Harness): Promise<RecordedFacts[]> {
+  return h.logs.filter((l) => l.msg === 'slack event recorded').map((l) => l.event as RecordedFacts);
 }
 
 /** The message event the listener enqueued for the Slack message `ts` (waits until it is there). */
-async function enqueuedMessage(h: Harness, ts: unknown): Promise<MessageEvent> {
-  return waitFor(
-    async () => (await enqueuedEvents(h)).find((e): e is MessageEvent => e.type === 'message' && e.ts === ts),
-    { message: `no message event was enqueued for ts ${String(ts)}` },
-  );
+async function enqueuedMessage(h: Harness, ts: unknown): Promise<RecordedFacts> {
+  return waitFor(async () => (await enqueuedEvents(h)).find((e) => e.type === 'message' && e.ts === ts), {
+    message: `no message event was enqueued for ts ${String(ts)}`,
+  });
 }
 
 /** Waits until no job of any queue (orchestrator, agents, every outbox shard) is waiting or running. */
@@ -206,7 +204,7 @@ describe('Slack payloads: shared channels', () => {
     await nextPostContaining(h, threadTs, before, 'Status:');
     await waitForAllQueuesIdle(h);
     expect(welcomes(h, threadTs)).toHaveLength(1);
-    expect(await h.redis.smembers(keySpace(h.config.redis.keyPrefix).projects())).toEqual([
+    expect(await h.redis.zrange(keySpace(h.config.redis.keyPrefix).projects(), 0, -1)).toEqual([
       projectIdFor(TEAM, CHANNEL, threadTs),
     ]);
   });
@@ -453,7 +451,7 @@ describe('Slack payloads: what a message is', () => {
     );
     expect(JSON.stringify(round2.body)).toContain('The data lives in BigQuery');
     expect((await enqueuedMessage(h, answer.ts)).attachments).toEqual([
-      { name: 'subscriptions-schema.txt', content: 'customer_id, plan, months_active, churned' },
+      { name: 'subscriptions-schema.txt', read: true },
     ]);
   });
 
@@ -498,12 +496,17 @@ describe('Slack payloads: what a message is', () => {
     const event = await enqueuedMessage(h, ts);
     expect(event).toMatchObject({ addressed: true, visibility: 'private', userId: 'UDMFILES' });
     expect(event.attachments).toEqual([
-      { name: 'churn-sample.csv', content: csv },
-      { name: 'architecture.png' },
-      { name: 'full-export.txt' },
-      { name: 'notes.txt' },
-      { name: 'elsewhere.txt' },
+      { name: 'churn-sample.csv', read: true },
+      { name: 'architecture.png', read: false },
+      { name: 'full-export.txt', read: false },
+      { name: 'notes.txt', read: false },
+      { name: 'elsewhere.txt', read: false },
     ]);
+    // The project manager reads the request with the text file in it, and the rest named.
+    const clarify = h.model.requests.find((r) => r.lastUserText.includes('clarification round 1'));
+    expect(clarify?.lastUserText).toContain('build a churn model from the attached sample');
+    expect(clarify?.lastUserText).toContain(csv.trim());
+    expect(clarify?.lastUserText).toContain('Attached file: architecture.png (not a text file I can read');
     // Files are fetched with the bot token, and only those worth reading.
     const downloads = h.slack.callsTo('file_download');
     expect(downloads.map((c) => c.args.file_id).sort()).toEqual([columns.id, 'F9999999999'].sort());

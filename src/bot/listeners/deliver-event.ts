@@ -7,6 +7,30 @@ import type { Metrics } from '../../ops/metrics.js';
 import type { OrchestratorEvent } from '../../orchestrator/events.js';
 import type { SlackDirectory } from '../slack-directory.js';
 
+/**
+ * Who did what, for the log: the facts authorisation is decided from, never what anyone wrote (no message
+ * text, no file content), so the log can be kept and read without leaking a private conversation.
+ */
+export function auditFacts(event: OrchestratorEvent): Record<string, unknown> {
+  const facts: Record<string, unknown> = { type: event.type, eventId: event.eventId };
+  if ('userId' in event) {
+    facts.userId = event.userId;
+    facts.userTeamId = event.userTeamId;
+    facts.userKind = event.userKind;
+  }
+  if (event.type === 'message') {
+    facts.teamId = event.teamId;
+    facts.channelId = event.channelId;
+    facts.ts = event.ts;
+    facts.addressed = event.addressed;
+    facts.visibility = event.visibility;
+    if (event.attachments)
+      facts.attachments = event.attachments.map((a) => ({ name: a.name, read: a.content !== undefined }));
+  }
+  if ('origin' in event) facts.origin = event.origin;
+  return facts;
+}
+
 export interface ListenerDeps {
   redis: Redis;
   keys: KeySpace;
@@ -35,6 +59,7 @@ export async function deliverEvent(
     throw err;
   }
   deps.metrics.slackEvents.inc({ kind: event.type });
+  deps.logger.info({ event: auditFacts(event) }, 'slack event recorded');
   if (slackEventId === undefined) return;
   // The event is on the queue; a lost mark only means a redelivery is enqueued again, under the same job id.
   await markRecorded(deps.redis, deps.keys, slackEventId).catch((err: unknown) =>
