@@ -96,6 +96,8 @@ export interface Harness {
     text: string,
     opts?: { user?: string; eventId?: string; retryNum?: number; ts?: string; team?: string },
   ): Promise<{ threadTs: string; status: number; eventId: string }>;
+  /** A direct message to the bot, not in a thread (message.im); returns its ts (the thread it would open). */
+  dm(text: string, opts?: { user?: string; channel?: string }): Promise<{ ts: string; status: number }>;
   /** A plain message in a thread (no mention), as message.channels delivers it. */
   reply(threadTs: string, text: string, user?: string, team?: string): Promise<number>;
   /** The block_actions payload of a click on Approve or Reject on the gate message of `stageId`. */
@@ -226,6 +228,22 @@ export function harnessFor(
         o.retryNum === undefined ? {} : { retryNum: o.retryNum },
       );
       return { threadTs: ts, status: res.status, eventId: envelope.event_id };
+    },
+    async dm(text, o = {}) {
+      const ts = nextTs();
+      const envelope = eventEnvelope(
+        {
+          type: 'message',
+          channel_type: 'im',
+          user: o.user ?? REQUESTER,
+          text,
+          ts,
+          channel: o.channel ?? 'D0REQUESTER',
+          event_ts: ts,
+        },
+        { teamId: TEAM },
+      );
+      return { ts, status: (await postSignedEvent(appUrl, SIGNING_SECRET, envelope)).status };
     },
     async reply(threadTs, text, user = REQUESTER, team = TEAM) {
       const ts = nextTs();
