@@ -1,5 +1,6 @@
 import type { Deliverable } from '../memory/deliverables.js';
 import type { Project } from './project.js';
+import { formatUsd, spentOnWhat } from './spending.js';
 
 /**
  * The full report of a run: every deliverable in one Markdown file, and the run's metadata (timings,
@@ -21,6 +22,8 @@ export interface RunMetadata {
   planRationale: string | undefined;
   outcome: string | undefined;
   usage: Project['usage'];
+  /** The budget the run ended with, and what was spent on what (USD, estimated from the price table). */
+  spending: { budgetUsd: number | undefined; spentOn: Array<{ label: string; usd: number }> };
   stages: Array<{
     id: string;
     role: string;
@@ -35,6 +38,8 @@ export interface RunMetadata {
     finishedAt: string | undefined;
     durationMs: number | undefined;
     usage: Project['usage'] | undefined;
+    /** Every attempt of the stage, in USD. */
+    spentUsd: number;
     error: string | undefined;
     decision: { verdict: string; by: string; at: string } | undefined;
   }>;
@@ -62,6 +67,7 @@ export function buildReport(project: Project, deliverables: ReadonlyMap<string, 
     planRationale: project.planRationale,
     outcome: project.summary?.outcome,
     usage: project.usage,
+    spending: { budgetUsd: project.budget?.limitUsd, spentOn: spentOnWhat(project) },
     stages: stages.map((s) => {
       const run = project.stages[s.id];
       const d = deliverables.get(s.id);
@@ -79,6 +85,7 @@ export function buildReport(project: Project, deliverables: ReadonlyMap<string, 
         finishedAt: iso(run?.finishedAt),
         durationMs: d ? d.producedAt - d.startedAt : undefined,
         usage: run?.usage,
+        spentUsd: run?.spentUsd ?? 0,
         error: run?.error,
         decision: run?.decision
           ? { ...run.decision, at: new Date(run.decision.at).toISOString() }
@@ -99,7 +106,8 @@ export function buildReport(project: Project, deliverables: ReadonlyMap<string, 
     '',
     `- Project: \`${project.id}\`, requested by ${project.requesterId}`,
     `- Outcome: ${project.summary ? `${project.summary.outcome.replace('_', ' ')}. ${project.summary.headline}` : project.phase}`,
-    `- Usage: ${project.usage.inputTokens} input, ${project.usage.outputTokens} output, ${project.usage.cacheReadTokens} cache-read, ${project.usage.cacheWriteTokens} cache-write tokens; est. $${project.usage.costUsd.toFixed(2)}`,
+    `- Usage: ${project.usage.inputTokens} input, ${project.usage.outputTokens} output, ${project.usage.cacheReadTokens} cache-read, ${project.usage.cacheWriteTokens} cache-write tokens; est. $${project.usage.costUsd.toFixed(2)}${project.budget ? ` of a $${project.budget.limitUsd.toFixed(2)} budget` : ''}`,
+    ...metadata.spending.spentOn.map((s) => `  - ${s.label}: ${formatUsd(s.usd)}`),
     '',
   ];
   if (project.summary) {

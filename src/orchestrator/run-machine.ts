@@ -1272,6 +1272,8 @@ class Step {
       type: 'summary',
       summary,
       usage: this.project.usage,
+      spentOn: spentOnWhat(this.project),
+      ...(this.project.budget ? { budgetUsd: this.project.budget.limitUsd } : {}),
       stageCount: runs.length,
       degradedStages: runs.filter((r) => r.run?.degraded).map((r) => r.id),
       failedStages: runs

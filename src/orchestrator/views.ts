@@ -90,6 +90,9 @@ export const viewSchema = z.discriminatedUnion('type', [
     type: z.literal('summary'),
     summary: executiveSummarySchema,
     usage: usageSchema,
+    /** What was spent on what, and the budget it ended with. */
+    spentOn: z.array(z.object({ label: z.string(), usd: z.number() })).optional(),
+    budgetUsd: z.number().optional(),
     stageCount: z.number().int(),
     degradedStages: z.array(z.string()),
     failedStages: z.array(z.string()),

@@ -402,6 +402,12 @@ function renderSummary(view: Extract<View, { type: 'summary' }>): RenderedMessag
       `*Produced by the fallback model (review these):* ${view.degradedStages.map((id) => `\`${escapeText(id)}\``).join(', ')}`,
     );
   }
+  if (view.spentOn && view.spentOn.length > 0) {
+    const budget = view.budgetUsd === undefined ? '' : ` (budget ${formatUsd(view.budgetUsd)})`;
+    parts.push(
+      `*Cost${budget}*\n${view.spentOn.map((c) => `• ${escapeText(c.label)}: ${formatUsd(c.usd)}`).join('\n')}`,
+    );
+  }
   if (s.risks.length > 0) parts.push(`*Risks*\n${list(s.risks)}`);
   if (s.nextSteps.length > 0) parts.push(`*Next steps*\n${list(s.nextSteps)}`);
   const blocks: KnownBlock[] = [header('Executive summary')];
