@@ -339,6 +339,14 @@ export function messageText(call: SlackCall): string {
   return parts.join('\n');
 }
 
+/** Opens a project and says `go` once the questions are asked; returns the thread. */
+export async function openAndGo(h: Harness): Promise<string> {
+  const { threadTs } = await h.mention('build a churn model and serve it behind an API');
+  await h.waitForThread(threadTs, /A few questions before I plan/);
+  await h.reply(threadTs, 'go');
+  return threadTs;
+}
+
 /** Opens a project, skips the questions with `go`, and waits until the first gate asks for a click. */
 export async function runToFirstGate(h: Harness, user = REQUESTER, team = TEAM): Promise<string> {
   const { threadTs } = await h.mention('build a churn model and serve it behind an API', { user, team });

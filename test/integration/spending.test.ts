@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { SlackCall } from '../support/slack-stand-in.js';
 import { waitFor } from '../support/wait.js';
-import { type Harness, messageText, REQUESTER, startHarness, waitForIdleQueues } from './harness.js';
+import {
+  type Harness,
+  messageText,
+  openAndGo,
+  REQUESTER,
+  startHarness,
+  waitForIdleQueues,
+} from './harness.js';
 
 /**
  * Budgets (DESIGN.md, "Spending"), through the real app: every call is priced before it is made, and a
@@ -20,13 +27,6 @@ function budgetMessages(h: Harness, threadTs: string): SlackCall[] {
 function latest(h: Harness, call: SlackCall): string {
   const edits = h.slack.callsTo('chat.update').filter((c) => c.args.ts === call.response.ts);
   return messageText(edits.at(-1) ?? call);
-}
-
-async function openAndGo(h: Harness): Promise<string> {
-  const { threadTs } = await h.mention('build a churn model and serve it behind an API');
-  await h.waitForThread(threadTs, /A few questions before I plan/);
-  await h.reply(threadTs, 'go');
-  return threadTs;
 }
 
 describe('spending', () => {

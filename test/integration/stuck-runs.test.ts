@@ -7,6 +7,7 @@ import {
   FIXTURE_REQUIREMENTS,
   type Harness,
   messageText,
+  openAndGo,
   projectManagerResponder,
   REQUESTER,
   requestsFor,
@@ -43,18 +44,11 @@ function parallelGatesPlan(): TailoredPlan {
   return plan;
 }
 
-async function opened(h: Harness): Promise<string> {
-  const { threadTs } = await h.mention('build a churn model and serve it behind an API');
-  await h.waitForThread(threadTs, /A few questions before I plan/);
-  await h.reply(threadTs, 'go');
-  return threadTs;
-}
-
 describe('no run is left stuck', () => {
   it('posts a gate that opens again as a new message with live buttons, and the run completes', async () => {
     const h = await startHarness();
     h.model.setResponder(projectManagerResponder({ plan: parallelGatesPlan() }));
-    const threadTs = await opened(h);
+    const threadTs = await openAndGo(h);
     await h.waitForThread(threadTs, /Approval needed: phase3.mlops-engineer/);
     await h.waitForThread(threadTs, /Approval needed: phase3.kubernetes-architect/);
 
@@ -81,7 +75,7 @@ describe('no run is left stuck', () => {
   it('settles a run as stopped when a stage retried after a cancel cannot run, and resume then carries it on', async () => {
     const h = await startHarness();
     h.model.setLatencyMs(600);
-    const threadTs = await opened(h);
+    const threadTs = await openAndGo(h);
     await waitFor(() => requestsFor(h as Harness, 'phase1.data-engineer').length === 1);
     await h.reply(threadTs, 'cancel');
     await h.waitForThread(threadTs, /Cancelled by <@UREQUESTER>/);
@@ -125,7 +119,7 @@ describe('no run is left stuck', () => {
         return { status: 400, message: 'stage refused' };
       return manager(req);
     });
-    const threadTs = await opened(h);
+    const threadTs = await openAndGo(h);
     await h.waitForThread(threadTs, /here is one from the stage notes/, 20_000);
     await h.waitForThread(threadTs, /Executive summary/);
 
