@@ -62,6 +62,8 @@ export interface KeySpace {
   workspaceSpend(teamId: string, day: string): string;
   /** What Raise budget added to a workspace's ceiling for one UTC day (USD). TTL 2 days. */
   workspaceRaise(teamId: string, day: string): string;
+  /** Marks one Raise budget as applied, so a replay after a crash does not raise twice. TTL 2 days. */
+  workspaceRaiseApplied(teamId: string, day: string, raiseId: string): string;
   /** The open projects of one person in one workspace (set of project ids), for the per-person cap. */
   openProjectsOf(teamId: string, userId: string): string;
   /** What Slack's users.info said about a user, as seen from a workspace (JSON). TTL a few minutes. */
@@ -88,6 +90,7 @@ export function keySpace(prefix: string): KeySpace {
     projectSpend: (id) => `${prefix}:project:${id}:spend`,
     workspaceSpend: (teamId, day) => `${prefix}:spend:${teamId}:${day}`,
     workspaceRaise: (teamId, day) => `${prefix}:spend:${teamId}:${day}:raise`,
+    workspaceRaiseApplied: (teamId, day, raiseId) => `${prefix}:spend:${teamId}:${day}:raise:${raiseId}`,
     openProjectsOf: (teamId, userId) => `${prefix}:user:${teamId}:${userId}:open`,
     slackUser: (teamId, userId) => `${prefix}:slack:user:${teamId}:${userId}`,
     slackChannel: (teamId, channelId) => `${prefix}:slack:channel:${teamId}:${channelId}`,

@@ -28,6 +28,14 @@ redis.call('incrbyfloat', KEYS[2], ARGV[1])
 redis.call('expire', KEYS[2], ARGV[4])
 return {'ok'}`;
 
+// KEYS: workspace day raise, the raise's marker. ARGV: amount (USD), TTL (s).
+// Adds once per marker: a replayed Raise budget (after a crash) does not raise the ceiling twice.
+const RAISE_SCRIPT = `
+if redis.call('set', KEYS[2], '1', 'NX', 'EX', ARGV[2]) == false then return 0 end
+redis.call('incrbyfloat', KEYS[1], ARGV[1])
+redis.call('expire', KEYS[1], ARGV[2])
+return 1`;
+
 /** A workspace's daily figures are kept two days: long enough to read yesterday's, then they go. */
 const WORKSPACE_DAY_TTL_SECONDS = 2 * 24 * 60 * 60;
 
@@ -91,10 +99,18 @@ export class SpendLedger {
       .exec();
   }
 
-  /** Raise budget on a workspace hold: today's ceiling goes up by `usd`. */
-  async raiseWorkspace(teamId: string, usd: number): Promise<void> {
-    const key = this.keys.workspaceRaise(teamId, utcDay(this.now()));
-    await this.redis.multi().incrbyfloat(key, usd.toFixed(6)).expire(key, WORKSPACE_DAY_TTL_SECONDS).exec();
+  /** Raise budget on a workspace hold: today's ceiling goes up by `usd`, once per `raiseId`. */
+  async raiseWorkspace(teamId: string, usd: number, raiseId: string): Promise<void> {
+    const day = utcDay(this.now());
+    await runScript(
+      this.redis,
+      RAISE_SCRIPT,
+      2,
+      this.keys.workspaceRaise(teamId, day),
+      this.keys.workspaceRaiseApplied(teamId, day, raiseId),
+      usd.toFixed(6),
+      WORKSPACE_DAY_TTL_SECONDS,
+    );
   }
 
   /** What a project has spent or committed, in USD. */

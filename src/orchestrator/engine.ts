@@ -136,7 +136,7 @@ async function carryOut(
         await runMemoryEffect(deps, project, effect);
         break;
       case 'raise_workspace_budget':
-        await deps.ledger.raiseWorkspace(effect.teamId, effect.amountUsd);
+        await deps.ledger.raiseWorkspace(effect.teamId, effect.amountUsd, `${project.id}.${effect.key}`);
         break;
       case 'agent_job':
       case 'thread_message':

@@ -4,7 +4,7 @@ import { type Actor, approversOf, type Control, isRequester, mayApprove, mayCont
 import { parseThreadCommand, stripMentions } from './commands.js';
 import type { Effect } from './effects.js';
 import type { Attachment, MessageEvent, OrchestratorEvent } from './events.js';
-import { agentJobKey, agentJobKeys, messageKeys, projectIdFor } from './ids.js';
+import { agentJobKey, messageKeys, projectIdFor } from './ids.js';
 import { acceptTailoredPlan, defaultPlan, type Plan, planProblems, type TailoredPlan } from './plan.js';
 import {
   ACTIVE_PHASES,
@@ -234,11 +234,6 @@ function requestText(text: string, attachments: readonly Attachment[] | undefine
     return `Attached file: ${a.name}\n<file name="${a.name.replace(/"/g, "'")}">\n${body}\n</file>`;
   });
   return [words, ...files].filter((part) => part.length > 0).join('\n\n');
-}
-
-/** Whether `userId` may decide a gated stage of `project`. Decided here, in code, never by a model. */
-export function canApprove(project: Project, userId: string, approverIds: readonly string[]): boolean {
-  return mayApprove(project, { userId }, approverIds, '').allowed;
 }
 
 export function statusView(project: Project): StatusView {
@@ -1290,5 +1285,3 @@ function clip(text: string): string {
     ? text
     : `${text.slice(0, PROJECT_LIST_CAPS.transcriptEntryChars - 1)}…`;
 }
-
-export { agentJobKeys };

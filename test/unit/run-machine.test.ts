@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { mayApprove } from '../../src/orchestrator/authority.js';
 import type { Effect } from '../../src/orchestrator/effects.js';
 import type { OrchestratorEvent } from '../../src/orchestrator/events.js';
 import { asTailoredPlan, defaultPlan } from '../../src/orchestrator/plan.js';
 import type { Project } from '../../src/orchestrator/project.js';
 import { defaultRequirements } from '../../src/orchestrator/requirements.js';
-import { applyEvent, canApprove, type MachineSettings } from '../../src/orchestrator/run-machine.js';
+import { applyEvent, type MachineSettings } from '../../src/orchestrator/run-machine.js';
 import { ZERO_USAGE } from '../../src/orchestrator/usage.js';
 
 const settings: MachineSettings = { approverIds: [], clarifyMaxRounds: 3, projectConcurrency: 3, now: 1_000 };
@@ -233,9 +234,9 @@ describe('run state machine', () => {
 
   it('honours approver ids over the requester', () => {
     const { project } = running();
-    expect(canApprove(project, 'UREQ', [])).toBe(true);
-    expect(canApprove(project, 'UREQ', ['UBOSS'])).toBe(false);
-    expect(canApprove(project, 'UBOSS', ['UBOSS'])).toBe(true);
+    expect(mayApprove(project, { userId: 'UREQ' }, [], 'phase3.x').allowed).toBe(true);
+    expect(mayApprove(project, { userId: 'UREQ' }, ['UBOSS'], 'phase3.x').allowed).toBe(false);
+    expect(mayApprove(project, { userId: 'UBOSS' }, ['UBOSS'], 'phase3.x').allowed).toBe(true);
   });
 
   it('answers status with every stage and completes after the summary', () => {
