@@ -296,6 +296,10 @@ export async function startBenchSystem(
     LOG_LEVEL: 'info',
     // The figures measure Pipewright's own overhead; Slack's per-channel post limit would dominate them.
     SLACK_CHANNEL_POST_INTERVAL_MS: '0',
+    // One requester opens every run, and hundreds of runs spend in one workspace: the per-person cap and
+    // the daily budget are policies, not overhead, so they are lifted here (their checks still run).
+    MAX_OPEN_PROJECTS_PER_USER: '100000',
+    WORKSPACE_DAILY_BUDGET_USD: '1000000',
     ...opts.env,
   });
   const warnings: string[] = [];

@@ -362,7 +362,7 @@ function notes(outcomes: Outcome[]): string[] {
   for (const { result: a } of resultOf<AckResult>(outcomes, (o) => o.job.bench === 'ack')) {
     if (a?.concurrency !== 50) continue;
     lines.push(
-      'ack: Pipewright (`bot` role, HTTP) acks after the dedupe claim and the orchestrator-queue add in Redis (processBeforeResponse: true, by design); bare Bolt acks before its no-op listener runs. Client in a separate process; order real, bare, bare, real.',
+      'ack: Pipewright (`bot` role, HTTP) acks once the author is looked up (users.info and conversations.info, cached 5 min in Redis), the event is on the orchestrator queue and marked seen (processBeforeResponse: true, by design); bare Bolt acks before its no-op listener runs. Client in a separate process; order real, bare, bare, real.',
     );
   }
   return lines;

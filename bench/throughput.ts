@@ -355,7 +355,7 @@ interface ProjectRecord {
 }
 
 async function readProjects(redis: Redis, prefix: string): Promise<ProjectRecord[]> {
-  const ids = await redis.smembers(`${prefix}:projects`);
+  const ids = await redis.zrange(`${prefix}:projects`, 0, -1);
   const out: ProjectRecord[] = [];
   for (let i = 0; i < ids.length; i += 100) {
     const raws = await redis.mget(...ids.slice(i, i + 100).map((id) => `${prefix}:project:${id}`));
