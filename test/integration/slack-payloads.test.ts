@@ -168,6 +168,14 @@ async function openProject(h: Harness, user = REQUESTER): Promise<string> {
   return threadTs;
 }
 
+/** The mention opened exactly one project: one welcome in its thread, one first question to the model. */
+async function expectOneProjectOpened(h: Harness, threadTs: string): Promise<void> {
+  await h.waitForThread(threadTs, /A few questions before I plan/);
+  await waitForAllQueuesIdle(h);
+  expect(welcomes(h, threadTs)).toHaveLength(1);
+  expect(h.model.requests.filter((r) => r.lastUserText.includes('clarification round 1'))).toHaveLength(1);
+}
+
 describe('Slack payloads: shared channels', () => {
   it('answers `status` from a member of another organisation in a shared channel, whatever team the envelope names', async () => {
     const h = await startHarness();
@@ -585,12 +593,7 @@ describe('Slack payloads: recording an event', () => {
       await admin.call('ACL', 'SETUSER', 'default', '+@scripting', '+del');
       expect(await post(h, envelope, 1)).toBe(200);
       expect(await post(h, envelope, 2)).toBe(200);
-      await h.waitForThread(String(mention.ts), /A few questions before I plan/);
-      await waitForAllQueuesIdle(h);
-      expect(welcomes(h, String(mention.ts))).toHaveLength(1);
-      expect(h.model.requests.filter((r) => r.lastUserText.includes('clarification round 1'))).toHaveLength(
-        1,
-      );
+      await expectOneProjectOpened(h, String(mention.ts));
       await h.close();
     } finally {
       admin.disconnect();
@@ -608,7 +611,18 @@ describe('Slack payloads: recording an event', () => {
       // The enqueue works, the mark after it does not (its keys are read-only): as if the bot died in between.
       // Every key lives under the test's prefix; all families but the marks stay writable.
       const p = h.config.redis.keyPrefix;
-      const families = ['bull', 'project', 'projects', 'pace', 'breaker', 'mem', 'msg', 'slack'];
+      const families = [
+        'bull',
+        'project',
+        'projects',
+        'pace',
+        'breaker',
+        'mem',
+        'msg',
+        'slack',
+        'user',
+        'spend',
+      ];
       await admin.call(
         'ACL',
         'SETUSER',
@@ -622,12 +636,7 @@ describe('Slack payloads: recording an event', () => {
       await admin.call('ACL', 'SETUSER', 'default', 'allkeys');
       expect(h.logs.some((l) => l.msg === 'event recorded, but not marked as seen')).toBe(true);
       expect(await post(h, envelope, 1)).toBe(200);
-      await h.waitForThread(String(mention.ts), /A few questions before I plan/);
-      await waitForAllQueuesIdle(h);
-      expect(welcomes(h, String(mention.ts))).toHaveLength(1);
-      expect(h.model.requests.filter((r) => r.lastUserText.includes('clarification round 1'))).toHaveLength(
-        1,
-      );
+      await expectOneProjectOpened(h, String(mention.ts));
       await h.close();
     } finally {
       admin.disconnect();
