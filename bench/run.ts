@@ -3,7 +3,7 @@
  * and CPU figures belong to one benchmark), prints a table and writes bench/results/<timestamp>.json.
  *
  * Options (after `npm run bench --`):
- *   --only=ack,handoff,caching,throughput   run a subset (default: all)
+ *   --only=ack,handoff,caching,throughput,idle   run a subset (default: all)
  *   --runs=100,500                           run counts of the throughput benchmark (default: 100,500)
  *   --projects=20                            projects of the hand-off benchmark (default: 20)
  */
@@ -18,6 +18,7 @@ import { startRedisServer } from '../test/support/redis-server.js';
 import { type AckOptions, type AckResult, runAckLatency } from './ack-latency.js';
 import { CACHE_RULES, type CachingResult, runCaching } from './caching.js';
 import { type HandoffOptions, type HandoffResult, runHandoff } from './handoff.js';
+import { type IdleRssResult, runIdleRss } from './idle-rss.js';
 import { mb, ms, progress, renderTable, sec, type TableRow, times } from './lib.js';
 import { runThroughput, type ThroughputOptions, type ThroughputResult } from './throughput.js';
 
@@ -25,7 +26,8 @@ type Job =
   | { bench: 'ack'; opts: AckOptions }
   | { bench: 'handoff'; opts: HandoffOptions }
   | { bench: 'caching'; opts: Record<string, never> }
-  | { bench: 'throughput'; opts: ThroughputOptions };
+  | { bench: 'throughput'; opts: ThroughputOptions }
+  | { bench: 'idle'; opts: Record<string, never> };
 
 /** The whole run must stay well under 10 minutes; the largest throughput run gets what is left. */
 const BUDGET_MS = 9 * 60_000;
@@ -43,6 +45,8 @@ async function runChild(redisUrl: string, job: Job): Promise<unknown> {
       return runCaching(redisUrl);
     case 'throughput':
       return runThroughput(redisUrl, job.opts);
+    case 'idle':
+      return runIdleRss(redisUrl);
   }
 }
 
@@ -106,7 +110,7 @@ function runInChild(redisUrl: string, job: Job, killAfterMs: number): Promise<Ou
 
 function parseArgs(argv: string[]) {
   const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-  const only = get('only')?.split(',') ?? ['ack', 'handoff', 'caching', 'throughput'];
+  const only = get('only')?.split(',') ?? ['ack', 'handoff', 'caching', 'throughput', 'idle'];
   const runs = (get('runs') ?? '100,500').split(',').map(Number);
   const projects = Number(get('projects') ?? 20);
   return { only, runs, projects };
@@ -147,6 +151,7 @@ async function main(): Promise<void> {
       await run({ bench: 'handoff', opts: { projects: args.projects, bareRoundTrips: 100 } }, 180_000);
     }
     if (args.only.includes('caching')) await run({ bench: 'caching', opts: {} }, 120_000);
+    if (args.only.includes('idle')) await run({ bench: 'idle', opts: {} }, 120_000);
     if (args.only.includes('throughput')) {
       for (const runs of args.runs) {
         const left = BUDGET_MS - (Date.now() - startedAt.getTime());
@@ -249,6 +254,22 @@ function tableRows(outcomes: Outcome[]): TableRow[] {
     aim,
     met: 'no',
   });
+
+  for (const { result: r, error } of resultOf<IdleRssResult>(outcomes, (o) => o.job.bench === 'idle')) {
+    if (!r) {
+      rows.push(failed('5. idle RSS of one process', error ?? '?', '—'));
+      continue;
+    }
+    const compiled = r.compiledRssBytes;
+    rows.push({
+      figure: `5. idle RSS of one process (\`all\` role, healthy + ${r.settleMs / 1000} s): compiled \`node dist/main.js\` vs tsx`,
+      measured: compiled === undefined ? 'dist/ not built (npm run build)' : mb(compiled),
+      baseline: `tsx src/main.ts ${mb(r.tsxRssBytes)}`,
+      ratio: compiled === undefined ? '' : times(compiled / r.tsxRssBytes),
+      aim: '—',
+      met: '—',
+    });
+  }
 
   for (const { result: h, error } of resultOf<HandoffResult>(outcomes, (o) => o.job.bench === 'handoff')) {
     if (!h) {
