@@ -5,7 +5,7 @@
 #   docker build -t pipewright .
 #   docker run --init --env-file .env -p 3000:3000 --stop-timeout 30 pipewright
 #
-# `npm start` (tsx src/main.ts all) runs the bot and the worker together in one process.
+# `npm start` (tsx src/app/main.ts all) runs the bot and the worker together in one process.
 # To split them, run two containers from this image with:
 #   CMD ["npm", "run", "start:bot"]     Slack listeners and outbox (needs SLACK_* vars)
 #   CMD ["npm", "run", "start:worker"]  orchestrator and agents (needs ANTHROPIC_API_KEY)

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { defaultPlan } from '../src/orchestrator/plan.js';
+import { defaultPlan } from '../src/domain/plan.js';
 import {
   benchRequirements,
   benchResponder,

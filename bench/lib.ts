@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { asTailoredPlan, defaultPlan } from '../src/orchestrator/plan.js';
-import type { Requirements } from '../src/orchestrator/requirements.js';
-import { type RunningSystem, startSystem } from '../src/system.js';
+import { loadConfig } from '../src/app/config.js';
+import { createLogger } from '../src/app/logger.js';
+import { type RunningSystem, startSystem } from '../src/app/system.js';
+import { asTailoredPlan, defaultPlan } from '../src/domain/plan.js';
+import type { Requirements } from '../src/domain/requirements.js';
 import {
   type AnthropicStandIn,
   type RecordedRequest,

@@ -9,7 +9,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { defaultPlan } from '../src/orchestrator/plan.js';
+import { defaultPlan } from '../src/domain/plan.js';
 import {
   benchRequirements,
   benchResponder,

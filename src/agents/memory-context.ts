@@ -1,6 +1,6 @@
+import type { Requirements } from '../domain/requirements.js';
 import type { AgentMessage, HistoryItem, Provenance, RankedInsight, Recall } from '../memory/agent-memory.js';
 import { fitToBudget } from '../memory/agent-memory.js';
-import type { Requirements } from '../orchestrator/requirements.js';
 
 /** Words too common to say anything about a project's domain. */
 const STOP_WORDS = new Set(

@@ -1,13 +1,13 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
+import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { ModelOutputError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { ModelOutputError } from '../domain/errors.js';
+import { costUsd, type PriceTable, priceFor } from '../domain/pricing.js';
+import { estimateTokens, maxCallUsd } from '../domain/spending.js';
+import { addUsage, type Usage, ZERO_USAGE } from '../domain/usage.js';
 import type { CircuitBreaker } from '../memory/circuit-breaker.js';
-import { estimateTokens, maxCallUsd } from '../orchestrator/spending.js';
-import { addUsage, type Usage, ZERO_USAGE } from '../orchestrator/usage.js';
 import { BreakerOpenError, classifyModelError, ModelCallError } from './model-errors.js';
-import { costUsd, type PriceTable, priceFor } from './pricing.js';
 
 export interface ModelPrompt {
   /** Stable blocks, most stable first (charter, requirements, plan): each is a prompt-cache breakpoint. */

@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { PipewrightError } from '../errors.js';
+import { PipewrightError } from '../domain/errors.js';
 
 /**
  * A model-provider error that says what the queue should do: `retryable` (429, 5xx, 529, timeouts,

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { Deliverable } from '../memory/deliverables.js';
-import { asTailoredPlan, defaultPlan, type Stage } from '../orchestrator/plan.js';
-import type { Project } from '../orchestrator/project.js';
-import { defaultRequirements, STACK_CHOICES } from '../orchestrator/requirements.js';
-import { estimateTokens } from '../orchestrator/spending.js';
-import { renderTemplate, templateRefs } from '../orchestrator/template.js';
-import { DEPLOYING_ROLES, ROLE_IDS, ROLES, type RoleId, rolePrompt, teamCharter } from './roles.js';
+import type { Deliverable } from '../domain/deliverable.js';
+import { asTailoredPlan, defaultPlan, type Stage } from '../domain/plan.js';
+import type { Project } from '../domain/project.js';
+import { defaultRequirements, STACK_CHOICES } from '../domain/requirements.js';
+import { DEPLOYING_ROLES, ROLE_IDS, ROLES, type RoleId, rolePrompt, teamCharter } from '../domain/roles.js';
+import { estimateTokens } from '../domain/spending.js';
+import { renderTemplate, templateRefs } from '../domain/template.js';
 
 /**
  * What a stage agent returns (validated): a line for the thread, the full deliverable, a digest, and

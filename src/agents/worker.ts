@@ -1,27 +1,28 @@
 import { hostname } from 'node:os';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { asPipewrightError, BudgetExceededError, PipewrightError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from 'pino';
+import type { Deliverable } from '../domain/deliverable.js';
+import { asPipewrightError, BudgetExceededError, PipewrightError } from '../domain/errors.js';
+import { agentJobKey, eventIds } from '../domain/ids.js';
+import { type AgentJob, agentJobSchema, OUTPUT_TOKEN_LIMITS } from '../domain/jobs.js';
+import { tailoredPlanSchema } from '../domain/plan.js';
+import { executiveSummarySchema, type Project, type RunPhase } from '../domain/project.js';
+import { clarifyOutputSchema } from '../domain/requirements.js';
+import type { RoleId } from '../domain/roles.js';
 import type { AgentMemory } from '../memory/agent-memory.js';
-import type { Deliverable, DeliverableStore } from '../memory/deliverables.js';
+import type { DeliverableStore } from '../memory/deliverables.js';
+import { reportIncident } from '../memory/incidents.js';
 import type { KeySpace } from '../memory/keys.js';
 import type { ProjectStore } from '../memory/project-store.js';
 import { enqueueEvent, QUEUE_NAMES, type Queues } from '../memory/queues.js';
 import type { SpendLedger } from '../memory/spend-ledger.js';
 import type { Metrics } from '../ops/metrics.js';
-import { agentJobKey, eventIds } from '../orchestrator/ids.js';
-import { reportIncident } from '../orchestrator/incidents.js';
-import { tailoredPlanSchema } from '../orchestrator/plan.js';
-import { executiveSummarySchema, type Project, type RunPhase } from '../orchestrator/project.js';
-import { clarifyOutputSchema } from '../orchestrator/requirements.js';
 import { backoffDelay } from './backoff.js';
-import { type AgentJob, agentJobSchema, OUTPUT_TOKEN_LIMITS } from './jobs.js';
 import { type MemoryContext, memoryContext, projectTerms } from './memory-context.js';
 import type { ModelClient, SpendGuard } from './model-client.js';
 import { BreakerOpenError, ModelCallError } from './model-errors.js';
 import { clarifyPrompt, planPrompt, stageOutputSchema, stagePrompt, summaryPrompt } from './prompts.js';
-import type { RoleId } from './roles.js';
 
 export interface AgentWorkerDeps {
   connection: Redis;

@@ -1,7 +1,6 @@
 import { App, type CustomRoute } from '@slack/bolt';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from 'pino';
 import { wasRecorded } from '../memory/dedupe.js';
 import type { EventIntake } from '../memory/event-intake.js';
 import type { KeySpace } from '../memory/keys.js';
@@ -12,11 +11,12 @@ import { boltLogger } from './bolt-logger.js';
 import { ScreenedHTTPReceiver } from './http-receiver.js';
 import { registerActionListeners } from './listeners/actions.js';
 import { registerEventListeners } from './listeners/events.js';
+import type { SlackAppSettings } from './settings.js';
 import { SlackDirectory } from './slack-directory.js';
 import { AckAfterProcessingSocketModeReceiver } from './socket-mode-receiver.js';
 
 export interface SlackAppDeps {
-  config: Config;
+  config: SlackAppSettings;
   redis: Redis;
   keys: KeySpace;
   queues: Queues;

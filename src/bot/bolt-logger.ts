@@ -1,5 +1,5 @@
 import { LogLevel, type Logger as SlackLogger } from '@slack/bolt';
-import type { Logger } from '../logger.js';
+import type { Logger } from 'pino';
 
 /** Bolt and the WebClient log through our pino logger, so their lines get the same redaction and format. */
 export function boltLogger(logger: Logger): SlackLogger {

@@ -1,19 +1,20 @@
 import { webApi } from '@slack/bolt';
 import { DelayedError, type Job, type Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from 'pino';
+import type { Deliverable } from '../domain/deliverable.js';
+import { buildReport } from '../domain/report.js';
+import { type View, viewSchema } from '../domain/views.js';
 import type { ChannelPacer } from '../memory/channel-pacer.js';
-import type { Deliverable, DeliverableStore } from '../memory/deliverables.js';
+import type { DeliverableStore } from '../memory/deliverables.js';
 import type { KeySpace } from '../memory/keys.js';
 import type { ProjectStore } from '../memory/project-store.js';
 import type { OutboxJob, Queues } from '../memory/queues.js';
 import type { ThreadMessageStore } from '../memory/thread-messages.js';
 import type { ThreadOrder } from '../memory/thread-order.js';
 import type { Metrics } from '../ops/metrics.js';
-import { buildReport } from '../orchestrator/report.js';
-import { type View, viewSchema } from '../orchestrator/views.js';
 import { boltLogger } from './bolt-logger.js';
+import type { SlackSettings } from './settings.js';
 import { type RenderedMessage, renderView } from './views/render.js';
 
 export interface OutboxDeps {
@@ -60,7 +61,7 @@ const TURN_RECHECK_MS = 15_000;
  * Retry-After: the client's own wait would pause every Slack request of the process and hold the lane.
  */
 export function createSlackWriter(
-  slack: Pick<Config['slack'], 'botToken' | 'apiUrl' | 'timeoutMs'>,
+  slack: Pick<SlackSettings, 'botToken' | 'apiUrl' | 'timeoutMs'>,
   logger: Logger,
 ): webApi.WebClient {
   return new webApi.WebClient(slack.botToken, {

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Logger } from '../logger.js';
 import type { KeySpace } from '../memory/keys.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { Logger } from '../logger.js';
-import type { Attachment } from '../orchestrator/events.js';
+import type { Logger } from 'pino';
+import type { Attachment } from '../domain/events.js';
 
 /**
  * Files that come with a message (`files[]` of a `file_share` message or a mention): every file is named

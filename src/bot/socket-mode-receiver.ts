@@ -1,5 +1,5 @@
 import { type App, SocketModeReceiver, type SocketModeReceiverOptions } from '@slack/bolt';
-import type { Logger } from '../logger.js';
+import type { Logger } from 'pino';
 import type { Metrics } from '../ops/metrics.js';
 import { dispatchSlackRequest } from './dispatch.js';
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { ROLE_IDS, type RoleId } from '../agents/roles.js';
-import { ConfigError, PipewrightError } from '../errors.js';
+import { ConfigError, PipewrightError } from '../domain/errors.js';
+import { ROLE_IDS, type RoleId } from '../domain/roles.js';
 import { runScript } from './lua.js';
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { ConfigError, RecordCorruptError } from '../errors.js';
+import { ConfigError, RecordCorruptError } from '../domain/errors.js';
 import { runScript } from './lua.js';
 
 /**

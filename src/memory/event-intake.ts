@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { EventNotRecordedError } from '../errors.js';
-import type { OrchestratorEvent } from '../orchestrator/events.js';
-import { jobIds } from '../orchestrator/ids.js';
+import { EventNotRecordedError } from '../domain/errors.js';
+import type { OrchestratorEvent } from '../domain/events.js';
+import { jobIds } from '../domain/ids.js';
 import type { KeySpace } from './keys.js';
 import { closeBullClient, ORCHESTRATOR_JOB_OPTIONS, QUEUE_NAMES } from './queues.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { PipewrightError } from '../errors.js';
+import { PipewrightError } from '../domain/errors.js';
 import type { KeySpace } from './keys.js';
 import { runScript } from './lua.js';
 

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { RecordCorruptError } from '../errors.js';
-import { type Effect, effectSchema } from '../orchestrator/effects.js';
-import { ACTIVE_PHASES, type Project, projectSchema } from '../orchestrator/project.js';
+import { type Effect, effectSchema } from '../domain/effects.js';
+import { RecordCorruptError } from '../domain/errors.js';
+import { ACTIVE_PHASES, type Project, projectSchema } from '../domain/project.js';
 import { scopeSegment, writeScope } from './agent-memory.js';
 import type { KeySpace } from './keys.js';
 import { runScript } from './lua.js';

@@ -1,9 +1,9 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AgentJob } from '../agents/jobs.js';
-import type { Effect } from '../orchestrator/effects.js';
-import type { OrchestratorEvent } from '../orchestrator/events.js';
-import { jobIds } from '../orchestrator/ids.js';
+import type { Effect } from '../domain/effects.js';
+import type { OrchestratorEvent } from '../domain/events.js';
+import { jobIds } from '../domain/ids.js';
+import type { AgentJob } from '../domain/jobs.js';
 import type { KeySpace } from './keys.js';
 
 /** How long a shutdown waits for a BullMQ client that is still connecting before closing it anyway. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { BudgetExceededError } from '../errors.js';
+import { BudgetExceededError } from '../domain/errors.js';
 import type { KeySpace } from './keys.js';
 import { runScript } from './lua.js';
 

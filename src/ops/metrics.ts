@@ -1,8 +1,8 @@
+import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Logger } from '../logger.js';
+import type { Usage } from '../domain/usage.js';
 import type { CircuitBreaker } from '../memory/circuit-breaker.js';
 import type { Queues } from '../memory/queues.js';
-import type { Usage } from '../orchestrator/usage.js';
 
 /** Prometheus metrics of one process. A registry per process (not the global one) keeps tests independent. */
 export interface Metrics {

@@ -1,6 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { RoleId } from '../agents/roles.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from 'pino';
+import type { Effect } from '../domain/effects.js';
+import type { OrchestratorEvent } from '../domain/events.js';
+import { jobIds, messageKeys, projectIdFor } from '../domain/ids.js';
+import type { Project } from '../domain/project.js';
+import type { RoleId } from '../domain/roles.js';
 import type { AgentMemory } from '../memory/agent-memory.js';
 import type { KeySpace } from '../memory/keys.js';
 import { type LockLease, withProjectLock } from '../memory/project-lock.js';
@@ -8,12 +12,8 @@ import type { ProjectStore } from '../memory/project-store.js';
 import { agentJobOptions, OUTBOX_JOB_OPTIONS, type OutboxJob, type Queues } from '../memory/queues.js';
 import type { SpendLedger } from '../memory/spend-ledger.js';
 import type { ThreadMessageStore } from '../memory/thread-messages.js';
-import type { Effect } from './effects.js';
-import type { OrchestratorEvent } from './events.js';
-import { jobIds, messageKeys, projectIdFor } from './ids.js';
-import type { Project } from './project.js';
+import { memoryView } from './memory-view.js';
 import { applyEvent, assertNever, type MachineContext, type MachineSettings } from './run-machine.js';
-import { memoryView } from './views.js';
 
 /** How many applied event ids a project remembers; redeliveries come within minutes, so this is plenty. */
 const RECENT_EVENTS = 200;

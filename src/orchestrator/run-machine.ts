@@ -1,11 +1,23 @@
-import type { AgentJob } from '../agents/jobs.js';
-import { ROLE_IDS } from '../agents/roles.js';
-import { type Actor, approversOf, type Control, isRequester, mayApprove, mayControl } from './authority.js';
-import { parseThreadCommand, stripMentions } from './commands.js';
-import type { Effect } from './effects.js';
-import type { Attachment, MessageEvent, OrchestratorEvent } from './events.js';
-import { agentJobKey, messageKeys, projectIdFor } from './ids.js';
-import { acceptTailoredPlan, defaultPlan, type Plan, planProblems, type TailoredPlan } from './plan.js';
+import {
+  type Actor,
+  approversOf,
+  type Control,
+  isRequester,
+  mayApprove,
+  mayControl,
+} from '../domain/authority.js';
+import { parseThreadCommand, stripMentions } from '../domain/commands.js';
+import type { Effect } from '../domain/effects.js';
+import type { Attachment, MessageEvent, OrchestratorEvent } from '../domain/events.js';
+import { agentJobKey, messageKeys, projectIdFor } from '../domain/ids.js';
+import type { AgentJob } from '../domain/jobs.js';
+import {
+  acceptTailoredPlan,
+  defaultPlan,
+  type Plan,
+  planProblems,
+  type TailoredPlan,
+} from '../domain/plan.js';
 import {
   ACTIVE_PHASES,
   type BudgetHold,
@@ -16,12 +28,13 @@ import {
   type Project,
   RESUMABLE_PHASES,
   type StageRun,
-} from './project.js';
-import { defaultRequirements } from './requirements.js';
-import { runSettled, scheduleStages } from './schedule.js';
-import { type ForecastSettings, forecastPlan, spentOnWhat } from './spending.js';
-import { addUsage } from './usage.js';
-import type { GateView, StatusView, View } from './views.js';
+} from '../domain/project.js';
+import { defaultRequirements } from '../domain/requirements.js';
+import { ROLE_IDS } from '../domain/roles.js';
+import { runSettled, scheduleStages } from '../domain/schedule.js';
+import { type ForecastSettings, forecastPlan, spentOnWhat } from '../domain/spending.js';
+import { addUsage } from '../domain/usage.js';
+import type { GateView, StatusView, View } from '../domain/views.js';
 
 /**
  * The project manager's decisions, as one pure function: (project, event) → (project, effects).

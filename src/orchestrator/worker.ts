@@ -1,12 +1,12 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { PipewrightError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from 'pino';
+import { PipewrightError } from '../domain/errors.js';
+import { type OrchestratorEvent, orchestratorEventSchema } from '../domain/events.js';
+import { reportIncident } from '../memory/incidents.js';
 import { LockLostError, ProjectBusyError } from '../memory/project-lock.js';
 import { QUEUE_NAMES } from '../memory/queues.js';
 import { type EngineDeps, handleEvent, projectIdOf } from './engine.js';
-import { type OrchestratorEvent, orchestratorEventSchema } from './events.js';
-import { reportIncident } from './incidents.js';
 
 /** How long an event waits before trying a busy project again (plus up to as much jitter): a step takes ms. */
 const BUSY_RETRY_MS = 20;

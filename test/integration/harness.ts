@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { inject, onTestFinished } from 'vitest';
-import { type Config, loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { asTailoredPlan, defaultPlan, type TailoredPlan } from '../../src/orchestrator/plan.js';
-import { type RunningSystem, startSystem } from '../../src/system.js';
+import { type Config, loadConfig } from '../../src/app/config.js';
+import { createLogger } from '../../src/app/logger.js';
+import { type RunningSystem, startSystem } from '../../src/app/system.js';
+import { asTailoredPlan, defaultPlan, type TailoredPlan } from '../../src/domain/plan.js';
 import {
   type AnthropicStandIn,
   type RecordedRequest,

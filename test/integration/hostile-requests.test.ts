@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { startSystem } from '../../src/system.js';
+import { loadConfig } from '../../src/app/config.js';
+import { createLogger } from '../../src/app/logger.js';
+import { startSystem } from '../../src/app/system.js';
 import { startAnthropicStandIn } from '../support/anthropic-stand-in.js';
 import type { AppProcess } from '../support/processes.js';
 import { findFreePort, startRedisServer } from '../support/redis-server.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { threadOf } from '../../src/domain/ids.js';
 import { keySpace } from '../../src/memory/keys.js';
-import { threadOf } from '../../src/orchestrator/ids.js';
 import { runToFirstGate, startHarness } from './harness.js';
 
 describe('a step that fails for good', () => {

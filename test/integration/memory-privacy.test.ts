@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { asTailoredPlan, defaultPlan } from '../../src/domain/plan.js';
 import { keySpace } from '../../src/memory/keys.js';
 import { createQueues, enqueueEvent } from '../../src/memory/queues.js';
-import { asTailoredPlan, defaultPlan } from '../../src/orchestrator/plan.js';
 import type { RecordedRequest } from '../support/anthropic-stand-in.js';
 import { eventEnvelope, postSignedEvent } from '../support/slack-signing.js';
 import { waitFor } from '../support/wait.js';

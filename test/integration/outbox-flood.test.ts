@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { projectIdFor } from '../../src/domain/ids.js';
 import { keySpace } from '../../src/memory/keys.js';
 import { ProjectStore } from '../../src/memory/project-store.js';
-import { projectIdFor } from '../../src/orchestrator/ids.js';
 import { eventEnvelope, postSignedEvent } from '../support/slack-signing.js';
 import type { SlackCall } from '../support/slack-stand-in.js';
 import { waitFor } from '../support/wait.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asTailoredPlan, defaultPlan, type TailoredPlan } from '../../src/orchestrator/plan.js';
+import { asTailoredPlan, defaultPlan, type TailoredPlan } from '../../src/domain/plan.js';
 import {
   FIXTURE_REQUIREMENTS,
   type Harness,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { asTailoredPlan, defaultPlan } from '../../src/domain/plan.js';
 import { DeliverableStore } from '../../src/memory/deliverables.js';
 import { keySpace } from '../../src/memory/keys.js';
-import { asTailoredPlan, defaultPlan } from '../../src/orchestrator/plan.js';
 import { type AppProcess, spawnRole } from '../support/processes.js';
 import { FIXTURE_REQUIREMENTS, REQUESTER, startProcessCluster } from './harness.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TailoredPlan } from '../../src/orchestrator/plan.js';
-import { asTailoredPlan, defaultPlan } from '../../src/orchestrator/plan.js';
+import type { TailoredPlan } from '../../src/domain/plan.js';
+import { asTailoredPlan, defaultPlan } from '../../src/domain/plan.js';
 import { waitFor } from '../support/wait.js';
 import {
   CHANNEL,

@@ -1,12 +1,12 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { projectIdFor } from '../../src/domain/ids.js';
+import { asTailoredPlan, defaultPlan, type TailoredPlan } from '../../src/domain/plan.js';
+import { ACTIVE_PHASES } from '../../src/domain/project.js';
 import { keySpace } from '../../src/memory/keys.js';
 import { ProjectStore } from '../../src/memory/project-store.js';
 import { outboxShard, outboxShardName } from '../../src/memory/queues.js';
-import { projectIdFor } from '../../src/orchestrator/ids.js';
-import { asTailoredPlan, defaultPlan, type TailoredPlan } from '../../src/orchestrator/plan.js';
-import { ACTIVE_PHASES } from '../../src/orchestrator/project.js';
 import { FIXTURE_REQUIREMENTS } from '../support/fixtures.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';

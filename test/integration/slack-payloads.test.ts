@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import type { MessageEvent, OrchestratorEvent } from '../../src/domain/events.js';
+import { buttonValues, projectIdFor } from '../../src/domain/ids.js';
 import { keySpace } from '../../src/memory/keys.js';
-import type { MessageEvent, OrchestratorEvent } from '../../src/orchestrator/events.js';
-import { buttonValues, projectIdFor } from '../../src/orchestrator/ids.js';
 import { startRedisServer } from '../support/redis-server.js';
 import {
   blockActionPayload,

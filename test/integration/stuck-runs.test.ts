@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asTailoredPlan, defaultPlan, type TailoredPlan } from '../../src/orchestrator/plan.js';
+import { asTailoredPlan, defaultPlan, type TailoredPlan } from '../../src/domain/plan.js';
 import type { RecordedRequest } from '../support/anthropic-stand-in.js';
 import type { SlackCall } from '../support/slack-stand-in.js';
 import { waitFor } from '../support/wait.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { RoleId } from '../../src/agents/roles.js';
+import type { RoleId } from '../../src/domain/roles.js';
 import { AgentMemory, type Conversation, type StageOutcomeInput } from '../../src/memory/agent-memory.js';
 
 /**

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { RoleId } from '../../src/agents/roles.js';
-import { ROLE_IDS } from '../../src/agents/roles.js';
-import { ConfigError, PipewrightError } from '../../src/errors.js';
+import { ConfigError, PipewrightError } from '../../src/domain/errors.js';
+import type { RoleId } from '../../src/domain/roles.js';
+import { ROLE_IDS } from '../../src/domain/roles.js';
 import {
   AgentMemory,
   type AgentMemorySettings,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { BudgetExceededError } from '../../src/errors.js';
+import { BudgetExceededError } from '../../src/domain/errors.js';
 import { keySpace } from '../../src/memory/keys.js';
 import { SpendLedger } from '../../src/memory/spend-ledger.js';
 

@@ -1,4 +1,4 @@
-import { DEFAULT_STACK, type Requirements } from '../../src/orchestrator/requirements.js';
+import { DEFAULT_STACK, type Requirements } from '../../src/domain/requirements.js';
 
 /** What the project manager's clarification settles on in the tests and benchmarks. */
 export const FIXTURE_REQUIREMENTS: Requirements = {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const MAIN = join(ROOT, 'src/main.ts');
+const MAIN = join(ROOT, 'src/app/main.ts');
 // Node loads TypeScript through tsx's loader in the same process (the tsx CLI would add a parent process
 // that a SIGKILL would hit instead of the app).
 const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -18,7 +18,7 @@ export interface AppProcess {
   kill(): Promise<void>;
 }
 
-/** Runs `src/main.ts <role>` as its own process, from an empty directory so no developer .env leaks in. */
+/** Runs `src/app/main.ts <role>` as its own process, from an empty directory so no developer .env leaks in. */
 export function spawnRole(role: string, env: Record<string, string>): AppProcess {
   const cwd = mkdtempSync(join(tmpdir(), 'pw-proc-'));
   const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN, role], {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseThreadCommand } from '../../src/orchestrator/commands.js';
+import { parseThreadCommand } from '../../src/domain/commands.js';
 
 describe('thread commands', () => {
   it.each([

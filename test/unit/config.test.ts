@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, missingCredentials } from '../../src/config.js';
-import { ConfigError } from '../../src/errors.js';
+import { loadConfig, missingCredentials } from '../../src/app/config.js';
+import { ConfigError } from '../../src/domain/errors.js';
 
 describe('config', () => {
   it('applies the documented defaults and treats blank as unset', () => {

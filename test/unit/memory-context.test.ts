@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { memoryContext } from '../../src/agents/memory-context.js';
 import { stagePrompt } from '../../src/agents/prompts.js';
-import { teamCharter } from '../../src/agents/roles.js';
+import { defaultPlan } from '../../src/domain/plan.js';
+import { newProject } from '../../src/domain/project.js';
+import { defaultRequirements } from '../../src/domain/requirements.js';
+import { teamCharter } from '../../src/domain/roles.js';
 import type { AgentMessage, HistoryItem, RankedInsight, Recall } from '../../src/memory/agent-memory.js';
-import { defaultPlan } from '../../src/orchestrator/plan.js';
-import { newProject } from '../../src/orchestrator/project.js';
-import { defaultRequirements } from '../../src/orchestrator/requirements.js';
 
 const provenance = { projectId: 'T1-C1-1.1', stageId: 'phase1.data-engineer', attempt: 1, at: 0 } as const;
 

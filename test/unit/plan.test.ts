@@ -7,8 +7,8 @@ import {
   type Plan,
   planProblems,
   tailoredPlanSchema,
-} from '../../src/orchestrator/plan.js';
-import { defaultRequirements } from '../../src/orchestrator/requirements.js';
+} from '../../src/domain/plan.js';
+import { defaultRequirements } from '../../src/domain/requirements.js';
 
 const base = (): Plan => defaultPlan(defaultRequirements('churn model behind an API'));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { costUsd, DEFAULT_PRICES, parsePriceTable, priceFor } from '../../src/agents/pricing.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError } from '../../src/domain/errors.js';
+import { costUsd, DEFAULT_PRICES, parsePriceTable, priceFor } from '../../src/domain/pricing.js';
 
 describe('cost estimates', () => {
   it('prices each kind of token, cache reads far below input', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { stagePrompt } from '../../src/agents/prompts.js';
-import type { Deliverable } from '../../src/memory/deliverables.js';
-import { defaultPlan } from '../../src/orchestrator/plan.js';
-import { newProject } from '../../src/orchestrator/project.js';
-import { defaultRequirements } from '../../src/orchestrator/requirements.js';
-import { estimateTokens } from '../../src/orchestrator/spending.js';
-import { ZERO_USAGE } from '../../src/orchestrator/usage.js';
+import type { Deliverable } from '../../src/domain/deliverable.js';
+import { defaultPlan } from '../../src/domain/plan.js';
+import { newProject } from '../../src/domain/project.js';
+import { defaultRequirements } from '../../src/domain/requirements.js';
+import { estimateTokens } from '../../src/domain/spending.js';
+import { ZERO_USAGE } from '../../src/domain/usage.js';
 
 const requirements = defaultRequirements('churn model');
 const plan = defaultPlan(requirements);

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { capBlocks, section } from '../../src/bot/views/blocks.js';
 import { GATE_ACTIONS, renderStatus, renderView } from '../../src/bot/views/render.js';
 import { escapeKeepingUserMentions, escapeText, LIMITS, splitForSections } from '../../src/bot/views/text.js';
-import { defaultPlan } from '../../src/orchestrator/plan.js';
-import { defaultRequirements } from '../../src/orchestrator/requirements.js';
-import { ZERO_USAGE } from '../../src/orchestrator/usage.js';
-import type { StatusView } from '../../src/orchestrator/views.js';
+import { defaultPlan } from '../../src/domain/plan.js';
+import { defaultRequirements } from '../../src/domain/requirements.js';
+import { ZERO_USAGE } from '../../src/domain/usage.js';
+import type { StatusView } from '../../src/domain/views.js';
 
 type AnyBlock = Record<string, unknown> & { type: string };
 

@@ -1,16 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AgentJob } from '../../src/agents/jobs.js';
 import { doneEventId, failedEventId, staleReason } from '../../src/agents/worker.js';
-import type { Effect } from '../../src/orchestrator/effects.js';
-import type { OrchestratorEvent } from '../../src/orchestrator/events.js';
-import { agentJobKey, eventIds, jobIds } from '../../src/orchestrator/ids.js';
-import { asTailoredPlan, defaultPlan, type TailoredPlan } from '../../src/orchestrator/plan.js';
-import type { Project } from '../../src/orchestrator/project.js';
-import { defaultRequirements } from '../../src/orchestrator/requirements.js';
+import type { Effect } from '../../src/domain/effects.js';
+import type { OrchestratorEvent } from '../../src/domain/events.js';
+import { agentJobKey, eventIds, jobIds } from '../../src/domain/ids.js';
+import type { AgentJob } from '../../src/domain/jobs.js';
+import { asTailoredPlan, defaultPlan, type TailoredPlan } from '../../src/domain/plan.js';
+import type { Project } from '../../src/domain/project.js';
+import { defaultRequirements } from '../../src/domain/requirements.js';
+import { ZERO_USAGE } from '../../src/domain/usage.js';
+import type { View } from '../../src/domain/views.js';
 import { applyEvent, type MachineSettings } from '../../src/orchestrator/run-machine.js';
-import { ZERO_USAGE } from '../../src/orchestrator/usage.js';
-import type { View } from '../../src/orchestrator/views.js';
 
 /**
  * Liveness of a run, as a property: whatever people click and type and however the agents' jobs end, in

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentJob } from '../../src/agents/jobs.js';
-import { mayApprove, mayControl } from '../../src/orchestrator/authority.js';
-import type { Effect } from '../../src/orchestrator/effects.js';
-import type { OrchestratorEvent } from '../../src/orchestrator/events.js';
-import { asTailoredPlan, defaultPlan } from '../../src/orchestrator/plan.js';
-import { PROJECT_LIST_CAPS, type Project } from '../../src/orchestrator/project.js';
-import { defaultRequirements } from '../../src/orchestrator/requirements.js';
+import { mayApprove, mayControl } from '../../src/domain/authority.js';
+import type { Effect } from '../../src/domain/effects.js';
+import type { OrchestratorEvent } from '../../src/domain/events.js';
+import type { AgentJob } from '../../src/domain/jobs.js';
+import { asTailoredPlan, defaultPlan } from '../../src/domain/plan.js';
+import { PROJECT_LIST_CAPS, type Project } from '../../src/domain/project.js';
+import { defaultRequirements } from '../../src/domain/requirements.js';
+import { ZERO_USAGE } from '../../src/domain/usage.js';
 import { applyEvent, type MachineSettings } from '../../src/orchestrator/run-machine.js';
-import { ZERO_USAGE } from '../../src/orchestrator/usage.js';
 
 /** The guards of the state machine: who may act, budgets, and records that stay bounded. Pure. */
 

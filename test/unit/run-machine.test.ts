@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { mayApprove } from '../../src/orchestrator/authority.js';
-import type { Effect } from '../../src/orchestrator/effects.js';
-import type { OrchestratorEvent } from '../../src/orchestrator/events.js';
-import { asTailoredPlan, defaultPlan } from '../../src/orchestrator/plan.js';
-import type { Project } from '../../src/orchestrator/project.js';
-import { defaultRequirements } from '../../src/orchestrator/requirements.js';
+import { mayApprove } from '../../src/domain/authority.js';
+import type { Effect } from '../../src/domain/effects.js';
+import type { OrchestratorEvent } from '../../src/domain/events.js';
+import { asTailoredPlan, defaultPlan } from '../../src/domain/plan.js';
+import type { Project } from '../../src/domain/project.js';
+import { defaultRequirements } from '../../src/domain/requirements.js';
+import { ZERO_USAGE } from '../../src/domain/usage.js';
 import { applyEvent, type MachineSettings } from '../../src/orchestrator/run-machine.js';
-import { ZERO_USAGE } from '../../src/orchestrator/usage.js';
 
 const settings: MachineSettings = { approverIds: [], clarifyMaxRounds: 3, projectConcurrency: 3, now: 1_000 };
 let seq = 0;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/app/config.js';
 import { MAX_CLOCK_SKEW_SECONDS, screenSignedRequest } from '../../src/bot/request-screen.js';
 import { classifySlackBody } from '../../src/bot/slack-body.js';
 import { relabelEventlessEnvelope } from '../../src/bot/socket-mode-receiver.js';
-import { loadConfig } from '../../src/config.js';
 
 const NOW_MS = 1_800_000_000_000;
 const NOW_S = NOW_MS / 1000;

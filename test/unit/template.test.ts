@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TemplateError } from '../../src/errors.js';
-import { renderTemplate, templateRefs } from '../../src/orchestrator/template.js';
+import { TemplateError } from '../../src/domain/errors.js';
+import { renderTemplate, templateRefs } from '../../src/domain/template.js';
 
 describe('prompt templating', () => {
   it('fills dotted placeholders and leaves JSON braces alone', () => {

@@ -1,13 +1,13 @@
 import type { App, RespondFn } from '@slack/bolt';
 import type { z } from 'zod';
-import type { OrchestratorEvent } from '../../orchestrator/events.js';
+import type { OrchestratorEvent } from '../../domain/events.js';
 import {
   budgetButtonSchema,
   eventIds,
   forgetButtonSchema,
   gateButtonSchema,
   parseButtonValue,
-} from '../../orchestrator/ids.js';
+} from '../../domain/ids.js';
 import { BUDGET_ACTIONS, FORGET_ACTIONS, GATE_ACTIONS } from '../views/render.js';
 import { deliverEvent, type ListenerDeps } from './deliver-event.js';
 import { type BlockAction, blockActionSchema } from './slack-payloads.js';

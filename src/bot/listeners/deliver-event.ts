@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../logger.js';
+import type { Logger } from 'pino';
+import type { OrchestratorEvent } from '../../domain/events.js';
 import { markRecorded } from '../../memory/dedupe.js';
 import type { EventIntake } from '../../memory/event-intake.js';
 import type { KeySpace } from '../../memory/keys.js';
 import type { Metrics } from '../../ops/metrics.js';
-import type { OrchestratorEvent } from '../../orchestrator/events.js';
 import type { SlackDirectory } from '../slack-directory.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { App, Context, webApi } from '@slack/bolt';
+import type { MessageEvent } from '../../domain/events.js';
+import { eventIds, projectIdFor } from '../../domain/ids.js';
 import type { ProjectStore } from '../../memory/project-store.js';
-import type { MessageEvent } from '../../orchestrator/events.js';
-import { eventIds, projectIdFor } from '../../orchestrator/ids.js';
 import { visibilityOfChannelType } from '../slack-directory.js';
 import { type ReadFilesOptions, readAttachments } from '../slack-files.js';
 import { deliverEvent, type ListenerDeps } from './deliver-event.js';

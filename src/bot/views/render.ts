@@ -1,9 +1,9 @@
 import type { types } from '@slack/bolt';
-import { buttonValues } from '../../orchestrator/ids.js';
-import type { RunPhase, StageState } from '../../orchestrator/project.js';
-import { formatUsd } from '../../orchestrator/spending.js';
-import { totalTokens, type Usage } from '../../orchestrator/usage.js';
-import type { GateView, StatusView, View } from '../../orchestrator/views.js';
+import { buttonValues } from '../../domain/ids.js';
+import type { RunPhase, StageState } from '../../domain/project.js';
+import { formatUsd } from '../../domain/spending.js';
+import { totalTokens, type Usage } from '../../domain/usage.js';
+import type { GateView, StatusView, View } from '../../domain/views.js';
 import { button, capBlocks, context, divider, header, section } from './blocks.js';
 import {
   escapeKeepingUserMentions,

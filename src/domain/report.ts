@@ -1,4 +1,4 @@
-import type { Deliverable } from '../memory/deliverables.js';
+import type { Deliverable } from './deliverable.js';
 import type { Project } from './project.js';
 import { formatUsd, spentOnWhat } from './spending.js';
 

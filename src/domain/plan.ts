@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DEPLOYING_ROLES, isRoleId, ROLE_IDS, type RoleId } from '../agents/roles.js';
 import type { Requirements } from './requirements.js';
+import { DEPLOYING_ROLES, isRoleId, ROLE_IDS, type RoleId } from './roles.js';
 import { templateRefs } from './template.js';
 
 export const STAGE_ID_PATTERN = /^phase[1-9]\d*\.[a-z][a-z0-9-]{0,62}$/;

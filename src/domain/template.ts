@@ -1,4 +1,4 @@
-import { TemplateError } from '../errors.js';
+import { TemplateError } from './errors.js';
 
 /**
  * Placeholders look like `{phase1.data-engineer.output}` or `{requirements.objective}`: a dotted path of

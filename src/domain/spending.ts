@@ -1,6 +1,6 @@
-import { OUTPUT_TOKEN_LIMITS } from '../agents/jobs.js';
-import type { ModelPrice } from '../agents/pricing.js';
+import { OUTPUT_TOKEN_LIMITS } from './jobs.js';
 import type { Plan, Stage } from './plan.js';
+import type { ModelPrice } from './pricing.js';
 import type { Project } from './project.js';
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
+import { ConfigError } from '../domain/errors.js';
 import { loadConfig, missingCredentials, type ProcessRole } from './config.js';
-import { ConfigError } from './errors.js';
 import { createLogger } from './logger.js';
 import { startSystem } from './system.js';
 

@@ -1,6 +1,6 @@
-import { OUTBOX_JOB_OPTIONS, type Queues } from '../memory/queues.js';
-import { jobIds, messageKeys, threadOf } from './ids.js';
-import type { View } from './views.js';
+import { jobIds, messageKeys, threadOf } from '../domain/ids.js';
+import type { View } from '../domain/views.js';
+import { OUTBOX_JOB_OPTIONS, type Queues } from './queues.js';
 
 /**
  * Tells a project's thread that a step failed for good, straight through the outbox: the state machine

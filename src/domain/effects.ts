@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentJobSchema } from '../agents/jobs.js';
+import { agentJobSchema } from './jobs.js';
 import { viewSchema } from './views.js';
 
 /**

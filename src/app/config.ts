@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../domain/errors.js';
 
 /** Blank values count as unset, as the Anthropic SDK's readEnv does: `FOO=` in a .env must not mean "". */
 const optionalString = z.preprocess(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from './errors.js';
 
 /** US dollars per million tokens. */
 export const modelPriceSchema = z.object({

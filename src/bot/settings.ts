@@ -1,0 +1,19 @@
+/** What the Slack surface needs to know of the configuration (the app layer reads and validates it). */
+export interface SlackSettings {
+  /** Bot token (xoxb-…). */
+  botToken: string | undefined;
+  signingSecret: string | undefined;
+  /** App-level token (xapp-…): Socket Mode when set. */
+  appToken: string | undefined;
+  /** Base URL of the Slack Web API; undefined: Slack's own. */
+  apiUrl: string | undefined;
+  /** Timeout of one Web API request, in ms. */
+  timeoutMs: number;
+}
+
+/** The configuration the Bolt app is built from. */
+export interface SlackAppSettings {
+  slack: SlackSettings;
+  /** HTTP port (events, interactivity, commands, /healthz, /metrics). */
+  port: number;
+}

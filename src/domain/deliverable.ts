@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { usageSchema } from './usage.js';
+
+/** What one stage attempt delivered, as it is stored and read back (validated). */
+export const deliverableSchema = z.object({
+  stageId: z.string(),
+  attempt: z.number().int(),
+  role: z.string(),
+  summary: z.string(),
+  deliverable: z.string(),
+  /** The deliverable condensed for downstream prompts. */
+  digest: z.string(),
+  usage: usageSchema,
+  model: z.string(),
+  /** Produced by the fallback model. */
+  degraded: z.boolean(),
+  /** Model-job attempt that produced it (1 = first try). */
+  jobAttempts: z.number().int().min(1),
+  /** `host:pid` of the worker process that produced it. */
+  workerId: z.string(),
+  startedAt: z.number(),
+  producedAt: z.number(),
+});
+export type Deliverable = z.infer<typeof deliverableSchema>;
