@@ -6,6 +6,7 @@ import type { Deliverable } from '../domain/deliverable.js';
 import { asPipewrightError, BudgetExceededError, PipewrightError } from '../domain/errors.js';
 import { agentJobKey, eventIds } from '../domain/ids.js';
 import { type AgentJob, agentJobSchema, OUTPUT_TOKEN_LIMITS } from '../domain/jobs.js';
+import { staleReason } from '../domain/phases.js';
 import { tailoredPlanSchema } from '../domain/plan.js';
 import { executiveSummarySchema, type Project, type RunPhase } from '../domain/project.js';
 import { clarifyOutputSchema } from '../domain/requirements.js';
@@ -222,36 +223,6 @@ async function tryFallback(
     if (raw instanceof BudgetExceededError) throw raw;
     log.warn({ err: raw, fallback }, 'fallback model failed too');
     return false;
-  }
-}
-
-/** Why a job is no longer wanted, or undefined when it still is. */
-export function staleReason(project: Project, job: AgentJob): string | undefined {
-  switch (job.kind) {
-    case 'clarify':
-      return project.phase === 'clarifying' && project.clarification.round === job.round
-        ? undefined
-        : `clarification round ${job.round} is over (project is ${project.phase})`;
-    case 'plan':
-      return project.phase === 'planning' && project.planRound === job.round
-        ? undefined
-        : `plan round ${job.round} is over (project is ${project.phase})`;
-    case 'summary':
-      return project.phase === 'summarizing' && project.summaryRound === job.round
-        ? undefined
-        : `summary round ${job.round} is over (project is ${project.phase})`;
-    case 'stage': {
-      // A stopped or failed run lets running stages finish; stages it had only queued were put back to
-      // pending with a new attempt, so their old jobs fail the attempt check below.
-      if (project.phase === 'cancelled' || project.phase === 'forgotten')
-        return `project is ${project.phase}`;
-      const run = project.stages[job.stageId];
-      if (!run || run.attempt !== job.attempt)
-        return `stage ${job.stageId} attempt ${job.attempt} was superseded`;
-      return run.state === 'queued' || run.state === 'running'
-        ? undefined
-        : `stage ${job.stageId} is ${run.state}`;
-    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { projectIdFor } from './ids.js';
+import { RUN_PHASES } from './phases.js';
 import { planSchema } from './plan.js';
 import { clarifyOutputSchema, requirementsSchema } from './requirements.js';
 import { usageSchema, ZERO_USAGE } from './usage.js';
@@ -45,26 +46,8 @@ export const stageRunSchema = z.object({
 });
 export type StageRun = z.infer<typeof stageRunSchema>;
 
-export const RUN_PHASES = [
-  'clarifying',
-  'planning',
-  'running',
-  'summarizing',
-  'completed',
-  'stopped',
-  'failed',
-  'cancelled',
-  /** Its data and the memory only it contributed were deleted on request; only the thread's coordinates remain. */
-  'forgotten',
-] as const;
-export type RunPhase = (typeof RUN_PHASES)[number];
+export { RUN_PHASES, type RunPhase } from './phases.js';
 
-export const ACTIVE_PHASES: readonly RunPhase[] = ['clarifying', 'planning', 'running', 'summarizing'];
-
-/** Phases a run can leave again with `resume` (or `retry` of a stage). */
-export const RESUMABLE_PHASES: readonly RunPhase[] = ['stopped', 'failed', 'cancelled'];
-
-/** Most decisions and transcript entries a project keeps: the oldest go first, so a record stays bounded. */
 export const PROJECT_LIST_CAPS = { decisions: 200, transcript: 60, transcriptEntryChars: 4_000 } as const;
 
 /** What the run decided and who decided it, in order: the report's audit trail. */

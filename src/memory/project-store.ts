@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { type Effect, effectSchema } from '../domain/effects.js';
 import { RecordCorruptError } from '../domain/errors.js';
-import { ACTIVE_PHASES, type Project, projectSchema } from '../domain/project.js';
+import { isActive } from '../domain/phases.js';
+import { type Project, projectSchema } from '../domain/project.js';
 import { scopeSegment, writeScope } from './agent-memory.js';
 import type { KeySpace } from './keys.js';
 import { runScript } from './lua.js';
@@ -96,7 +97,7 @@ export class ProjectStore {
     ids.forEach((id, i) => {
       const raw = raws[i];
       const parsed = raw ? projectSchema.safeParse(safeJson(raw)) : undefined;
-      if (parsed?.success && ACTIVE_PHASES.includes(parsed.data.phase)) open.push(parsed.data);
+      if (parsed?.success && isActive(parsed.data.phase)) open.push(parsed.data);
       else stale.push(id);
     });
     if (stale.length > 0) await this.redis.srem(indexKey, ...stale);
@@ -115,7 +116,7 @@ export class ProjectStore {
    * project's keys get their TTL in the same step; an active one's lose it.
    */
   async save(project: Project, effects: readonly Effect[], lease: LockLease): Promise<void> {
-    const finished = !ACTIVE_PHASES.includes(project.phase);
+    const finished = !isActive(project.phase);
     const others = projectKeys(this.keys, project);
     const written = await runScript(
       this.redis,

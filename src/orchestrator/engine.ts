@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { assertNever } from '../domain/assert-never.js';
 import type { Effect } from '../domain/effects.js';
 import type { OrchestratorEvent } from '../domain/events.js';
 import { jobIds, messageKeys, projectIdFor } from '../domain/ids.js';
@@ -13,7 +14,7 @@ import { agentJobOptions, OUTBOX_JOB_OPTIONS, type OutboxJob, type Queues } from
 import type { SpendLedger } from '../memory/spend-ledger.js';
 import type { ThreadMessageStore } from '../memory/thread-messages.js';
 import { memoryView } from './memory-view.js';
-import { applyEvent, assertNever, type MachineContext, type MachineSettings } from './run-machine.js';
+import { applyEvent, type MachineContext, type MachineSettings } from './run-machine.js';
 
 /** How many applied event ids a project remembers; redeliveries come within minutes, so this is plenty. */
 const RECENT_EVENTS = 200;

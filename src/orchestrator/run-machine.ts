@@ -1,3 +1,4 @@
+import { assertNever } from '../domain/assert-never.js';
 import {
   type Actor,
   approversOf,
@@ -11,6 +12,7 @@ import type { Effect } from '../domain/effects.js';
 import type { Attachment, MessageEvent, OrchestratorEvent } from '../domain/events.js';
 import { agentJobKey, messageKeys, projectIdFor } from '../domain/ids.js';
 import type { AgentJob } from '../domain/jobs.js';
+import { isActive, isResumable, staleReason } from '../domain/phases.js';
 import {
   acceptTailoredPlan,
   defaultPlan,
@@ -19,14 +21,12 @@ import {
   type TailoredPlan,
 } from '../domain/plan.js';
 import {
-  ACTIVE_PHASES,
   type BudgetHold,
   type Decision,
   type ExecutiveSummary,
   newProject,
   PROJECT_LIST_CAPS,
   type Project,
-  RESUMABLE_PHASES,
   type StageRun,
 } from '../domain/project.js';
 import { defaultRequirements } from '../domain/requirements.js';
@@ -129,10 +129,6 @@ export function applyEvent(
       return assertNever(event);
   }
   return step.result();
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }
 
 /** A refusal only the person who asked sees; nothing else happens. */
@@ -587,7 +583,7 @@ class Step {
   }
 
   private cancel(userId: string, key: string): void {
-    if (!ACTIVE_PHASES.includes(this.project.phase)) {
+    if (!isActive(this.project.phase)) {
       this.notice(
         messageKeys.reply('cancel', key),
         'info',
@@ -628,7 +624,7 @@ class Step {
 
   private resume(userId: string, key: string): void {
     const phase = this.project.phase;
-    if (!RESUMABLE_PHASES.includes(phase)) {
+    if (!isResumable(phase)) {
       this.notice(messageKeys.reply('resume', key), 'info', `Nothing to resume: the run is ${phase}.`);
       return;
     }
@@ -694,7 +690,7 @@ class Step {
     }
     const { decision: _dropped, error: _error, ...rest } = run;
     this.project.stages[stage.id] = { ...rest, state: 'pending', attempt: run.attempt + 1 };
-    if (!ACTIVE_PHASES.includes(this.project.phase)) {
+    if (!isActive(this.project.phase)) {
       this.project.phase = 'running';
       this.project.stopReason = undefined;
     }
@@ -916,33 +912,16 @@ class Step {
     return this.project.budget?.limitUsd ?? this.settings.projectBudgetUsd ?? DEFAULT_PROJECT_BUDGET_USD;
   }
 
-  /** Whether a refused call's work is still wanted: a result of old work is ignored, like any stale job. */
-  private stillWanted(job: AgentJob): boolean {
-    const p = this.project;
-    switch (job.kind) {
-      case 'clarify':
-        return p.phase === 'clarifying' && p.clarification.inFlight && p.clarification.round === job.round;
-      case 'plan':
-        return p.phase === 'planning' && p.planRound === job.round;
-      case 'summary':
-        return p.phase === 'summarizing' && p.summaryRound === job.round;
-      case 'stage': {
-        const run = p.stages[job.stageId];
-        return (
-          p.phase === 'running' &&
-          run?.attempt === job.attempt &&
-          (run.state === 'queued' || run.state === 'running')
-        );
-      }
-      default:
-        return assertNever(job);
-    }
-  }
-
   /** A model call was refused at the budget: pause the work before it, and ask whether to spend more. */
   onBudgetExceeded(event: Extract<OrchestratorEvent, { type: 'budget_exceeded' }>): void {
     const { job } = event;
-    if (!this.stillWanted(job)) return;
+    if (staleReason(this.project, job) !== undefined) return;
+    if (this.project.phase !== 'running' && job.kind === 'stage') {
+      // A stopped or failed run asks nobody: the stage waits, with a new attempt, for `resume`.
+      const run = this.project.stages[job.stageId];
+      if (run) this.setStage(job.stageId, { state: 'pending', attempt: run.attempt + 1 });
+      return;
+    }
     const first = !this.project.budgetHold;
     if (first) {
       this.project.budgetRounds += 1;

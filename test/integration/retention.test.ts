@@ -2,8 +2,8 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { projectIdFor } from '../../src/domain/ids.js';
+import { isActive } from '../../src/domain/phases.js';
 import { asTailoredPlan, defaultPlan, type TailoredPlan } from '../../src/domain/plan.js';
-import { ACTIVE_PHASES } from '../../src/domain/project.js';
 import { keySpace } from '../../src/memory/keys.js';
 import { ProjectStore } from '../../src/memory/project-store.js';
 import { outboxShard, outboxShardName } from '../../src/memory/queues.js';
@@ -150,7 +150,7 @@ async function runProjects(h: Harness, count: number): Promise<{ atGates: Snapsh
   await waitFor(
     async () => {
       const phases = await Promise.all(threads.map(phase));
-      return phases.every((p) => p === undefined || !ACTIVE_PHASES.includes(p));
+      return phases.every((p) => p === undefined || !isActive(p));
     },
     { timeoutMs: 60_000, message: 'not every project finished' },
   );

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { doneEventId, failedEventId, staleReason } from '../../src/agents/worker.js';
+import { doneEventId, failedEventId } from '../../src/agents/worker.js';
 import type { Effect } from '../../src/domain/effects.js';
 import type { OrchestratorEvent } from '../../src/domain/events.js';
 import { agentJobKey, eventIds, jobIds } from '../../src/domain/ids.js';
 import type { AgentJob } from '../../src/domain/jobs.js';
+import { staleReason } from '../../src/domain/phases.js';
 import { asTailoredPlan, defaultPlan, type TailoredPlan } from '../../src/domain/plan.js';
 import type { Project } from '../../src/domain/project.js';
 import { defaultRequirements } from '../../src/domain/requirements.js';

@@ -221,6 +221,34 @@ describe('state machine guards', () => {
     ]);
   });
 
+  it('parks a running stage of a stopped run that was refused at the budget, so resume runs it again', () => {
+    const project = running();
+    const started = step(project, {
+      type: 'stage_started',
+      eventId: `st${++seq}`,
+      projectId: project.id,
+      stageId: 'phase1.data-engineer',
+      attempt: 1,
+    }).project;
+    const stopped = say(started, 'cancel').project;
+    const resumed = say(stopped, 'resume').project;
+    expect(resumed.stages['phase1.data-engineer']).toMatchObject({ state: 'queued', attempt: 2 });
+
+    // Stopped by a rejection elsewhere while the stage runs: its call is refused at the budget.
+    const failedRun = { ...started, phase: 'stopped' as const };
+    const parked = refused(failedRun, {
+      kind: 'stage',
+      projectId: project.id,
+      stageId: 'phase1.data-engineer',
+      attempt: 1,
+    });
+    expect(parked.project.budgetHold).toBeUndefined();
+    expect(parked.project.stages['phase1.data-engineer']).toMatchObject({ state: 'pending', attempt: 2 });
+    expect(jobs(say(parked.project, 'resume').effects)).toEqual([
+      { kind: 'stage', projectId: project.id, stageId: 'phase1.data-engineer', attempt: 2 },
+    ]);
+  });
+
   it('holds the project manager’s work too, and asks for it again once raised', () => {
     const opened = say(undefined, '<@UBOT> build a churn model').project;
     const held = refused(opened, { kind: 'clarify', projectId: opened.id, round: 1 });

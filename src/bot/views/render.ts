@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { assertNever } from '../../domain/assert-never.js';
 import { buttonValues } from '../../domain/ids.js';
 import type { RunPhase, StageState } from '../../domain/project.js';
 import { formatUsd } from '../../domain/spending.js';
@@ -104,10 +105,6 @@ export function renderView(view: View): RenderedMessage {
     default:
       return assertNever(view);
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`no renderer for ${JSON.stringify(value)}`);
 }
 
 /** Our own sentence (may name users); the fallback text strips the markup. */
