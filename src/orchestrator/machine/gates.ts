@@ -1,0 +1,118 @@
+import { approversOf, mayApprove } from '../../domain/authority.js';
+import type { OrchestratorEvent } from '../../domain/events.js';
+import { messageKeys } from '../../domain/ids.js';
+import { notes, refusals, say } from '../../domain/texts.js';
+import type { GateView } from '../../domain/views.js';
+import { advance, parkQueuedStages } from './stages.js';
+import type { Step } from './step.js';
+
+/** Approval gates: each opening is a new message with live buttons; clicks are checked against project, round and person. */
+
+export function gateView(s: Step, stageId: string): GateView | undefined {
+  const stage = s.stageList.find((st) => st.id === stageId);
+  if (!stage) return undefined;
+  const run = s.project.stages[stageId];
+  return {
+    type: 'gate',
+    projectId: s.project.id,
+    stageId,
+    attempt: run?.attempt ?? 1,
+    gateRound: run?.gateRound ?? 1,
+    role: stage.role,
+    task: stage.task,
+    basis: stage.reads.map((dep) => ({ stageId: dep, summary: s.project.stages[dep]?.summary ?? '' })),
+    approverIds: approversOf(s.project, s.settings.approverIds),
+    ...(run?.decision ? { decision: run.decision } : {}),
+  };
+}
+
+/** The message of the gate as it stands now: each time a gate opens it is a new message (new round). */
+export function gateKey(s: Step, stageId: string): string {
+  const run = s.project.stages[stageId];
+  return messageKeys.gate(stageId, run?.attempt ?? 1, run?.gateRound ?? 1);
+}
+
+/** Asks for approval in a new message with live buttons: a gate that opens again never reuses one. */
+export function openGate(s: Step, stageId: string): void {
+  const run = s.project.stages[stageId];
+  if (!run) return;
+  s.setStage(stageId, { state: 'awaiting_approval', gateRound: (run.gateRound ?? 0) + 1 });
+  const view = gateView(s, stageId);
+  if (view) s.post(gateKey(s, stageId), view);
+}
+
+export function closeGate(s: Step, stageId: string, reason: string): void {
+  const view = gateView(s, stageId);
+  if (view) {
+    s.effects.push({
+      kind: 'thread_message',
+      key: gateKey(s, stageId),
+      mode: 'upsert',
+      view: { ...view, closedReason: reason },
+    });
+  }
+}
+
+export function onGateDecision(s: Step, event: Extract<OrchestratorEvent, { type: 'gate_decision' }>): void {
+  const { stageId, verdict, userId, eventId: key } = event;
+  const run = s.project.stages[stageId];
+  if (!s.clickedHere(event.origin) || !run) {
+    s.refuse(key, userId, refusals.notThisProjectsGate());
+    return;
+  }
+  if (run.state !== 'awaiting_approval') {
+    s.refuse(
+      key,
+      userId,
+      run.decision
+        ? refusals.gateAlreadyDecided(stageId, run.decision.verdict, run.decision.by)
+        : refusals.gateNotWaiting(stageId, run.state),
+    );
+    return;
+  }
+  if (event.attempt !== run.attempt || event.gateRound !== (run.gateRound ?? 1)) {
+    s.refuse(key, userId, refusals.gateOutOfDate(stageId));
+    return;
+  }
+  const permission = mayApprove(s.project, event, s.settings.approverIds, stageId);
+  if (!permission.allowed) {
+    s.refuse(key, userId, permission.refusal);
+    return;
+  }
+  const decision = {
+    verdict: verdict === 'approve' ? ('approved' as const) : ('rejected' as const),
+    by: userId,
+    at: s.settings.now,
+  };
+  s.decide(decision.verdict, notes.decided(decision.verdict, userId), { by: userId, stageId });
+  const messageKey = gateKey(s, stageId);
+  if (verdict === 'approve') {
+    s.setStage(stageId, { state: 'pending', decision });
+    s.effects.push({
+      kind: 'thread_message',
+      key: messageKey,
+      mode: 'upsert',
+      view: { ...(gateView(s, stageId) as GateView), decision },
+    });
+    advance(s);
+    return;
+  }
+  s.setStage(stageId, { state: 'rejected', decision, finishedAt: s.settings.now });
+  s.effects.push({
+    kind: 'thread_message',
+    key: messageKey,
+    mode: 'upsert',
+    view: { ...(gateView(s, stageId) as GateView), decision },
+  });
+  for (const stage of s.stageList) {
+    if (stage.id !== stageId && s.project.stages[stage.id]?.state === 'awaiting_approval') {
+      closeGate(s, stage.id, 'the run stopped after a rejection');
+      s.setStage(stage.id, { state: 'pending' });
+    }
+  }
+  s.project.phase = 'stopped';
+  s.project.stopReason = notes.rejected(stageId, userId);
+  parkQueuedStages(s);
+  s.statusDirty = true;
+  s.notice(messageKeys.rejected(stageId, run.attempt), 'warning', say.rejected(userId, stageId));
+}

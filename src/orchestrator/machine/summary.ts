@@ -1,0 +1,52 @@
+import { fallbackSummary } from '../../domain/fallback-summary.js';
+import { messageKeys } from '../../domain/ids.js';
+import type { ExecutiveSummary, Project } from '../../domain/project.js';
+import { spentOnWhat } from '../../domain/spending.js';
+import { say } from '../../domain/texts.js';
+import { addUsage } from '../../domain/usage.js';
+import { holdAlso } from './budget.js';
+import type { Step } from './step.js';
+
+/** The finish: the executive summary (or one from the stage notes) and the report. */
+
+export function requestSummary(s: Step): void {
+  if (s.project.budgetHold) {
+    holdAlso(s, 'summary');
+    return;
+  }
+  s.project.summaryRound += 1;
+  s.modelWork({ kind: 'summary', projectId: s.project.id, round: s.project.summaryRound });
+}
+
+export function onSummary(s: Step, round: number, summary: ExecutiveSummary, usage: Project['usage']): void {
+  if (s.project.phase !== 'summarizing' || round !== s.project.summaryRound) return;
+  s.project.usage = addUsage(s.project.usage, usage);
+  finish(s, summary);
+}
+
+export function onSummaryFailed(s: Step, round: number, error: string): void {
+  if (s.project.phase !== 'summarizing' || round !== s.project.summaryRound) return;
+  s.notice(messageKeys.summaryFailed(round), 'warning', say.summaryFailed(), error);
+  finish(s, fallbackSummary(s.project));
+}
+
+export function finish(s: Step, summary: ExecutiveSummary): void {
+  s.project.phase = 'completed';
+  s.project.summary = summary;
+  s.statusDirty = true;
+  const runs = s.stageList.map((st) => ({ id: st.id, run: s.project.stages[st.id] }));
+  const round = s.project.summaryRound;
+  s.post(messageKeys.summary(round), {
+    type: 'summary',
+    summary,
+    usage: s.project.usage,
+    spentOn: spentOnWhat(s.project),
+    ...(s.project.budget ? { budgetUsd: s.project.budget.limitUsd } : {}),
+    stageCount: runs.length,
+    degradedStages: runs.filter((r) => r.run?.degraded).map((r) => r.id),
+    failedStages: runs
+      .filter((r) => r.run?.state === 'failed' || r.run?.state === 'skipped')
+      .map((r) => r.id),
+  });
+  s.effects.push({ kind: 'report', key: messageKeys.report(round) });
+}
