@@ -14,12 +14,14 @@ import { CircuitBreaker } from '../memory/circuit-breaker.js';
 import { DeliverableStore } from '../memory/deliverables.js';
 import { createEventIntake, type EventIntake } from '../memory/event-intake.js';
 import { keySpace } from '../memory/keys.js';
+import { type LockLease, withProjectLock } from '../memory/project-lock.js';
 import { ProjectStore } from '../memory/project-store.js';
 import { closeBullClient, createQueues } from '../memory/queues.js';
 import { createRedis, waitUntilReady } from '../memory/redis.js';
 import { SpendLedger } from '../memory/spend-ledger.js';
 import { ThreadMessageStore } from '../memory/thread-messages.js';
 import { ThreadOrder } from '../memory/thread-order.js';
+import { WorkQueues } from '../memory/work-queues.js';
 import { healthzHandler } from '../ops/health.js';
 import { type OpsHandler, startOpsServer } from '../ops/http-server.js';
 import { countTokens, createMetrics, metricsHandler } from '../ops/metrics.js';
@@ -91,7 +93,12 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
     const prices = parsePriceTable(config.modelPricesJson);
     const engineDeps = {
       ledger,
-      redis: command,
+      locks: {
+        withLock: <T>(id: string, fn: (lease: LockLease) => Promise<T>) =>
+          withProjectLock(command, keys, id, fn),
+      },
+      work: new WorkQueues(queues, config.stageAttempts),
+      deliverables: new DeliverableStore(command, keys),
       memory,
       messages: new ThreadMessageStore(command, keys, retention),
       keys,
@@ -112,7 +119,6 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
           memoryTokenBudget: config.memory.tokenBudget,
         },
       },
-      stageAttempts: config.stageAttempts,
     };
     workers.push(
       startOrchestratorWorker({

@@ -60,6 +60,18 @@ export const say = {
   summaryFailed: () => 'The model could not write the summary; here is one from the stage notes.',
   forgotten: () =>
     "This project was forgotten at its requester's request. Mention me in a new message to start another.",
+  forgetDone: (n: {
+    deliverables: number;
+    history: number;
+    insightsDeleted: number;
+    insightsUnlinked: number;
+    messages: number;
+  }) =>
+    `Forgotten: ${n.deliverables} deliverable(s), ${n.history} task-history entr${n.history === 1 ? 'y' : 'ies'}, ${n.insightsDeleted} insight(s) and ${n.messages} message(s) between agents that came only from this project are deleted.${
+      n.insightsUnlinked > 0
+        ? ` ${n.insightsUnlinked} insight(s) other projects also reported were kept, without this project's part.`
+        : ''
+    } Messages already in this Slack thread stay; delete them in Slack if you need to.`,
 } as const;
 
 /** Answers only the person who clicked or wrote sees: nothing else happened. */

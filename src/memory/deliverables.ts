@@ -18,4 +18,13 @@ export class DeliverableStore {
     const raw = await this.redis.get(key);
     return raw === null ? undefined : parseRecord(key, raw, deliverableSchema);
   }
+
+  /** Deletes the deliverables of the given stage attempts (a forgotten project); returns how many existed. */
+  async remove(
+    projectId: string,
+    attempts: ReadonlyArray<{ stageId: string; attempt: number }>,
+  ): Promise<number> {
+    if (attempts.length === 0) return 0;
+    return this.redis.del(...attempts.map((a) => this.keys.deliverable(projectId, a.stageId, a.attempt)));
+  }
 }

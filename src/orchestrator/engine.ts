@@ -1,36 +1,44 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { assertNever } from '../domain/assert-never.js';
 import type { Effect } from '../domain/effects.js';
 import type { OrchestratorEvent } from '../domain/events.js';
-import { jobIds, messageKeys, projectIdFor } from '../domain/ids.js';
+import { messageKeys, projectIdFor } from '../domain/ids.js';
 import type { Project } from '../domain/project.js';
 import type { RoleId } from '../domain/roles.js';
+import { say } from '../domain/texts.js';
 import type { AgentMemory } from '../memory/agent-memory.js';
-import type { KeySpace } from '../memory/keys.js';
-import { type LockLease, withProjectLock } from '../memory/project-lock.js';
+import type { DeliverableStore } from '../memory/deliverables.js';
+import type { LockLease } from '../memory/project-lock.js';
 import type { ProjectStore } from '../memory/project-store.js';
-import { agentJobOptions, OUTBOX_JOB_OPTIONS, type OutboxJob, type Queues } from '../memory/queues.js';
 import type { SpendLedger } from '../memory/spend-ledger.js';
 import type { ThreadMessageStore } from '../memory/thread-messages.js';
+import type { ThreadTarget, WorkQueues } from '../memory/work-queues.js';
 import { memoryView } from './memory-view.js';
 import { applyEvent, type MachineContext, type MachineSettings } from './run-machine.js';
 
 /** How many applied event ids a project remembers; redeliveries come within minutes, so this is plenty. */
 const RECENT_EVENTS = 200;
 
+/** Mutual exclusion per project: one event of a project at a time, across every worker process. */
+export interface ProjectLocks {
+  withLock<T>(projectId: string, fn: (lease: LockLease) => Promise<T>): Promise<T>;
+}
+
+/**
+ * What the engine needs of the world, each as narrow as it uses it, so the core runs against in-memory
+ * stand-ins in unit tests and against Redis and BullMQ in production (src/app/system.ts wires those).
+ */
 export interface EngineDeps {
-  redis: Redis;
-  memory: AgentMemory;
-  messages: ThreadMessageStore;
-  keys: KeySpace;
-  projects: ProjectStore;
-  queues: Queues;
+  locks: ProjectLocks;
+  projects: Pick<ProjectStore, 'get' | 'pendingEffects' | 'save' | 'setPendingEffects' | 'openProjects'>;
+  work: Pick<WorkQueues, 'queueAgentJobs' | 'queueSlackWrites' | 'removeWaitingAgentJobs'>;
+  messages: Pick<ThreadMessageStore, 'want'>;
+  memory: Pick<AgentMemory, 'describeRole' | 'forgetProject'>;
+  deliverables: Pick<DeliverableStore, 'remove'>;
+  /** Where Raise budget on a workspace hold is recorded. */
+  ledger: Pick<SpendLedger, 'raiseWorkspace'>;
   logger: Logger;
   settings: Omit<MachineSettings, 'now'>;
-  stageAttempts: number;
-  /** Where Raise budget on a workspace hold is recorded. */
-  ledger: SpendLedger;
   now?: () => number;
 }
 
@@ -47,7 +55,7 @@ export function projectIdOf(event: OrchestratorEvent): string {
  */
 export async function handleEvent(deps: EngineDeps, event: OrchestratorEvent): Promise<void> {
   const projectId = projectIdOf(event);
-  await withProjectLock(deps.redis, deps.keys, projectId, async (lease) => {
+  await deps.locks.withLock(projectId, async (lease) => {
     const log = deps.logger.child({ projectId, event: event.type, eventId: event.eventId });
     const current = await deps.projects.get(projectId);
     let owed = await deps.projects.pendingEffects(projectId);
@@ -94,10 +102,16 @@ async function replyOutsideProject(
   effects: readonly Effect[],
 ): Promise<void> {
   if (event.type !== 'message') return;
-  const projectId = projectIdFor(event.teamId, event.channelId, event.threadTs);
-  const replies = effects.flatMap((e) => (e.kind === 'ephemeral' ? [e] : []));
-  const coordinates = { id: projectId, channelId: event.channelId, threadTs: event.threadTs, revision: 0 };
-  for (const reply of replies) await toOutbox(deps, coordinates, reply);
+  const target: ThreadTarget = {
+    projectId: projectIdFor(event.teamId, event.channelId, event.threadTs),
+    channelId: event.channelId,
+    threadTs: event.threadTs,
+    revision: 0,
+  };
+  await deps.work.queueSlackWrites(
+    target,
+    effects.flatMap((e) => (e.kind === 'ephemeral' ? [e] : [])),
+  );
 }
 
 /**
@@ -114,17 +128,9 @@ async function carryOut(
   const slackWrites = effects.flatMap((e) =>
     e.kind === 'thread_message' || e.kind === 'ephemeral' || e.kind === 'report' ? [e] : [],
   );
-  if (agentJobs.length > 0) {
-    await deps.queues.agents.addBulk(
-      agentJobs.map((e) => ({
-        name: e.job.kind,
-        data: e.job,
-        opts: { ...agentJobOptions(deps.stageAttempts), jobId: jobIds.agent(project.id, e.key) },
-      })),
-    );
-  }
+  await deps.work.queueAgentJobs(project.id, agentJobs);
   if (slackWrites.length > 0) {
-    await deps.queues.outboxFor(project.id).addBulk(slackWrites.map((e) => outboxJob(project, e)));
+    await deps.work.queueSlackWrites(targetOf(project), slackWrites);
     const editedInPlace = slackWrites.flatMap((e) =>
       e.kind === 'thread_message' && e.mode === 'upsert' ? [e.key] : [],
     );
@@ -164,87 +170,49 @@ async function runMemoryEffect(
         history: 5,
         insights: 8,
       });
-      await toOutbox(deps, project, {
-        kind: 'ephemeral',
-        key: effect.key,
-        userId: effect.userId,
-        view: memoryView(memory),
-      });
+      await deps.work.queueSlackWrites(targetOf(project), [
+        {
+          kind: 'ephemeral',
+          key: effect.key,
+          userId: effect.userId,
+          view: memoryView(memory),
+        },
+      ]);
       return;
     }
     case 'forget': {
       // The project is stored as forgotten already: no queued job of it may start, and a stage still running
       // writes nothing when it ends (the record script checks the phase).
-      const unqueued = await removeQueuedAgentJobs(deps.queues.agents, project.id);
+      const unqueued = await deps.work.removeWaitingAgentJobs(project.id);
       const forgotten = await deps.memory.forgetProject({
         teamId: project.teamId,
         channelId: project.channelId,
         projectId: project.id,
       });
-      const keys = effect.deliverables.map((d) => deps.keys.deliverable(project.id, d.stageId, d.attempt));
-      const deliverables = keys.length > 0 ? await deps.redis.del(...keys) : 0;
+      const deliverables = await deps.deliverables.remove(project.id, effect.deliverables);
       deps.logger.info(
         { projectId: project.id, by: effect.userId, forgotten, deliverables, unqueued },
         'project forgotten',
       );
-      const kept =
-        forgotten.insightsUnlinked > 0
-          ? ` ${forgotten.insightsUnlinked} insight(s) other projects also reported were kept, without this project's part.`
-          : '';
-      await toOutbox(deps, project, {
-        kind: 'thread_message',
-        key: messageKeys.forgetDone(effect.key),
-        mode: 'post',
-        view: {
-          type: 'notice',
-          tone: 'info',
-          text: `Forgotten: ${deliverables} deliverable(s), ${forgotten.history} task-history entr${forgotten.history === 1 ? 'y' : 'ies'}, ${forgotten.insightsDeleted} insight(s) and ${forgotten.messages} message(s) between agents that came only from this project are deleted.${kept} Messages already in this Slack thread stay; delete them in Slack if you need to.`,
+      await deps.work.queueSlackWrites(targetOf(project), [
+        {
+          kind: 'thread_message',
+          key: messageKeys.forgetDone(effect.key),
+          mode: 'post',
+          view: { type: 'notice', tone: 'info', text: say.forgetDone({ deliverables, ...forgotten }) },
         },
-      });
+      ]);
       return;
     }
   }
 }
 
-type ThreadCoordinates = Pick<Project, 'id' | 'channelId' | 'threadTs' | 'revision'>;
-
-/**
- * Removes the project's agent jobs that have not started (waiting, delayed for a retry or for the breaker,
- * prioritized, paused) and returns how many. Every agent job id starts with its project's id
- * (`jobIds.agent`), so one read of the unstarted job ids (one script: a consistent snapshot, ids only, as many
- * as the queue's backlog) finds every job of the project, whatever round or attempt it was queued for; the
- * forgotten project no longer says which those were. A running job is locked and stays; its result is
- * thrown away by the record script. A job that starts between the read and its removal finds the project
- * forgotten and is dropped by the worker before any model call.
- */
-async function removeQueuedAgentJobs(agents: Queues['agents'], projectId: string): Promise<number> {
-  const own = jobIds.agent(projectId, '');
-  const ids = await agents.getRanges(['wait', 'delayed', 'prioritized', 'paused'], 0, -1);
-  let removed = 0;
-  for (const id of ids.filter((i) => i.startsWith(own))) removed += await agents.remove(id);
-  return removed;
-}
-
-/** One outbox job; its id makes a replayed effect a no-op. */
-function outboxJob(project: ThreadCoordinates, effect: OutboxJob['effect']) {
+/** Where a project's Slack writes go, rendered from its current revision. */
+function targetOf(project: Project): ThreadTarget {
   return {
-    name: effect.kind,
-    data: {
-      projectId: project.id,
-      channelId: project.channelId,
-      threadTs: project.threadTs,
-      revision: project.revision,
-      effect,
-    } satisfies OutboxJob,
-    opts: { ...OUTBOX_JOB_OPTIONS, jobId: jobIds.outbox(project.id, effect.key, project.revision) },
+    projectId: project.id,
+    channelId: project.channelId,
+    threadTs: project.threadTs,
+    revision: project.revision,
   };
-}
-
-async function toOutbox(
-  deps: EngineDeps,
-  project: ThreadCoordinates,
-  effect: OutboxJob['effect'],
-): Promise<void> {
-  const job = outboxJob(project, effect);
-  await deps.queues.outboxFor(project.id).add(job.name, job.data, job.opts);
 }

@@ -4,8 +4,9 @@ import type { Logger } from 'pino';
 import { PipewrightError } from '../domain/errors.js';
 import { type OrchestratorEvent, orchestratorEventSchema } from '../domain/events.js';
 import { reportIncident } from '../memory/incidents.js';
+import type { KeySpace } from '../memory/keys.js';
 import { LockLostError, ProjectBusyError } from '../memory/project-lock.js';
-import { QUEUE_NAMES } from '../memory/queues.js';
+import { QUEUE_NAMES, type Queues } from '../memory/queues.js';
 import { type EngineDeps, handleEvent, projectIdOf } from './engine.js';
 
 /** How long an event waits before trying a busy project again (plus up to as much jitter): a step takes ms. */
@@ -13,7 +14,14 @@ const BUSY_RETRY_MS = 20;
 
 /** Consumes project events. Events of one project are applied one at a time (project lock); others in parallel. */
 export function startOrchestratorWorker(
-  deps: EngineDeps & { connection: Redis; concurrency: number; lockMs: number },
+  deps: EngineDeps & {
+    connection: Redis;
+    keys: KeySpace;
+    /** Where a step that failed for good is told to its thread (memory/incidents.ts). */
+    queues: Queues;
+    concurrency: number;
+    lockMs: number;
+  },
 ): Worker<OrchestratorEvent> {
   const worker = new Worker<OrchestratorEvent>(
     QUEUE_NAMES.orchestrator,
