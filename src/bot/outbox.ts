@@ -15,7 +15,8 @@ import type { ThreadOrder } from '../memory/thread-order.js';
 import type { Metrics } from '../ops/metrics.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackSettings } from './settings.js';
-import { type RenderedMessage, renderView } from './views/render.js';
+import type { RenderedMessage } from './views/message.js';
+import { renderView } from './views/render.js';
 
 export interface OutboxDeps {
   connection: Redis;
