@@ -6,7 +6,7 @@ import { ModelClient } from '../agents/model-client.js';
 import { STAGE_PROMPT_TOKENS } from '../agents/prompts.js';
 import { startAgentWorker } from '../agents/worker.js';
 import { createSlackApp } from '../bot/app.js';
-import { createSlackWriter, startOutboxWorkers } from '../bot/outbox.js';
+import { createSlackWriter, startOutboxWorkers } from '../bot/outbox/index.js';
 import { parsePriceTable, priceFor } from '../domain/pricing.js';
 import { AgentMemory } from '../memory/agent-memory.js';
 import { ChannelPacer } from '../memory/channel-pacer.js';

@@ -42,7 +42,7 @@ export function createSlackApp(deps: SlackAppDeps): App {
     timeout: config.slack.timeoutMs,
     // This client only reads (Bolt's own calls, the outbox's thread look-ups), so retrying is safe: it
     // waits out rate limits (Retry-After) and network errors a few times. Writes go through the outbox's
-    // own client, which never retries blind (bot/outbox.ts, createSlackWriter).
+    // own client, which never retries blind (bot/outbox/writer.ts, createSlackWriter).
     retryConfig: { retries: 4, factor: 2, minTimeout: 500, maxTimeout: 30_000 },
   };
   const transport = config.slack.appToken

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { capBlocks, section } from '../../src/bot/views/blocks.js';
-import { GATE_ACTIONS, renderStatus, renderView } from '../../src/bot/views/render.js';
+import { GATE_ACTIONS } from '../../src/bot/views/gate.js';
+import { renderView } from '../../src/bot/views/render.js';
+import { renderStatus } from '../../src/bot/views/run.js';
 import { escapeKeepingUserMentions, escapeText, LIMITS, splitForSections } from '../../src/bot/views/text.js';
 import { defaultPlan } from '../../src/domain/plan.js';
 import { defaultRequirements } from '../../src/domain/requirements.js';

@@ -8,7 +8,9 @@ import {
   gateButtonSchema,
   parseButtonValue,
 } from '../../domain/ids.js';
-import { BUDGET_ACTIONS, FORGET_ACTIONS, GATE_ACTIONS } from '../views/render.js';
+import { BUDGET_ACTIONS } from '../views/budget.js';
+import { FORGET_ACTIONS } from '../views/forget.js';
+import { GATE_ACTIONS } from '../views/gate.js';
 import { deliverEvent, type ListenerDeps } from './deliver-event.js';
 import { type BlockAction, blockActionSchema } from './slack-payloads.js';
 

@@ -1,0 +1,182 @@
+import type { types } from '@slack/bolt';
+import type { RunPhase, StageState } from '../../domain/project.js';
+import { formatUsd } from '../../domain/spending.js';
+import { totalTokens, type Usage } from '../../domain/usage.js';
+import type { StatusView, View } from '../../domain/views.js';
+import { capBlocks, context, divider, header, section } from './blocks.js';
+import { plainFallback, type RenderedMessage } from './message.js';
+import {
+  escapeKeepingUserMentions,
+  escapeText,
+  markdownToMrkdwn,
+  splitForSections,
+  truncate,
+} from './text.js';
+
+type KnownBlock = types.KnownBlock;
+
+const STATE_LABEL: Record<StageState, string> = {
+  pending: ':white_circle: pending',
+  awaiting_approval: ':lock: awaiting approval',
+  queued: ':hourglass_flowing_sand: queued',
+  running: ':arrows_counterclockwise: running',
+  done: ':white_check_mark: done',
+  failed: ':x: failed',
+  rejected: ':no_entry: rejected',
+  cancelled: ':heavy_multiplication_x: cancelled',
+  skipped: ':fast_forward: skipped',
+};
+
+const PHASE_LABEL: Record<RunPhase, string> = {
+  clarifying: 'clarifying requirements',
+  planning: 'tailoring the plan',
+  running: 'running',
+  summarizing: 'writing the summary',
+  completed: 'completed',
+  stopped: 'stopped',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  forgotten: 'forgotten',
+};
+
+/** Tokens and estimated cost, e.g. "12,345 tokens · est. $0.42 · 9 model calls". */
+export function formatUsage(usage: Usage): string {
+  return `${totalTokens(usage).toLocaleString('en-US')} tokens · est. ${formatUsd(usage.costUsd)} · ${usage.calls} model call(s)`;
+}
+
+export function renderPlan(view: Extract<View, { type: 'plan' }>): RenderedMessage {
+  const { plan, requirements: req, assumptions, defaultsUsed, rationale, forecast } = view;
+  const s = req.stack;
+  const costOf = new Map((forecast?.stages ?? []).map((f) => [f.stageId, f.usd]));
+  const blocks: KnownBlock[] = [
+    header(`Plan: ${req.objective}`),
+    section(
+      [
+        `*Target metric:* ${escapeText(req.targetMetric)} (baseline: ${escapeText(req.baseline)})`,
+        `*Data:* ${escapeText(req.dataSources.join(', ') || 'to be identified in phase 1')}`,
+        `*Stack:* ${[s.experimentTracking, s.featureStore, s.serving, s.orchestration, s.cloud, s.deploymentMode, s.monitoring].join(' · ')}`,
+        `*Constraints:* latency ${escapeText(req.constraints.latency)}; budget ${escapeText(req.constraints.budget)}; compliance ${escapeText(req.constraints.compliance)}`,
+      ].join('\n'),
+    ),
+    divider(),
+  ];
+  for (const phase of plan.phases) {
+    const lines = plan.stages
+      .filter((st) => st.phase === phase.number)
+      .map((st) => {
+        const gate = st.needsApproval ? ' :lock: _needs approval_' : '';
+        const usd = costOf.get(st.id);
+        const cost = usd === undefined ? '' : ` · up to ${formatUsd(usd)}`;
+        return `• \`${escapeText(st.id)}\` — ${escapeText(st.role)}${gate}${cost}\n   ${escapeText(truncate(st.task.replace(/\{([^}]+)\.output\}/g, '$1'), 300))}`;
+      });
+    if (lines.length > 0)
+      blocks.push(section(`*Phase ${phase.number} · ${escapeText(phase.name)}*\n${lines.join('\n')}`));
+  }
+  if (rationale) blocks.push(section(`*Why this plan:* ${escapeText(rationale)}`));
+  if (forecast) {
+    blocks.push(
+      context(
+        `:moneybag: Forecast: up to ${formatUsd(forecast.totalUsd)} for one try of every stage (priced at the output limit), plus the project manager's calls. Budget ${formatUsd(forecast.budgetUsd)}: I pause and ask before any call that could pass it.`,
+      ),
+    );
+  }
+  const parallel = plan.stages.filter((a) =>
+    plan.stages.some(
+      (b) => a !== b && a.phase === b.phase && !a.reads.includes(b.id) && !b.reads.includes(a.id),
+    ),
+  );
+  if (parallel.length > 0)
+    blocks.push(
+      context(
+        `Runs in parallel where inputs allow: ${parallel.map((st) => `\`${escapeText(st.id)}\``).join(', ')}`,
+      ),
+    );
+  const notes: string[] = [];
+  if (defaultsUsed) notes.push('Some requirements use defaults.');
+  if (assumptions.length > 0) notes.push(`Assumptions: ${assumptions.map((a) => escapeText(a)).join('; ')}`);
+  notes.push('Say `status` at any time; `cancel` stops the run.');
+  blocks.push(context(notes.join(' ')));
+  const fallback = `Plan for: ${req.objective}\n${plan.stages.map((st) => `${st.id} (${st.role})${st.needsApproval ? ' needs approval' : ''}`).join('\n')}`;
+  return { text: plainFallback(fallback), blocks: capBlocks(blocks) };
+}
+
+export function renderStatus(view: StatusView): RenderedMessage {
+  const blocks: KnownBlock[] = [section(`*Status: ${PHASE_LABEL[view.phase]}*`)];
+  const lines = view.stages.map((st) => {
+    const note = st.error ?? st.summary;
+    const detail = note ? ` — ${escapeText(truncate(note, 200))}` : '';
+    const spent = st.spentUsd ? ` · ${formatUsd(st.spentUsd)}` : '';
+    return `${STATE_LABEL[st.state]} · \`${escapeText(st.id)}\`${st.needsApproval ? ' :lock:' : ''}${spent}${detail}`;
+  });
+  // Pack stage lines into as few sections as fit, so long plans stay under the block limit.
+  for (const chunk of splitForSections(lines.join('\n'))) blocks.push(section(chunk));
+  const footer = [formatUsage(view.usage)];
+  if (view.budgetUsd !== undefined) footer.push(`budget ${formatUsd(view.budgetUsd)}`);
+  if (view.stopReason) footer.unshift(`Stopped: ${escapeKeepingUserMentions(view.stopReason)}`);
+  blocks.push(context(footer.join(' · ')));
+  const fallback = [
+    `Status: ${PHASE_LABEL[view.phase]}`,
+    ...view.stages.map((st) => `${st.id}: ${st.state.replace('_', ' ')}`),
+  ].join('\n');
+  return { text: plainFallback(fallback), blocks: capBlocks(blocks) };
+}
+
+export function renderStageNote(view: Extract<View, { type: 'stage_note' }>): RenderedMessage {
+  const icon = view.outcome === 'done' ? ':white_check_mark:' : ':x:';
+  const verb = view.outcome === 'done' ? 'finished' : 'failed';
+  const degraded = view.fallbackModel
+    ? ` _(degraded: produced by the fallback model ${escapeText(view.fallbackModel)})_`
+    : '';
+  const text = `${icon} *${escapeText(view.stageId)}* (${escapeText(view.role)}) ${verb}${degraded}: ${markdownToMrkdwn(view.text)}`;
+  return {
+    text: plainFallback(`${view.stageId} ${verb}: ${view.text}`),
+    blocks: [section(text)],
+  };
+}
+
+const OUTCOME_LABEL = {
+  met: ':white_check_mark: Requirements met',
+  partially_met: ':large_yellow_circle: Requirements partly met',
+  not_met: ':red_circle: Requirements not met',
+  unchecked: ':grey_question: Not checked against the requirements',
+} as const;
+
+export function renderSummary(view: Extract<View, { type: 'summary' }>): RenderedMessage {
+  const s = view.summary;
+  const list = (items: string[]) => items.map((i) => `• ${escapeText(i)}`).join('\n');
+  const parts: string[] = [`*${OUTCOME_LABEL[s.outcome]}* — ${escapeText(s.headline)}`];
+  if (s.deliverables.length > 0) {
+    parts.push(
+      `*What each stage delivered*\n${s.deliverables.map((d) => `• \`${escapeText(d.stageId)}\`: ${escapeText(d.line)}`).join('\n')}`,
+    );
+  }
+  if (s.criteria.length > 0) {
+    parts.push(
+      `*Success criteria*\n${s.criteria.map((c) => `${c.met ? ':white_check_mark:' : ':x:'} ${escapeText(c.criterion)} — ${escapeText(c.evidence)}`).join('\n')}`,
+    );
+  }
+  if (view.failedStages.length > 0)
+    parts.push(`*Not delivered:* ${view.failedStages.map((id) => `\`${escapeText(id)}\``).join(', ')}`);
+  if (view.degradedStages.length > 0) {
+    parts.push(
+      `*Produced by the fallback model (review these):* ${view.degradedStages.map((id) => `\`${escapeText(id)}\``).join(', ')}`,
+    );
+  }
+  if (view.spentOn && view.spentOn.length > 0) {
+    const budget = view.budgetUsd === undefined ? '' : ` (budget ${formatUsd(view.budgetUsd)})`;
+    parts.push(
+      `*Cost${budget}*\n${view.spentOn.map((c) => `• ${escapeText(c.label)}: ${formatUsd(c.usd)}`).join('\n')}`,
+    );
+  }
+  if (s.risks.length > 0) parts.push(`*Risks*\n${list(s.risks)}`);
+  if (s.nextSteps.length > 0) parts.push(`*Next steps*\n${list(s.nextSteps)}`);
+  const blocks: KnownBlock[] = [header('Executive summary')];
+  for (const part of parts) for (const chunk of splitForSections(part)) blocks.push(section(chunk));
+  blocks.push(
+    context(
+      `Completed · ${view.stageCount} stage(s) · ${formatUsage(view.usage)} · full report attached below`,
+    ),
+  );
+  const fallback = `Executive summary (completed): ${s.outcome.replace('_', ' ')}. ${s.headline}`;
+  return { text: plainFallback(fallback), blocks: capBlocks(blocks) };
+}
