@@ -1,4 +1,5 @@
 import { DelayedError, type Job, type Queue, UnrecoverableError, Worker } from 'bullmq';
+import { assertNever } from '../../domain/assert-never.js';
 import type { OutboxJob, Queues } from '../../memory/queues.js';
 import type { OutboxDeps } from './deps.js';
 import { uploadReport } from './report.js';
@@ -49,8 +50,16 @@ async function deliver(
     if (effect.kind === 'ephemeral') return await sendEphemeral(deps, log, job.data);
     await waitForTurn(deps, queue, job, jobId, token);
     try {
-      if (effect.kind === 'report') await uploadReport(deps, log, job.data);
-      else await writeThreadMessage(deps, log, job, token);
+      switch (effect.kind) {
+        case 'report':
+          await uploadReport(deps, log, job.data);
+          break;
+        case 'thread_message':
+          await writeThreadMessage(deps, log, job, token);
+          break;
+        default:
+          assertNever(effect);
+      }
     } catch (err) {
       if (err instanceof DelayedError || isRateLimited(err) || !isLastAttempt(job, err)) throw err;
       await passTurn(deps, queue, projectId, jobId); // failed for good: the rest of the thread goes on
