@@ -4,7 +4,7 @@ import { type Effect, effectSchema } from '../domain/effects.js';
 import { RecordCorruptError } from '../domain/errors.js';
 import { isActive } from '../domain/phases.js';
 import { type Project, projectSchema } from '../domain/project.js';
-import { scopeSegment, writeScope } from './agent-memory.js';
+import { scopeSegment, writeScope } from './agent-memory/scopes.js';
 import type { KeySpace } from './keys.js';
 import { loadScript, runScript } from './lua.js';
 import { type LockLease, LockLostError } from './project-lock.js';

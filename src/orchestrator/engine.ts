@@ -6,7 +6,7 @@ import type { OrchestratorEvent } from '../domain/events.js';
 import { jobIds, messageKeys, projectIdFor } from '../domain/ids.js';
 import type { Project } from '../domain/project.js';
 import type { RoleId } from '../domain/roles.js';
-import type { AgentMemory } from '../memory/agent-memory.js';
+import type { AgentMemory } from '../memory/agent-memory/index.js';
 import type { KeySpace } from '../memory/keys.js';
 import { type LockLease, withProjectLock } from '../memory/project-lock.js';
 import type { ProjectStore } from '../memory/project-store.js';
