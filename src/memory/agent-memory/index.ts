@@ -41,6 +41,7 @@
  * The key layout lives with every other key in memory/keys.ts; the scripts in memory/lua/agent-memory-*.lua.
  */
 
+// The one token estimate (domain/spending.ts), still reachable here for the callers that used memory's copy.
 export { estimateTokens } from '../../domain/spending.js';
 export { agentMemoryKeyPatterns, type KeyPatternDoc } from '../keys.js';
 export { type BudgetFit, fitToBudget } from './budget.js';

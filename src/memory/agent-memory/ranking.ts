@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Impact } from './schemas.js';
 
-/** Normalisation, deduplication ids and ranking of insights: pure functions, documented by their tests. */
+/** Normalisation, deduplication ids, ranking and retention value of insights: pure functions. */
 
 /** Canonical form of a tag or project term: lower case, letters, digits, `+` and `#` only ("Real-Time" → "realtime"). */
 export function normalizeTerm(term: string): string {
