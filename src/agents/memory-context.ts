@@ -1,6 +1,12 @@
 import type { Requirements } from '../domain/requirements.js';
-import type { AgentMessage, HistoryItem, Provenance, RankedInsight, Recall } from '../memory/agent-memory.js';
-import { fitToBudget } from '../memory/agent-memory.js';
+import type {
+  AgentMessage,
+  HistoryItem,
+  Provenance,
+  RankedInsight,
+  Recall,
+} from '../memory/agent-memory/index.js';
+import { fitToBudget } from '../memory/agent-memory/index.js';
 
 /** Words too common to say anything about a project's domain. */
 const STOP_WORDS = new Set(

@@ -11,7 +11,7 @@ import { tailoredPlanSchema } from '../domain/plan.js';
 import { executiveSummarySchema, type Project, type RunPhase } from '../domain/project.js';
 import { clarifyOutputSchema } from '../domain/requirements.js';
 import type { RoleId } from '../domain/roles.js';
-import type { AgentMemory } from '../memory/agent-memory.js';
+import type { AgentMemory } from '../memory/agent-memory/index.js';
 import type { DeliverableStore } from '../memory/deliverables.js';
 import { reportIncident } from '../memory/incidents.js';
 import type { KeySpace } from '../memory/keys.js';

@@ -8,7 +8,7 @@ import { startAgentWorker } from '../agents/worker.js';
 import { createSlackApp } from '../bot/app.js';
 import { createSlackWriter, startOutboxWorkers } from '../bot/outbox/index.js';
 import { parsePriceTable, priceFor } from '../domain/pricing.js';
-import { AgentMemory } from '../memory/agent-memory.js';
+import { AgentMemory } from '../memory/agent-memory/index.js';
 import { ChannelPacer } from '../memory/channel-pacer.js';
 import { CircuitBreaker } from '../memory/circuit-breaker.js';
 import { DeliverableStore } from '../memory/deliverables.js';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { KeySpace } from './keys.js';
-import { runScript } from './lua.js';
+import { loadScript, runScript } from './lua.js';
 
 /**
  * Slack allows about one chat.postMessage per second per channel, with short bursts. Every bot replica
@@ -10,19 +10,7 @@ import { runScript } from './lua.js';
  * The clock is Redis' own (TIME), so replicas with skewed clocks still agree.
  * Returns how many ms the caller must wait before posting; the slot is its own once reserved.
  */
-const RESERVE_SCRIPT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local wait = tat - (burst - 1) * interval - now
-if wait < 0 then wait = 0 end
-local nextTat = tat + interval
-redis.call('SET', KEYS[1], nextTat, 'PX', nextTat - now + 1000)
-return wait
-`;
+const RESERVE_SCRIPT = loadScript('channel-pace-reserve');
 
 export interface ChannelPace {
   /** Minimum spacing of posts to one channel, in ms; 0 turns pacing off. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ConfigError, RecordCorruptError } from '../domain/errors.js';
-import { runScript } from './lua.js';
+import { loadScript, runScript } from './lua.js';
 
 /**
  * A circuit breaker on the model provider, shared by every process through one Redis hash, so that when
@@ -77,131 +77,12 @@ export interface BreakerSnapshot {
   openUntil?: number;
 }
 
-// Shared by every script: reads the hash into a normalized table and writes whole states.
-// Numbers are written with %d so epoch milliseconds never turn into "1.7e+12".
-const PRELUDE = `
-local key = KEYS[1]
-local function int(n) return string.format('%d', n) end
-local function isCount(n) return n ~= nil and n >= 0 and n == math.floor(n) end
-local function load()
-  local raw = redis.call('HMGET', key, 'state', 'failures', 'openUntil', 'probeToken', 'probeExpires',
-    'closedAt')
-  local state = raw[1]
-  local failures = tonumber(raw[2])
-  if failures == nil and not raw[2] then failures = 0 end
-  local openUntil = tonumber(raw[3])
-  local probeExpires = tonumber(raw[5])
-  local closedAt = tonumber(raw[6])
-  local closed = { state = 'closed', failures = 0, closedAt = closedAt }
-  if not isCount(failures) then return closed end
-  if state == 'closed' then
-    return { state = 'closed', failures = failures, closedAt = closedAt }
-  elseif state == 'open' and openUntil ~= nil then
-    return { state = 'open', failures = failures, openUntil = openUntil }
-  elseif state == 'half_open' and probeExpires ~= nil and raw[4] and raw[4] ~= '' then
-    return { state = 'half_open', failures = failures, probeToken = raw[4], probeExpires = probeExpires }
-  end
-  return closed
-end
-local function touch(ttl) redis.call('PEXPIRE', key, ttl) end
-local function saveClosed(failures, ttl, closedAt)
-  redis.call('DEL', key)
-  if failures > 0 or closedAt then
-    redis.call('HSET', key, 'state', 'closed', 'failures', int(failures))
-    if closedAt then redis.call('HSET', key, 'closedAt', int(closedAt)) end
-    touch(ttl)
-  end
-end
-local function saveOpen(failures, openUntil, ttl)
-  redis.call('DEL', key)
-  redis.call('HSET', key, 'state', 'open', 'failures', int(failures), 'openUntil', int(openUntil))
-  touch(ttl)
-end
-local function saveHalfOpen(failures, token, probeExpires, ttl)
-  redis.call('DEL', key)
-  redis.call('HSET', key, 'state', 'half_open', 'failures', int(failures), 'probeToken', token,
-    'probeExpires', int(probeExpires))
-  touch(ttl)
-end
-`;
-
-// ARGV: now, openMs, probeTimeoutMs, probeWaitMs, jitterFraction, newToken, ttlMs
-// Returns {'allow'} | {'probe', token} | {'deny', retryAt, state}
-const ADMIT_SCRIPT = `${PRELUDE}
-local now = tonumber(ARGV[1])
-local openMs = tonumber(ARGV[2])
-local probeTimeoutMs = tonumber(ARGV[3])
-local probeWaitMs = tonumber(ARGV[4])
-local jitter = tonumber(ARGV[5])
-local token = ARGV[6]
-local ttl = tonumber(ARGV[7])
-local s = load()
-if s.state == 'closed' then return { 'allow' } end
-if s.state == 'open' and now < s.openUntil then
-  return { 'deny', s.openUntil + math.floor(jitter * openMs), 'open' }
-end
-if s.state == 'half_open' and now < s.probeExpires then
-  return { 'deny', now + probeWaitMs + math.floor(jitter * probeWaitMs), 'half_open' }
-end
--- open and due, or half_open with an abandoned probe: this caller becomes the probe
-saveHalfOpen(s.failures, token, now + probeTimeoutMs, ttl)
-return { 'probe', token }
-`;
-
-// ARGV: now, probeToken ('' for none), failureThreshold, openMs, ttlMs, admittedAt ('' for unknown).
-// Returns the state after.
-const FAILURE_SCRIPT = `${PRELUDE}
-local now = tonumber(ARGV[1])
-local token = ARGV[2]
-local threshold = tonumber(ARGV[3])
-local openMs = tonumber(ARGV[4])
-local ttl = tonumber(ARGV[5])
-local admittedAt = tonumber(ARGV[6])
-local s = load()
-if token ~= '' then
-  if s.state == 'half_open' and s.probeToken == token then
-    saveOpen(s.failures + 1, now + openMs, ttl)
-    return 'open'
-  end
-  return s.state
-end
-if s.state ~= 'closed' then return s.state end
--- admitted before the breaker last closed: part of the outage the probe already ended
-if admittedAt and s.closedAt and admittedAt < s.closedAt then return 'closed' end
-local failures = s.failures + 1
-if failures >= threshold then
-  saveOpen(failures, now + openMs, ttl)
-  return 'open'
-end
-saveClosed(failures, ttl, s.closedAt)
-return 'closed'
-`;
-
-// ARGV: now, probeToken ('' for none), ttlMs. Returns the state after.
-const SUCCESS_SCRIPT = `${PRELUDE}
-local now = tonumber(ARGV[1])
-local token = ARGV[2]
-local ttl = tonumber(ARGV[3])
-local s = load()
-if token ~= '' then
-  if s.state == 'half_open' and s.probeToken == token then
-    saveClosed(0, ttl, now)
-    return 'closed'
-  end
-  return s.state
-end
-if s.state == 'closed' then
-  if s.failures > 0 then saveClosed(0, ttl, s.closedAt) end
-  return 'closed'
-end
-return s.state
-`;
-
-// Returns {state, failures, openUntil or false}
-const SNAPSHOT_SCRIPT = `${PRELUDE}
-local s = load()
-return { s.state, s.failures, s.openUntil or false }
-`;
+// Each script includes lua/includes/breaker-state.lua, which reads the hash into a normalized table and
+// writes whole states; each file names its ARGV and reply.
+const ADMIT_SCRIPT = loadScript('breaker-admit');
+const FAILURE_SCRIPT = loadScript('breaker-failure');
+const SUCCESS_SCRIPT = loadScript('breaker-success');
+const SNAPSHOT_SCRIPT = loadScript('breaker-snapshot');
 
 const stateSchema = z.enum(['closed', 'open', 'half_open']);
 const epochSchema = z.number().int().nonnegative();

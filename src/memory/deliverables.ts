@@ -5,7 +5,7 @@ import { parseRecord } from './project-store.js';
 
 /**
  * Stage deliverables, one per stage attempt. Written once, by the agent memory's record script together with
- * what the agent wants remembered (memory/agent-memory.ts): a finished attempt never calls the model again.
+ * what the agent wants remembered (memory/agent-memory/): a finished attempt never calls the model again.
  */
 export class DeliverableStore {
   constructor(

@@ -1,8 +1,12 @@
+import type { RoleId } from '../domain/roles.js';
+import { type MemoryScope, scopeSegment } from './agent-memory/scopes.js';
+
 /**
  * Every Redis key Pipewright writes, in one place. All live under one prefix (REDIS_KEY_PREFIX, default
  * "pw"); README's "Redis keys" section documents what each holds and how long it lives. Agent memory's
- * keys (`<prefix>:mem:…`, `<prefix>:msg:…`) are built inside its Lua scripts and listed by
- * `agentMemoryKeyPatterns()` in memory/agent-memory.ts.
+ * keys (`<prefix>:mem:…`, `<prefix>:msg:…`) are built by `AgentMemoryKeys` below (the forget script derives
+ * some of them from the bases it is given) and listed, with what they hold and how long they live, by
+ * `agentMemoryKeyPatterns()`.
  */
 export interface KeySpace {
   /** BullMQ's own prefix: queues live under `<prefix>:bull:<queue>:…`. */
@@ -48,8 +52,8 @@ export interface KeySpace {
    */
   projects(): string;
   /**
-   * Agent memory's index of what one project contributed (built in memory/agent-memory.ts, which must use
-   * the same name): listed here so that it expires with its project.
+   * Agent memory's index of what one project contributed (`AgentMemoryKeys.project`), listed here too so
+   * that it expires with its project. `scope` is a scope's segment (`public`, `private:<channel>`).
    */
   agentMemoryProject(teamId: string, scope: string, projectId: string): string;
   /** The model-provider circuit breaker shared by all workers (hash). Expires after 24 h idle. */
@@ -84,7 +88,7 @@ export function keySpace(prefix: string): KeySpace {
     deliverable: (id, stageId, attempt) => `${prefix}:project:${id}:deliverable:${stageId}:${attempt}`,
     projectOutboxLine: (id) => `${prefix}:project:${id}:outbox`,
     projects: () => `${prefix}:projects`,
-    agentMemoryProject: (teamId, scope, id) => `${prefix}:mem:${teamId}:${scope}:project:${id}`,
+    agentMemoryProject: (teamId, scope, id) => AgentMemoryKeys.inSegment(prefix, teamId, scope).project(id),
     breaker: () => `${prefix}:breaker:model`,
     channelPace: (channelId) => `${prefix}:pace:channel:${channelId}`,
     projectSpend: (id) => `${prefix}:project:${id}:spend`,
@@ -95,4 +99,133 @@ export function keySpace(prefix: string): KeySpace {
     slackUser: (teamId, userId) => `${prefix}:slack:user:${teamId}:${userId}`,
     slackChannel: (teamId, channelId) => `${prefix}:slack:channel:${teamId}:${channelId}`,
   };
+}
+
+/**
+ * Agent memory's keys for one workspace and scope: `<prefix>:mem:<team>:<scope>:…` for what the roles
+ * remember, `<prefix>:msg:<team>:<scope>:…` for their messages (memory/agent-memory/).
+ */
+export class AgentMemoryKeys {
+  readonly mem: string;
+  readonly msg: string;
+  /** `segment` '' is the layout from before scopes (`<prefix>:mem:<team>:…`): only `forgetProject` reads it. */
+  private constructor(prefix: string, teamId: string, segment: string) {
+    const tail = segment === '' ? '' : `:${segment}`;
+    this.mem = `${prefix}:mem:${teamId}${tail}`;
+    this.msg = `${prefix}:msg:${teamId}${tail}`;
+  }
+  static of(prefix: string, teamId: string, scope: MemoryScope): AgentMemoryKeys {
+    return new AgentMemoryKeys(prefix, teamId, scopeSegment(scope));
+  }
+  /** `segment` as `scopeSegment` writes it (`public`, `private:<channel>`). */
+  static inSegment(prefix: string, teamId: string, segment: string): AgentMemoryKeys {
+    return new AgentMemoryKeys(prefix, teamId, segment);
+  }
+  static beforeScopes(prefix: string, teamId: string): AgentMemoryKeys {
+    return new AgentMemoryKeys(prefix, teamId, '');
+  }
+  history(role: RoleId): string {
+    return `${this.mem}:role:${role}:history`;
+  }
+  historyEntries(role: RoleId): string {
+    return `${this.mem}:role:${role}:history:entries`;
+  }
+  insights(role: RoleId): string {
+    return `${this.mem}:role:${role}:insights`;
+  }
+  insightRank(role: RoleId): string {
+    return `${this.mem}:role:${role}:insights:rank`;
+  }
+  collab(a: RoleId, b: RoleId): string {
+    return `${this.mem}:collab:${pairOf(a, b)}`;
+  }
+  project(projectId: string): string {
+    return `${this.mem}:project:${projectId}`;
+  }
+  inbox(role: RoleId): string {
+    return `${this.msg}:inbox:${role}`;
+  }
+  body(messageId: string): string {
+    return `${this.msg}:body:${messageId}`;
+  }
+}
+
+/** The two roles of a collaboration in a fixed order, so both directions share one record. */
+export function pairOf(a: RoleId, b: RoleId): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
+}
+
+/** One entry per key pattern agent memory writes; for the README's "Redis keys" table. */
+export interface KeyPatternDoc {
+  pattern: string;
+  type: 'string' | 'hash' | 'zset';
+  holds: string;
+  lives: string;
+}
+
+/**
+ * Every key pattern agent memory writes under `prefix`, with what it holds and its lifetime. `<scope>` is
+ * `public` (learned in the workspace's public channels) or `private:<channel>` (learned in that private
+ * channel or DM).
+ */
+export function agentMemoryKeyPatterns(prefix = 'pw'): KeyPatternDoc[] {
+  const mem = `${prefix}:mem:<team>:<scope>`;
+  const msg = `${prefix}:msg:<team>:<scope>`;
+  return [
+    {
+      pattern: `${mem}:role:<role>:history`,
+      type: 'zset',
+      holds:
+        "a role's task history in this scope: record id (`<project>:<stage>:<attempt>`) scored by its time (ms)",
+      lives: 'newest `historyCap` (50) kept; entries of a forgotten project are removed; no TTL',
+    },
+    {
+      pattern: `${mem}:role:<role>:history:entries`,
+      type: 'hash',
+      holds: 'record id → history entry JSON (task, outcome, key insights, delegations, provenance)',
+      lives: 'trimmed together with `…:history`; no TTL',
+    },
+    {
+      pattern: `${mem}:role:<role>:insights`,
+      type: 'hash',
+      holds:
+        'insight id (hash of the normalised text) → one JSON line per report: text, area, impact, confidence, tags, provenance',
+      lives:
+        'at most `insightCap` (200) per role and scope, lowest retention value dropped first; at most `maxSourcesPerInsight` (10) reports per insight; no TTL',
+    },
+    {
+      pattern: `${mem}:role:<role>:insights:rank`,
+      type: 'zset',
+      holds:
+        'insight id scored by retention value (impact × confidence × projects), then recency: picks what a cap drops',
+      lives: 'kept in step with `…:insights`; no TTL',
+    },
+    {
+      pattern: `${mem}:collab:<roleA>:<roleB>`,
+      type: 'hash',
+      holds: 'collaboration of two roles (names sorted): `tasks`, `successes`, `type:<task type>` counts',
+      lives: 'no TTL; a forgotten project’s counts are subtracted and the key is deleted at zero tasks',
+    },
+    {
+      pattern: `${mem}:project:<project>`,
+      type: 'hash',
+      holds:
+        'record id → what that stage contributed (history id, insight ids, message ids and recipients, collaboration counts)',
+      lives: 'until `forgetProject` for that project, which uses and deletes it; no TTL',
+    },
+    {
+      pattern: `${msg}:inbox:<role>`,
+      type: 'zset',
+      holds: "a role's unread messages in this scope: message id scored by its expiry time (ms)",
+      lives:
+        'a message leaves when read (by `recordStageOutcome`), expired, forgotten, or over `maxUnreadPerRole` (100); the key expires `messageTtlMs` (14 days) after its last new message',
+    },
+    {
+      pattern: `${msg}:body:<message>`,
+      type: 'string',
+      holds:
+        'one message JSON (from, to, type, priority, text, provenance, expiresAt); shared by every recipient of a message to `all`',
+      lives: '`messageTtlMs` (14 days), or until its project is forgotten',
+    },
+  ];
 }

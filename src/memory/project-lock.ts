@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { PipewrightError } from '../domain/errors.js';
 import type { KeySpace } from './keys.js';
-import { runScript } from './lua.js';
+import { loadScript, runScript } from './lua.js';
 
 /** Long enough for one orchestrator step (Redis and queue writes only, never a model call). */
 export const PROJECT_LOCK_TTL_MS = 30_000;
@@ -11,8 +11,8 @@ export const PROJECT_LOCK_TTL_MS = 30_000;
 /** Tries (2–5 ms apart, about 100 ms in all) before a busy project sends the event back to the queue. */
 const LOCK_WAIT_TRIES = 30;
 
-// Delete only if we still own it: a lock that expired and was taken by another process stays theirs.
-const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+// Deletes the lock only if we still own it: one that expired and was taken by another process stays theirs.
+const RELEASE_SCRIPT = loadScript('project-lock-release');
 
 export class ProjectBusyError extends PipewrightError {
   constructor(projectId: string) {

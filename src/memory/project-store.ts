@@ -4,58 +4,16 @@ import { type Effect, effectSchema } from '../domain/effects.js';
 import { RecordCorruptError } from '../domain/errors.js';
 import { isActive } from '../domain/phases.js';
 import { type Project, projectSchema } from '../domain/project.js';
-import { scopeSegment, writeScope } from './agent-memory.js';
+import { scopeSegment, writeScope } from './agent-memory/scopes.js';
 import type { KeySpace } from './keys.js';
-import { runScript } from './lua.js';
+import { loadScript, runScript } from './lua.js';
 import { type LockLease, LockLostError } from './project-lock.js';
 
 const effectsSchema = z.array(effectSchema);
 
-/**
- * KEYS: lock, project, effects, projects zset, the requester's open projects (set), then every other key
- * of the project (thread records, deliverables, spend, agent memory's index of it). ARGV: lock token,
- * project JSON, effects JSON ('' = none), project id, TTL in ms (0: the project is active and keeps its
- * keys), '1' when the project is open (it counts towards its requester's cap).
- *
- * A finished project's keys all get the same TTL here, in the same step that stores it, so they expire
- * together and nothing is paid per event beyond this script; a project that becomes active again (resume,
- * retry) loses the TTLs here too. The projects zset is scored by expiry: members whose keys have expired
- * are dropped as any project is saved, and the zset itself expires with its last member once no project
- * is active, so an idle install is left with nothing to sweep.
- */
-const SAVE_SCRIPT = `
-if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
-local ttl = tonumber(ARGV[5])
-local t = redis.call('time')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if ttl > 0 then
-  redis.call('set', KEYS[2], ARGV[2], 'PX', ttl)
-  if ARGV[3] == '' then redis.call('del', KEYS[3]) else redis.call('set', KEYS[3], ARGV[3], 'PX', ttl) end
-  for i = 6, #KEYS do redis.call('pexpire', KEYS[i], ttl) end
-else
-  local wasFinished = redis.call('pttl', KEYS[2]) > 0
-  redis.call('set', KEYS[2], ARGV[2])
-  if ARGV[3] == '' then redis.call('del', KEYS[3]) else redis.call('set', KEYS[3], ARGV[3]) end
-  if wasFinished then for i = 6, #KEYS do redis.call('persist', KEYS[i]) end end
-end
--- Installs from before retention kept a plain set: carry its members over as active.
-if redis.call('type', KEYS[4])['ok'] == 'set' then
-  local ids = redis.call('smembers', KEYS[4])
-  redis.call('del', KEYS[4])
-  for _, id in ipairs(ids) do redis.call('zadd', KEYS[4], '+inf', id) end
-end
-if ttl > 0 then redis.call('zadd', KEYS[4], now + ttl, ARGV[4]) else redis.call('zadd', KEYS[4], '+inf', ARGV[4]) end
-redis.call('zremrangebyscore', KEYS[4], '-inf', now)
-local last = redis.call('zrange', KEYS[4], -1, -1, 'WITHSCORES')
-if last[2] == 'inf' then redis.call('persist', KEYS[4]) else redis.call('pexpireat', KEYS[4], last[2]) end
-if ARGV[6] == '1' then redis.call('sadd', KEYS[5], ARGV[4]) else redis.call('srem', KEYS[5], ARGV[4]) end
-return 1`;
-
-// KEYS: lock, effects. ARGV: lock token, effects JSON ('' = none). The effects keep the project's TTL.
-const SET_EFFECTS_SCRIPT = `
-if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] == '' then redis.call('del', KEYS[2]) else redis.call('set', KEYS[2], ARGV[2], 'KEEPTTL') end
-return 1`;
+// Writes that hold only while the lock is ours; each file names its KEYS, ARGV and reply (src/memory/lua/).
+const SAVE_SCRIPT = loadScript('project-save');
+const SET_EFFECTS_SCRIPT = loadScript('project-set-effects');
 
 /** How long a finished project's keys are kept (PROJECT_RETENTION_DAYS), in ms. */
 export interface ProjectRetention {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { BudgetExceededError } from '../domain/errors.js';
 import type { KeySpace } from './keys.js';
-import { runScript } from './lua.js';
+import { loadScript, runScript } from './lua.js';
 
 /**
  * What projects and workspaces have spent on the model, kept in Redis so every worker sees the same
@@ -9,32 +9,10 @@ import { runScript } from './lua.js';
  * so calls running side by side (parallel stages, several workers) can never pass a budget together.
  */
 
-// KEYS: project spend, workspace day spend, workspace day raise.
-// ARGV: reservation (USD), project limit, workspace base limit, workspace keys' TTL (s).
-// Returns {'ok'} after reserving, or {scope, spent, limit} without reserving anything.
-const RESERVE_SCRIPT = `
-local cost = tonumber(ARGV[1])
-local projectSpent = tonumber(redis.call('get', KEYS[1]) or '0')
-local workspaceSpent = tonumber(redis.call('get', KEYS[2]) or '0')
-local workspaceLimit = tonumber(ARGV[3]) + tonumber(redis.call('get', KEYS[3]) or '0')
-if projectSpent + cost > tonumber(ARGV[2]) then
-  return {'project', tostring(projectSpent), ARGV[2]}
-end
-if workspaceSpent + cost > workspaceLimit then
-  return {'workspace', tostring(workspaceSpent), tostring(workspaceLimit)}
-end
-redis.call('incrbyfloat', KEYS[1], ARGV[1])
-redis.call('incrbyfloat', KEYS[2], ARGV[1])
-redis.call('expire', KEYS[2], ARGV[4])
-return {'ok'}`;
-
-// KEYS: workspace day raise, the raise's marker. ARGV: amount (USD), TTL (s).
+// Reserves a call's most, or nothing and says which budget it would pass (src/memory/lua/spend-reserve.lua).
+const RESERVE_SCRIPT = loadScript('spend-reserve');
 // Adds once per marker: a replayed Raise budget (after a crash) does not raise the ceiling twice.
-const RAISE_SCRIPT = `
-if redis.call('set', KEYS[2], '1', 'NX', 'EX', ARGV[2]) == false then return 0 end
-redis.call('incrbyfloat', KEYS[1], ARGV[1])
-redis.call('expire', KEYS[1], ARGV[2])
-return 1`;
+const RAISE_SCRIPT = loadScript('spend-raise');
 
 /** A workspace's daily figures are kept two days: long enough to read yesterday's, then they go. */
 const WORKSPACE_DAY_TTL_SECONDS = 2 * 24 * 60 * 60;

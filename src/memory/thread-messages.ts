@@ -1,45 +1,19 @@
 import type { Redis } from 'ioredis';
 import type { KeySpace } from './keys.js';
-import { runScript } from './lua.js';
+import { loadScript, runScript } from './lua.js';
 import { DEFAULT_PROJECT_RETENTION, type ProjectRetention } from './project-store.js';
 
 /** Replies to commands remembered per thread: far more than one event's replies, which a replay repeats. */
 export const REPLIES_KEPT = 50;
 
 /**
- * Shared tail of every write: a thread record created after its project was last saved (the save script
- * sets the TTLs) takes the project's TTL, so a finished project's keys still expire together. A write for
- * a project already gone (a message that went out after its project expired) lives one retention period.
- * KEYS[1] the record just written, KEYS[2] the project; ARGV[1] the retention period (ms).
+ * Every write ends with the shared tail lua/includes/adopt-project-ttl.lua: a thread record created after
+ * its project was last saved takes the project's TTL, so a finished project's keys still expire together.
  */
-const ADOPT_PROJECT_TTL = `
-if redis.call('pttl', KEYS[1]) == -1 then
-  local ttl = redis.call('pttl', KEYS[2])
-  if ttl == -2 then ttl = tonumber(ARGV[1]) end
-  if ttl > 0 then redis.call('pexpire', KEYS[1], ttl) end
-end`;
-
-// KEYS: messages, project. ARGV: retention, then field, value, field, value, …
-const HSET_SCRIPT = `
-redis.call('hset', KEYS[1], unpack(ARGV, 2))
-${ADOPT_PROJECT_TTL}
-return 1`;
-
-// KEYS: messages, project. ARGV: retention, key, ts, revision.
-const RECORD_SCRIPT = `
-redis.call('hset', KEYS[1], ARGV[2], ARGV[3], ARGV[2] .. '#rev', ARGV[4])
-redis.call('hdel', KEYS[1], ARGV[2] .. '#pending')
-${ADOPT_PROJECT_TTL}
-return 1`;
-
-// KEYS: replies, project, messages. ARGV: retention, key, kept. A reply's ts is not needed: it is never edited.
-const RECORD_REPLY_SCRIPT = `
-local t = redis.call('time')
-redis.call('zadd', KEYS[1], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[2])
-redis.call('zremrangebyrank', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
-redis.call('hdel', KEYS[3], ARGV[2] .. '#pending')
-${ADOPT_PROJECT_TTL}
-return 1`;
+const HSET_SCRIPT = loadScript('thread-messages-hset');
+const RECORD_SCRIPT = loadScript('thread-messages-record');
+// A reply's ts is not kept: it is never edited.
+const RECORD_REPLY_SCRIPT = loadScript('thread-messages-record-reply');
 
 /**
  * Which Slack message (ts) shows which logical thread message, and which project revision it last showed.

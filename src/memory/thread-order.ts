@@ -1,20 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { KeySpace } from './keys.js';
-import { runScript } from './lua.js';
+import { loadScript, runScript } from './lua.js';
 
 /** A line outlives any outbox job (8 attempts, minutes of backoff) by far; it only guards against leaks. */
 const LINE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-// KEYS: line. ARGV: job id, line TTL (ms). Joins the line once, at its end; returns whose turn it is.
-const TURN_SCRIPT = `
-if not redis.call('LPOS', KEYS[1], ARGV[1]) then redis.call('RPUSH', KEYS[1], ARGV[1]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return redis.call('LINDEX', KEYS[1], 0)`;
-
-// KEYS: line. ARGV: job id. Leaves the line; returns whose turn it is now (false: nobody's).
-const LEAVE_SCRIPT = `
-redis.call('LREM', KEYS[1], 0, ARGV[1])
-return redis.call('LINDEX', KEYS[1], 0)`;
+// Join the line (once, at its end) and leave it; both answer whose turn it is (src/memory/lua/).
+const TURN_SCRIPT = loadScript('thread-order-turn');
+const LEAVE_SCRIPT = loadScript('thread-order-leave');
 
 /**
  * The order of a thread's Slack writes, kept apart from the outbox lane. A lane serves many threads; a

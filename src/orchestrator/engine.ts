@@ -6,7 +6,7 @@ import { messageKeys, projectIdFor } from '../domain/ids.js';
 import type { Project } from '../domain/project.js';
 import type { RoleId } from '../domain/roles.js';
 import { say } from '../domain/texts.js';
-import type { AgentMemory } from '../memory/agent-memory.js';
+import type { AgentMemory } from '../memory/agent-memory/index.js';
 import type { DeliverableStore } from '../memory/deliverables.js';
 import type { LockLease } from '../memory/project-lock.js';
 import type { ProjectStore } from '../memory/project-store.js';

@@ -1,5 +1,5 @@
 import type { View } from '../domain/views.js';
-import type { RoleMemory } from '../memory/agent-memory.js';
+import type { RoleMemory } from '../memory/agent-memory/index.js';
 
 /** What a role remembers, as a view: the lines a person needs, each saying where it came from. */
 export function memoryView(m: RoleMemory): Extract<View, { type: 'memory' }> {

@@ -10,7 +10,7 @@ import {
   retentionValue,
   type ScorableInsight,
   scoreInsight,
-} from '../../src/memory/agent-memory.js';
+} from '../../src/memory/agent-memory/index.js';
 
 const NOW = 1_800_000_000_000;
 const DAY = 86_400_000;

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { RoleId } from '../../src/domain/roles.js';
-import { AgentMemory, type Conversation, type StageOutcomeInput } from '../../src/memory/agent-memory.js';
+import {
+  AgentMemory,
+  type Conversation,
+  type StageOutcomeInput,
+} from '../../src/memory/agent-memory/index.js';
 
 /**
  * Memory follows Slack's visibility: what is learned in a public channel is the workspace's; what is learned

@@ -14,7 +14,7 @@ import {
   insightId,
   RECORD_SCRIPT,
   type StageOutcomeInput,
-} from '../../src/memory/agent-memory.js';
+} from '../../src/memory/agent-memory/index.js';
 
 const TEAM = 'T0AAAA';
 const OTHER_TEAM = 'T0BBBB';

@@ -5,7 +5,12 @@ import { defaultPlan } from '../../src/domain/plan.js';
 import { newProject } from '../../src/domain/project.js';
 import { defaultRequirements } from '../../src/domain/requirements.js';
 import { teamCharter } from '../../src/domain/roles.js';
-import type { AgentMessage, HistoryItem, RankedInsight, Recall } from '../../src/memory/agent-memory.js';
+import type {
+  AgentMessage,
+  HistoryItem,
+  RankedInsight,
+  Recall,
+} from '../../src/memory/agent-memory/index.js';
 
 const provenance = { projectId: 'T1-C1-1.1', stageId: 'phase1.data-engineer', attempt: 1, at: 0 } as const;
 
