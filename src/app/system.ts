@@ -2,8 +2,8 @@ import type { Server } from 'node:http';
 import type { App } from '@slack/bolt';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ModelClient } from '../agents/model-client.js';
-import { STAGE_PROMPT_TOKENS } from '../agents/prompts.js';
+import { STAGE_PROMPT_TOKENS } from '../agents/jobs/stage.js';
+import { AnthropicProvider } from '../agents/model/anthropic.js';
 import { startAgentWorker } from '../agents/worker.js';
 import { createSlackApp } from '../bot/app.js';
 import { createSlackWriter, startOutboxWorkers } from '../bot/outbox/index.js';
@@ -130,10 +130,11 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
     );
     const breaker = new CircuitBreaker(command, keys.breaker(), config.breaker);
     metrics.watchBreaker(breaker);
-    const model = new ModelClient({ ...config.anthropic, prices }, logger.child({ component: 'model' }), {
-      onUsage: (u) => countTokens(metrics, u),
-      breaker,
-    });
+    const provider = new AnthropicProvider(
+      { ...config.anthropic, prices },
+      logger.child({ component: 'model' }),
+      { onUsage: (u) => countTokens(metrics, u), breaker },
+    );
     workers.push(
       startAgentWorker({
         connection: blocking,
@@ -141,7 +142,7 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
         queues,
         projects,
         deliverables: new DeliverableStore(command, keys),
-        model,
+        provider,
         fallbackModel: config.anthropic.fallbackModel,
         logger: logger.child({ component: 'agents' }),
         concurrency: config.workerConcurrency,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/agents/backoff.js';
-import { retryAfterMs } from '../../src/agents/model-errors.js';
+import { retryAfterMs } from '../../src/agents/model/errors.js';
 
 describe('backoff between model-job attempts', () => {
   it('doubles per attempt, with jitter between half and all of the step', () => {

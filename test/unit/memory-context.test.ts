@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { stagePrompt } from '../../src/agents/jobs/stage.js';
 import { memoryContext } from '../../src/agents/memory-context.js';
-import { stagePrompt } from '../../src/agents/prompts.js';
 import { defaultPlan } from '../../src/domain/plan.js';
 import { newProject } from '../../src/domain/project.js';
 import { defaultRequirements } from '../../src/domain/requirements.js';

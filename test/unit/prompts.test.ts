@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { stagePrompt } from '../../src/agents/prompts.js';
+import { clarifyPrompt } from '../../src/agents/jobs/clarify.js';
+import { planPrompt } from '../../src/agents/jobs/plan.js';
+import { stagePrompt } from '../../src/agents/jobs/stage.js';
+import { summaryPrompt } from '../../src/agents/jobs/summary.js';
 import type { Deliverable } from '../../src/domain/deliverable.js';
 import { defaultPlan } from '../../src/domain/plan.js';
 import { newProject } from '../../src/domain/project.js';
@@ -75,8 +78,7 @@ describe('stage prompts', () => {
 });
 
 describe('prompt cache layout', () => {
-  it('starts every call with the same team charter, long enough for the provider to cache on its own', async () => {
-    const { clarifyPrompt, planPrompt, summaryPrompt } = await import('../../src/agents/prompts.js');
+  it('starts every call with the same team charter, long enough for the provider to cache on its own', () => {
     const charter = clarifyPrompt(project, 3).system[0] ?? '';
     expect(estimateTokens(charter)).toBeGreaterThanOrEqual(1024);
     const calls = [

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { doneEventId, failedEventId } from '../../src/agents/worker.js';
+import { doneEventId, failedEventId } from '../../src/agents/jobs/table.js';
 import type { Effect } from '../../src/domain/effects.js';
 import type { OrchestratorEvent } from '../../src/domain/events.js';
 import { agentJobKey, eventIds, jobIds } from '../../src/domain/ids.js';

@@ -2,35 +2,16 @@ import Anthropic from '@anthropic-ai/sdk';
 import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { ModelOutputError } from '../domain/errors.js';
-import { costUsd, type PriceTable, priceFor } from '../domain/pricing.js';
-import { estimateTokens, maxCallUsd } from '../domain/spending.js';
-import { addUsage, type Usage, ZERO_USAGE } from '../domain/usage.js';
-import type { CircuitBreaker } from '../memory/circuit-breaker.js';
-import { BreakerOpenError, classifyModelError, ModelCallError } from './model-errors.js';
+import { ModelOutputError } from '../../domain/errors.js';
+import { costUsd, type PriceTable, priceFor } from '../../domain/pricing.js';
+import { estimateTokens, maxCallUsd } from '../../domain/spending.js';
+import { addUsage, type Usage, ZERO_USAGE } from '../../domain/usage.js';
+import type { CircuitBreaker } from '../../memory/circuit-breaker.js';
+import { classifyModelError } from './anthropic-errors.js';
+import { BreakerOpenError, ModelCallError } from './errors.js';
+import type { ModelPrompt, ModelProvider, ModelResult } from './provider.js';
 
-export interface ModelPrompt {
-  /** Stable blocks, most stable first (charter, requirements, plan): each is a prompt-cache breakpoint. */
-  system: string[];
-  user: string;
-  maxTokens: number;
-  /** Overrides the default model (the fallback model, for one). */
-  model?: string;
-  /** Aborts every request of this call (the stage's timeout). */
-  signal?: AbortSignal;
-  /** Checks each request against the budgets before it is made; none: unmetered (tests, tools). */
-  spend?: SpendGuard;
-}
-
-/**
- * The budget check of one piece of work. `reserve` is given the most a request can cost and either
- * reserves it (returning how to settle it to the real cost) or throws BudgetExceededError.
- */
-export interface SpendGuard {
-  reserve(maxUsd: number): Promise<(actualUsd: number) => Promise<void>>;
-}
-
-export interface ModelClientOptions {
+export interface AnthropicProviderOptions {
   apiKey: string | undefined;
   baseUrl: string | undefined;
   model: string;
@@ -39,22 +20,16 @@ export interface ModelClientOptions {
   prices: PriceTable;
 }
 
-export interface ModelResult<T> {
-  value: T;
-  usage: Usage;
-  model: string;
-}
-
 /**
  * The one way Pipewright talks to Claude. The SDK retries 429/5xx itself, honouring retry-after; this
  * class adds the shared circuit breaker, structured output with one repair attempt, cost accounting,
  * and errors that say whether the queue should try again.
  */
-export class ModelClient {
+export class AnthropicProvider implements ModelProvider {
   private readonly anthropic: Anthropic;
 
   constructor(
-    private readonly options: ModelClientOptions,
+    private readonly options: AnthropicProviderOptions,
     private readonly logger: Logger,
     private readonly hooks: { onUsage?: (usage: Usage) => void; breaker?: CircuitBreaker } = {},
   ) {

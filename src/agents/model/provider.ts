@@ -1,0 +1,44 @@
+import type { z } from 'zod';
+import type { Usage } from '../../domain/usage.js';
+
+export interface ModelPrompt {
+  /** Stable blocks, most stable first (charter, requirements, plan): each is a prompt-cache breakpoint. */
+  system: string[];
+  user: string;
+  maxTokens: number;
+  /** Overrides the default model (the fallback model, for one). */
+  model?: string;
+  /** Aborts every request of this call (the stage's timeout). */
+  signal?: AbortSignal;
+  /** Checks each request against the budgets before it is made; none: unmetered (tests, tools). */
+  spend?: SpendGuard;
+}
+
+/**
+ * The budget check of one piece of work. `reserve` is given the most a request can cost and either
+ * reserves it (returning how to settle it to the real cost) or throws BudgetExceededError.
+ */
+export interface SpendGuard {
+  reserve(maxUsd: number): Promise<(actualUsd: number) => Promise<void>>;
+}
+
+export interface ModelResult<T> {
+  value: T;
+  usage: Usage;
+  /** The model that answered. */
+  model: string;
+}
+
+/**
+ * A model the agents call: Claude through the Anthropic API (model/anthropic.ts), or another provider or an
+ * offline model, without the worker changing. What it throws tells the worker what to do next:
+ * `BreakerOpenError` (wait, without spending an attempt), `ModelCallError` (retryable or not, with the
+ * provider's retry-after), `ModelOutputError` (no answer matched the schema), `BudgetExceededError` (from
+ * the prompt's spend guard: the call was not made).
+ */
+export interface ModelProvider {
+  /** The default model's name; the fallback model is tried only when it names another. */
+  readonly model: string;
+  /** Asks for a value matching `schema`, each request priced and checked by `prompt.spend` first. */
+  structured<T>(prompt: ModelPrompt, schema: z.ZodType<T>): Promise<ModelResult<T>>;
+}
