@@ -76,18 +76,11 @@ async function snapshot(h: Harness): Promise<Snapshot> {
   const prefix = h.config.redis.keyPrefix;
   const keys = await keysUnder(h.redis, prefix);
   const memory = await storedMemory(h.redis);
-  // BullMQ's event streams are capped by count with approximate trimming (whole stream nodes at a time), so
-  // their size at any moment depends on where the last trim fell, not on how many projects there were.
-  const streams = keys.filter((k) => k.endsWith(':events'));
-  const streamBytes = (await Promise.all(streams.map((k) => h.redis.memory('USAGE', k)))).reduce(
-    (sum: number, bytes) => sum + Number(bytes ?? 0),
-    0,
-  );
   return {
     keys,
     projectKeys: keys.filter((k) => k.startsWith(`${prefix}:project`)),
     usedMemory: memory.used,
-    storedMemory: memory.stored - streamBytes,
+    storedMemory: memory.stored,
   };
 }
 
