@@ -38,7 +38,7 @@ export async function runIdleRss(redisUrl: string): Promise<IdleRssResult> {
       LOG_LEVEL: 'warn',
     };
     const loader = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-    const tsxRssBytes = await idleRss(['--import', loader, join(ROOT, 'src/app/main.ts'), 'all'], env);
+    const tsxRssBytes = await idleRss(['--import', loader, join(ROOT, 'src/main.ts'), 'all'], env);
     const compiled = join(ROOT, 'dist/main.js');
     const compiledRssBytes = existsSync(compiled) ? await idleRss([compiled, 'all'], env) : undefined;
     return { tsxRssBytes, compiledRssBytes, settleMs: SETTLE_MS };

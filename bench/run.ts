@@ -264,7 +264,7 @@ function tableRows(outcomes: Outcome[]): TableRow[] {
     rows.push({
       figure: `5. idle RSS of one process (\`all\` role, healthy + ${r.settleMs / 1000} s): compiled \`node dist/main.js\` vs tsx`,
       measured: compiled === undefined ? 'dist/ not built (npm run build)' : mb(compiled),
-      baseline: `tsx src/app/main.ts ${mb(r.tsxRssBytes)}`,
+      baseline: `tsx src/main.ts ${mb(r.tsxRssBytes)}`,
       ratio: compiled === undefined ? '' : times(compiled / r.tsxRssBytes),
       aim: '—',
       met: '—',
