@@ -11,7 +11,8 @@ import { BOT_TOKEN, SIGNING_SECRET, sleep } from './lib.js';
 /**
  * Idle memory of one Pipewright process (`all` role: bot and workers) as an operator runs it, once from
  * the TypeScript sources through tsx, and, when `npm run build` has made `dist/`, from the compiled
- * JavaScript with plain `node`: the resident set size after start-up and a few quiet seconds.
+ * JavaScript with plain `node --enable-source-maps`, as the Docker image runs it: the resident set size
+ * after start-up and a few quiet seconds.
  */
 export interface IdleRssResult {
   tsxRssBytes: number;
@@ -38,9 +39,11 @@ export async function runIdleRss(redisUrl: string): Promise<IdleRssResult> {
       LOG_LEVEL: 'warn',
     };
     const loader = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-    const tsxRssBytes = await idleRss(['--import', loader, join(ROOT, 'src/app/main.ts'), 'all'], env);
+    const tsxRssBytes = await idleRss(['--import', loader, join(ROOT, 'src/main.ts'), 'all'], env);
     const compiled = join(ROOT, 'dist/main.js');
-    const compiledRssBytes = existsSync(compiled) ? await idleRss([compiled, 'all'], env) : undefined;
+    const compiledRssBytes = existsSync(compiled)
+      ? await idleRss(['--enable-source-maps', compiled, 'all'], env)
+      : undefined;
     return { tsxRssBytes, compiledRssBytes, settleMs: SETTLE_MS };
   } finally {
     await Promise.all([slack.close(), model.close()]);

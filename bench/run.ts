@@ -262,9 +262,9 @@ function tableRows(outcomes: Outcome[]): TableRow[] {
     }
     const compiled = r.compiledRssBytes;
     rows.push({
-      figure: `5. idle RSS of one process (\`all\` role, healthy + ${r.settleMs / 1000} s): compiled \`node dist/main.js\` vs tsx`,
+      figure: `5. idle RSS of one process (\`all\` role, healthy + ${r.settleMs / 1000} s): compiled \`node --enable-source-maps dist/main.js\` vs tsx`,
       measured: compiled === undefined ? 'dist/ not built (npm run build)' : mb(compiled),
-      baseline: `tsx src/app/main.ts ${mb(r.tsxRssBytes)}`,
+      baseline: `tsx src/main.ts ${mb(r.tsxRssBytes)}`,
       ratio: compiled === undefined ? '' : times(compiled / r.tsxRssBytes),
       aim: '—',
       met: '—',

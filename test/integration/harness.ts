@@ -505,8 +505,15 @@ export function promptOf(req: RecordedRequest): string {
 export interface ProcessCluster {
   h: Harness;
   env: Record<string, string>;
-  /** Starts a bot (always on the same port, so a restarted bot answers at the same URL) or a worker; waits until healthy. */
-  start(role: 'bot' | 'worker', extraEnv?: Record<string, string>): Promise<AppProcess>;
+  /**
+   * Starts a bot (always on the same port, so a restarted bot answers at the same URL) or a worker; waits until
+   * healthy. From the TypeScript sources, or from a built `main.js` when `compiledMain` is given.
+   */
+  start(
+    role: 'bot' | 'worker',
+    extraEnv?: Record<string, string>,
+    compiledMain?: string,
+  ): Promise<AppProcess>;
 }
 
 /**
@@ -540,9 +547,9 @@ export async function startProcessCluster(
   return {
     h,
     env,
-    async start(role, extraEnv = {}) {
+    async start(role, extraEnv = {}, compiledMain) {
       const port = role === 'bot' ? botPort : await findFreePort();
-      const p = spawnRole(role, { ...env, ...extraEnv, PORT: String(port) });
+      const p = spawnRole(role, { ...env, ...extraEnv, PORT: String(port) }, compiledMain);
       procs.push(p);
       await waitHealthy(port, p);
       return p;

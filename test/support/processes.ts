@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const MAIN = join(ROOT, 'src/app/main.ts');
+const MAIN = join(ROOT, 'src/main.ts');
 // Node loads TypeScript through tsx's loader in the same process (the tsx CLI would add a parent process
 // that a SIGKILL would hit instead of the app).
 const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -18,10 +18,16 @@ export interface AppProcess {
   kill(): Promise<void>;
 }
 
-/** Runs `src/app/main.ts <role>` as its own process, from an empty directory so no developer .env leaks in. */
-export function spawnRole(role: string, env: Record<string, string>): AppProcess {
+/**
+ * Runs `src/main.ts <role>` as its own process, from an empty directory so no developer .env leaks in; or,
+ * given `compiledMain` (a built `main.js`), runs that with plain node, as the Docker image does.
+ */
+export function spawnRole(role: string, env: Record<string, string>, compiledMain?: string): AppProcess {
   const cwd = mkdtempSync(join(tmpdir(), 'pw-proc-'));
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN, role], {
+  const args = compiledMain
+    ? ['--enable-source-maps', compiledMain, role]
+    : ['--import', TSX_LOADER, MAIN, role];
+  const child = spawn(process.execPath, args, {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: 'pipe',

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { ConfigError } from '../domain/errors.js';
-import { loadConfig, missingCredentials, type ProcessRole } from './config.js';
-import { createLogger } from './logger.js';
-import { startSystem } from './system.js';
+import { loadConfig, missingCredentials, type ProcessRole } from './app/config.js';
+import { createLogger } from './app/logger.js';
+import { startSystem } from './app/system.js';
+import { ConfigError } from './domain/errors.js';
 
 /** Grace period for in-flight jobs on SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 25_000;
