@@ -24,9 +24,13 @@ if (within(ROOT, outDir) || within(outDir, SRC)) {
 
 rmSync(outDir, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const compiled = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir], {
-  stdio: 'inherit',
-});
+const compiled = spawnSync(
+  process.execPath,
+  [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir],
+  {
+    stdio: 'inherit',
+  },
+);
 if (compiled.status !== 0) process.exit(compiled.status ?? 1);
 
 const assets = readdirSync(SRC, { recursive: true, withFileTypes: true }).filter(
@@ -36,4 +40,6 @@ for (const e of assets) {
   const from = join(e.parentPath, e.name);
   cpSync(from, join(outDir, relative(SRC, from)));
 }
-console.error(`built ${relative(ROOT, outDir) || outDir}${sep} (${assets.length} asset${assets.length === 1 ? '' : 's'} copied)`);
+console.error(
+  `built ${relative(ROOT, outDir) || outDir}${sep} (${assets.length} asset${assets.length === 1 ? '' : 's'} copied)`,
+);
