@@ -96,6 +96,11 @@ export function agentJobKey(
   }
 }
 
+/** One Raise budget on a workspace hold, so a replay after a crash raises the ceiling once. */
+export function raiseId(projectId: string, effectKey: string): string {
+  return `${projectId}.${effectKey}`;
+}
+
 // ── Thread messages ─────────────────────────────────────────────────────────────────────────────────
 
 /**

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { assertNever } from '../domain/assert-never.js';
 import type { Effect } from '../domain/effects.js';
 import type { OrchestratorEvent } from '../domain/events.js';
-import { messageKeys, projectIdFor } from '../domain/ids.js';
+import { messageKeys, projectIdFor, raiseId } from '../domain/ids.js';
 import type { Project } from '../domain/project.js';
 import type { RoleId } from '../domain/roles.js';
 import { say } from '../domain/texts.js';
@@ -143,7 +143,7 @@ async function carryOut(
         await runMemoryEffect(deps, project, effect);
         break;
       case 'raise_workspace_budget':
-        await deps.ledger.raiseWorkspace(effect.teamId, effect.amountUsd, `${project.id}.${effect.key}`);
+        await deps.ledger.raiseWorkspace(effect.teamId, effect.amountUsd, raiseId(project.id, effect.key));
         break;
       case 'agent_job':
       case 'thread_message':
