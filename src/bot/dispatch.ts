@@ -1,5 +1,6 @@
 import type { App, ReceiverEvent } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { assertNever } from '../domain/assert-never.js';
 import type { Metrics } from '../ops/metrics.js';
 import { classifySlackBody } from './slack-body.js';
 
@@ -38,6 +39,8 @@ export async function dispatchSlackRequest(
       return;
     case 'dispatch':
       break;
+    default:
+      assertNever(body);
   }
   let acked = false;
   await app.processEvent({

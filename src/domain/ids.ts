@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertNever } from './assert-never.js';
 
 /**
  * Every id Pipewright builds: project ids, event ids, job ids, thread-message keys and button values.
@@ -93,6 +94,8 @@ export function agentJobKey(
       return agentJobKeys.stage(job.stageId, job.attempt);
     case 'summary':
       return agentJobKeys.summary(job.round);
+    default:
+      return assertNever(job);
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { assertNever } from '../domain/assert-never.js';
 import { ConfigError, RecordCorruptError } from '../domain/errors.js';
 import { loadScript, runScript } from './lua.js';
 
@@ -147,6 +148,8 @@ export class CircuitBreaker {
         return { allowed: true, probe: true, probeToken: r[1], admittedAt: now };
       case 'deny':
         return { allowed: false, retryAt: r[1], state: r[2] };
+      default:
+        return assertNever(r);
     }
   }
 

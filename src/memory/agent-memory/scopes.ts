@@ -1,3 +1,4 @@
+import { assertNever } from '../../domain/assert-never.js';
 /**
  * Memory follows Slack's visibility: where what a project learns is kept, and what a project may recall.
  */
@@ -39,5 +40,7 @@ export function scopeSegment(scope: MemoryScope): string {
       return 'public';
     case 'private':
       return `private:${scope.channelId}`;
+    default:
+      return assertNever(scope);
   }
 }
