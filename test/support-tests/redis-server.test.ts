@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
-import { startRedisServer } from '../support/redis-server.js';
+import { RedisNotFoundError, startRedisServer } from '../support/redis-server.js';
 
 function refusesConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -63,9 +63,11 @@ describe('redis-server helper', () => {
     const savedPath = process.env.PATH;
     process.env.PATH = emptyDir;
     try {
-      await expect(startRedisServer()).rejects.toThrow(
-        'redis-server not found on PATH: install Redis (e.g. apt-get install redis-server) to run the tests',
-      );
+      const failure = startRedisServer();
+      await expect(failure).rejects.toBeInstanceOf(RedisNotFoundError);
+      await expect(failure).rejects.toThrow(/sudo apt-get install redis-server/);
+      await expect(failure).rejects.toThrow(/brew install redis/);
+      await expect(failure).rejects.toThrow(/REDIS_URL/);
     } finally {
       process.env.PATH = savedPath;
       rmSync(emptyDir, { recursive: true, force: true });

@@ -1,2 +1,2 @@
 /** The tests start their Redis the way the playground does: one implementation (src/app/local-redis.ts). */
-export { findFreePort, type RunningRedis, startRedisServer } from '../../src/app/local-redis.js';
+export { findFreePort, RedisNotFoundError, type RunningRedis, startRedisServer } from '../../src/app/local-redis.js';
