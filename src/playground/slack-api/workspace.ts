@@ -1,0 +1,95 @@
+/**
+ * The playground's Slack workspace as the page reads it: what the Slack stand-in stores in Redis
+ * (channels, messages and threads with their edits, files, ephemerals, views) and a feed of changes.
+ * The stand-in writes it when the bot calls the Web API; the page server writes people's own messages.
+ */
+
+export type PlaygroundRole = 'requester' | 'teammate' | 'approver' | 'bot';
+
+export interface WorkspaceUser {
+  id: string;
+  /** Handle shown for mentions, e.g. "maya". */
+  name: string;
+  /** Display name, e.g. "Maya Chen (requester)". */
+  realName: string;
+  teamId: string;
+  isBot: boolean;
+  role: PlaygroundRole;
+}
+
+export interface WorkspaceChannel {
+  id: string;
+  name: string;
+  isPrivate: boolean;
+  isIm: boolean;
+}
+
+export interface WorkspaceFile {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  filetype: string;
+  size: number;
+}
+
+export interface WorkspaceMessage {
+  channel: string;
+  ts: string;
+  /** Set on replies (and on a parent that has replies, equal to its own ts), as Slack does. */
+  threadTs?: string;
+  /** The person who wrote it; bot messages carry `botId` and the bot's user id. */
+  user?: string;
+  botId?: string;
+  text: string;
+  blocks?: unknown[];
+  files?: WorkspaceFile[];
+  edited?: { ts: string; user: string };
+  /** Top-level messages: how many replies the thread has, and when the latest came. */
+  replyCount?: number;
+  latestReply?: string;
+  /** Ephemerals only: the one person who sees it. */
+  ephemeralFor?: string;
+}
+
+export interface WorkspaceViews {
+  /** The Home tab the bot last published for the user (views.publish), if any. */
+  home?: unknown;
+  /** Modals open for the user (views.open / views.push / views.update), oldest first. */
+  modals: Array<{ id: string; view: unknown }>;
+}
+
+export type WorkspaceChange =
+  | { kind: 'message'; channel: string; ts: string; threadTs?: string }
+  | { kind: 'ephemeral'; channel: string; user: string; threadTs?: string }
+  | { kind: 'view'; user: string };
+
+export interface WorkspaceReader {
+  team(): Promise<{ id: string; name: string }>;
+  users(): Promise<WorkspaceUser[]>;
+  channels(): Promise<WorkspaceChannel[]>;
+  /** Top-level messages of a channel, oldest first (the latest `limit`, default 200). */
+  history(channel: string, opts?: { limit?: number }): Promise<WorkspaceMessage[]>;
+  /** The parent first, then its replies, oldest first. */
+  thread(channel: string, threadTs: string): Promise<WorkspaceMessage[]>;
+  /** Ephemerals shown to `user` in `channel` (top level and in threads), oldest first. */
+  ephemerals(channel: string, user: string): Promise<WorkspaceMessage[]>;
+  file(id: string): Promise<{ file: WorkspaceFile; content: Buffer } | undefined>;
+  views(user: string): Promise<WorkspaceViews>;
+  /** Calls `listener` on every change until the returned function is called. */
+  subscribe(listener: (change: WorkspaceChange) => void): () => void;
+}
+
+export interface WorkspaceWriter {
+  /** A person's own message, stored as Slack would before it sends the event; returns it with its ts. */
+  postAsUser(input: {
+    channel: string;
+    user: string;
+    text: string;
+    threadTs?: string;
+  }): Promise<WorkspaceMessage>;
+  /** Closes a modal the person dismissed or submitted. */
+  closeModal(user: string, viewId: string): Promise<void>;
+}
+
+export type Workspace = WorkspaceReader & WorkspaceWriter;
