@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * What Slack sends an app, built as Slack builds it: `event_callback` envelopes around events, and
+ * `block_actions` payloads for button clicks. The workspace's identity (team, bot user, app) is passed in.
+ */
+
+export interface AppIdentity {
+  /** The workspace that installed the app. */
+  teamId: string;
+  botUserId: string;
+  apiAppId: string;
+}
+
+/**
+ * An `event_callback` envelope around `event`, with a fresh event_id unless one is given. `teamId` is the
+ * envelope's `team_id`; in a shared (Slack Connect) channel it can name the other organisation, while
+ * `authorizations[0].team_id` names the workspace that installed the app and `context_team_id` the team
+ * the event was seen in.
+ */
+export function eventEnvelope(
+  app: AppIdentity,
+  event: Record<string, unknown>,
+  opts: { teamId?: string; eventId?: string; contextTeamId?: string; isExtSharedChannel?: boolean } = {},
+): object {
+  const teamId = opts.teamId ?? app.teamId;
+  return {
+    token: 'legacy-verification-token',
+    team_id: teamId,
+    context_team_id: opts.contextTeamId ?? teamId,
+    context_enterprise_id: null,
+    api_app_id: app.apiAppId,
+    event,
+    type: 'event_callback',
+    event_id: opts.eventId ?? `Ev${randomId(10)}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [
+      {
+        enterprise_id: null,
+        team_id: app.teamId,
+        user_id: app.botUserId,
+        is_bot: true,
+        is_enterprise_install: false,
+      },
+    ],
+    is_ext_shared_channel: opts.isExtSharedChannel ?? false,
+    event_context: `4-${randomId(24)}`,
+  };
+}
+
+export interface BlockActionInput {
+  userId: string;
+  channelId: string;
+  channelName?: string;
+  messageTs: string;
+  threadTs?: string;
+  actionId: string;
+  value: string;
+  blockId?: string;
+  /** The button's label, as the payload repeats it. */
+  label?: string;
+  /** The team the click came through; default: the installing workspace. */
+  teamId?: string;
+  /** The clicker's own team (`user.team_id`); another organisation's in a shared channel. Default: `teamId`. */
+  userTeamId?: string;
+  userName?: string;
+  /** Where the app may answer the click (`response_url`). */
+  responseUrl: string;
+  /** The clicked message as Slack repeats it. */
+  message?: { text?: string; blocks?: unknown[]; user?: string };
+  isEphemeral?: boolean;
+}
+
+/** A `block_actions` payload for a button click on a bot message. */
+export function blockActionPayload(app: AppIdentity, input: BlockActionInput): object {
+  const teamId = input.teamId ?? app.teamId;
+  const userName = input.userName ?? `user-${input.userId.toLowerCase()}`;
+  const message: Record<string, unknown> = {
+    type: 'message',
+    user: input.message?.user ?? app.botUserId,
+    ts: input.messageTs,
+    text: input.message?.text ?? 'Pipewright message',
+    blocks: input.message?.blocks ?? [],
+  };
+  if (input.threadTs !== undefined) message.thread_ts = input.threadTs;
+  return {
+    type: 'block_actions',
+    user: { id: input.userId, username: userName, name: userName, team_id: input.userTeamId ?? teamId },
+    api_app_id: app.apiAppId,
+    token: 'legacy-verification-token',
+    container: {
+      type: 'message',
+      message_ts: input.messageTs,
+      channel_id: input.channelId,
+      is_ephemeral: input.isEphemeral ?? false,
+    },
+    trigger_id: triggerId(),
+    team: { id: teamId, domain: 'playground' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: input.channelId, name: input.channelName ?? 'pipewright-test' },
+    message,
+    state: { values: {} },
+    response_url: input.responseUrl,
+    actions: [
+      {
+        type: 'button',
+        action_id: input.actionId,
+        block_id: input.blockId ?? 'b1',
+        value: input.value,
+        text: { type: 'plain_text', text: input.label ?? 'Approve', emoji: true },
+        action_ts: `${(Date.now() / 1000).toFixed(6)}`,
+      },
+    ],
+  };
+}
+
+/** A trigger id shaped like Slack's (`views.open` needs one from a recent interaction). */
+export function triggerId(): string {
+  return `${Date.now()}.${randomDigits(12)}.${randomId(32).toLowerCase()}`;
+}
+
+export function randomId(length: number): string {
+  return randomBytes(length)
+    .toString('base64url')
+    .replace(/[^A-Za-z0-9]/g, '0')
+    .slice(0, length)
+    .toUpperCase();
+}
+
+function randomDigits(length: number): string {
+  return Array.from(randomBytes(length), (byte) => String(byte % 10)).join('');
+}
