@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { App } from '@slack/bolt';
+import type { App, CustomRoute } from '@slack/bolt';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { STAGE_PROMPT_TOKENS } from '../agents/jobs/stage.js';
@@ -46,7 +46,19 @@ export interface RunningSystem {
  * Starts what a process role needs: `bot` (Slack listeners, outbox, /healthz), `worker` (orchestrator and
  * agents), or `all` of it in one process. Everything shares state through Redis only.
  */
-export async function startSystem(config: Config, role: ProcessRole, logger: Logger): Promise<RunningSystem> {
+/** What the local playground adds to a process: its page's routes beside /slack/events, on loopback only. */
+export interface SystemExtras {
+  routes?: CustomRoute[];
+  /** Listen on this address only (the playground: 127.0.0.1); default: every address. */
+  host?: string;
+}
+
+export async function startSystem(
+  config: Config,
+  role: ProcessRole,
+  logger: Logger,
+  extras: SystemExtras = {},
+): Promise<RunningSystem> {
   const keys = keySpace(config.redis.keyPrefix);
   const command = createRedis(config.redis.url, 'command', logger.child({ redis: 'command' }));
   const blocking = createRedis(config.redis.url, 'blocking', logger.child({ redis: 'blocking' }));
@@ -177,7 +189,10 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
       projects,
       metrics,
       logger: logger.child({ component: 'bot' }),
-      routes: Object.entries(opsRoutes).map(([path, handler]) => ({ path, method: ['GET'], handler })),
+      routes: [
+        ...Object.entries(opsRoutes).map(([path, handler]) => ({ path, method: ['GET'], handler })),
+        ...(extras.routes ?? []),
+      ],
     });
     await app.init();
     workers.push(
@@ -196,7 +211,7 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
         metrics,
       })),
     );
-    const server = await app.start(config.port);
+    const server = await app.start(extras.host ? { port: config.port, host: extras.host } : config.port);
     port = listeningPort(server) ?? config.port;
   }
 

@@ -22,6 +22,8 @@ export interface WorkspaceChannel {
   name: string;
   isPrivate: boolean;
   isIm: boolean;
+  /** DMs with the bot: the person on the other side. */
+  imUser?: string;
 }
 
 export interface WorkspaceFile {

@@ -1,0 +1,284 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { eventsForMessage, MAX_TYPED_CHARS, slackTextOf } from '../compose.js';
+import type { Workspace, WorkspaceUser } from '../slack-api/workspace.js';
+import { type AppIdentity, blockActionPayload, eventEnvelope } from '../slack-events/payloads.js';
+import { postSignedAction, postSignedEvent, type SignedPostResult } from '../slack-events/signing.js';
+import {
+  BadRequestError,
+  PAGE_SECURITY_HEADERS,
+  queryOf,
+  readJsonBody,
+  sendError,
+  sendJson,
+} from './http.js';
+import { pageHtml } from './page.js';
+import { buildPageState, type MessageRenderer } from './page-state.js';
+
+/**
+ * The playground page's HTTP routes, served beside `/slack/events` on the app's own port. People's
+ * messages are stored in the workspace as Slack stores them and then reach the Bolt app as signed events;
+ * clicks reach it as signed `block_actions`, exactly as they would from Slack.
+ */
+
+export interface PlaygroundRouteDeps {
+  workspace: Workspace;
+  renderer: MessageRenderer;
+  /** The CSS the rendered messages need (the renderer's). */
+  messageCss: string;
+  app: AppIdentity;
+  signingSecret: string;
+  /** Where the Bolt app listens, e.g. http://127.0.0.1:3000 (known once it has started). */
+  appUrl(): string;
+  /** A response_url for a click, which the Slack stand-in answers for that person and message. */
+  responseUrl(target: { user: string; channel: string; threadTs?: string; messageTs: string }): string;
+  offline: boolean;
+  logger: Logger;
+}
+
+export interface PlaygroundRoute {
+  path: string;
+  method: string[];
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+const ASSETS = {
+  script: readFileSync(new URL('./assets/playground.js', import.meta.url), 'utf8'),
+  layoutCss: readFileSync(new URL('./assets/layout.css', import.meta.url), 'utf8'),
+};
+
+const SLACK_ID = z.string().regex(/^[A-Z0-9]{2,20}$/, 'not a Slack id');
+const SLACK_TS = z.string().regex(/^\d{1,12}\.\d{1,6}$/, 'not a Slack ts');
+
+const sayBody = z.object({
+  user: SLACK_ID,
+  channel: SLACK_ID,
+  threadTs: SLACK_TS.optional(),
+  text: z.string().trim().min(1, 'type something first').max(MAX_TYPED_CHARS, 'message too long'),
+});
+
+const clickBody = z.object({
+  user: SLACK_ID,
+  channel: SLACK_ID,
+  messageTs: SLACK_TS,
+  threadTs: SLACK_TS.optional(),
+  actionId: z.string().min(1).max(255),
+  blockId: z.string().max(255).optional(),
+  value: z.string().max(2000).default(''),
+  label: z.string().max(75).default(''),
+  ephemeral: z.boolean().default(false),
+});
+
+const closeModalBody = z.object({ user: SLACK_ID, viewId: z.string().min(1).max(255) });
+
+export function playgroundRoutes(deps: PlaygroundRouteDeps): PlaygroundRoute[] {
+  const guarded =
+    (handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): PlaygroundRoute['handler'] =>
+    (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        if (!(err instanceof BadRequestError))
+          deps.logger.error({ err, url: req.url }, 'playground request failed');
+        sendError(res, err);
+      });
+    };
+
+  const person = async (id: string): Promise<WorkspaceUser> => {
+    const user = (await deps.workspace.users()).find((u) => u.id === id && !u.isBot);
+    if (!user) throw new BadRequestError(`nobody in the playground has the id ${id}`);
+    return user;
+  };
+
+  return [
+    {
+      path: '/',
+      method: ['GET'],
+      handler: (_req, res) => {
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...PAGE_SECURITY_HEADERS })
+          .end(pageHtml({ offline: deps.offline }));
+      },
+    },
+    {
+      path: '/playground/playground.js',
+      method: ['GET'],
+      handler: (_req, res) => {
+        res
+          .writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', ...PAGE_SECURITY_HEADERS })
+          .end(ASSETS.script);
+      },
+    },
+    {
+      path: '/playground/playground.css',
+      method: ['GET'],
+      handler: (_req, res) => {
+        res
+          .writeHead(200, { 'content-type': 'text/css; charset=utf-8', ...PAGE_SECURITY_HEADERS })
+          .end(`${ASSETS.layoutCss}\n${deps.messageCss}`);
+      },
+    },
+    {
+      path: '/playground/state',
+      method: ['GET'],
+      handler: guarded(async (req, res) => {
+        const query = queryOf(req);
+        const me = SLACK_ID.safeParse(query.get('user') ?? '');
+        const people = (await deps.workspace.users()).filter((u) => !u.isBot);
+        const user = people.find((u) => me.success && u.id === me.data) ?? people[0];
+        if (!user) throw new BadRequestError('the playground workspace has nobody in it');
+        const state = await buildPageState(
+          deps.workspace,
+          deps.renderer,
+          {
+            me: user.id,
+            channel: query.get('channel') ?? undefined,
+            thread: query.get('thread') ?? undefined,
+          },
+          {
+            offline: deps.offline,
+            botUserId: deps.app.botUserId,
+            fileUrl: (id) => `/playground/files/${id}`,
+          },
+        );
+        sendJson(res, 200, state);
+      }),
+    },
+    {
+      path: '/playground/stream',
+      method: ['GET'],
+      handler: (req, res) => {
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+          connection: 'keep-alive',
+        });
+        res.write('retry: 1000\n\n');
+        const unsubscribe = deps.workspace.subscribe((change) => {
+          res.write(`data: ${JSON.stringify(change)}\n\n`);
+        });
+        // Proxies and browsers drop a silent stream; a comment every 15 s keeps it open.
+        const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+        heartbeat.unref();
+        req.on('close', () => {
+          clearInterval(heartbeat);
+          unsubscribe();
+        });
+      },
+    },
+    {
+      path: '/playground/files/:id',
+      method: ['GET'],
+      handler: guarded(async (req, res) => {
+        const id = pathParam(req, 'id');
+        const found = await deps.workspace.file(id);
+        if (!found) throw new BadRequestError('no such file', 404);
+        const inlineImage = /^image\/(png|jpeg|gif|webp)$/.test(found.file.mimetype);
+        res
+          .writeHead(200, {
+            // Anything but a plain image downloads, so no uploaded HTML or SVG ever runs on this origin.
+            'content-type': inlineImage ? found.file.mimetype : 'application/octet-stream',
+            'content-disposition': `${inlineImage ? 'inline' : 'attachment'}; filename="${asciiFilename(found.file.name)}"; filename*=UTF-8''${encodeURIComponent(found.file.name)}`,
+            'content-length': String(found.content.length),
+            ...PAGE_SECURITY_HEADERS,
+          })
+          .end(found.content);
+      }),
+    },
+    {
+      path: '/playground/say',
+      method: ['POST'],
+      handler: guarded(async (req, res) => {
+        const body = await readJsonBody(req, sayBody);
+        const [user, users, channels] = await Promise.all([
+          person(body.user),
+          deps.workspace.users(),
+          deps.workspace.channels(),
+        ]);
+        const channel = channels.find((c) => c.id === body.channel);
+        if (!channel || (channel.isIm && channel.imUser !== user.id)) {
+          throw new BadRequestError(`${user.realName} cannot post in that channel`, 403);
+        }
+        const message = await deps.workspace.postAsUser({
+          channel: channel.id,
+          user: user.id,
+          text: slackTextOf(body.text, users),
+          ...(body.threadTs !== undefined ? { threadTs: body.threadTs } : {}),
+        });
+        const answers: SignedPostResult[] = [];
+        for (const event of eventsForMessage(message, channel, deps.app.botUserId, user.teamId)) {
+          answers.push(
+            await postSignedEvent(deps.appUrl(), deps.signingSecret, eventEnvelope(deps.app, event)),
+          );
+        }
+        sendJson(res, 200, { ok: true, ts: message.ts, delivered: deliveryOf(answers) });
+      }),
+    },
+    {
+      path: '/playground/click',
+      method: ['POST'],
+      handler: guarded(async (req, res) => {
+        const body = await readJsonBody(req, clickBody);
+        const user = await person(body.user);
+        const channels = await deps.workspace.channels();
+        const channel = channels.find((c) => c.id === body.channel);
+        if (!channel) throw new BadRequestError('no such channel');
+        const scope = body.threadTs ?? body.messageTs;
+        const message = body.ephemeral
+          ? undefined
+          : (await deps.workspace.thread(channel.id, scope)).find((m) => m.ts === body.messageTs);
+        if (!body.ephemeral && !message) throw new BadRequestError('that message is gone');
+        const payload = blockActionPayload(deps.app, {
+          userId: user.id,
+          userName: user.name,
+          userTeamId: user.teamId,
+          channelId: channel.id,
+          channelName: channel.name,
+          messageTs: body.messageTs,
+          ...(body.threadTs !== undefined ? { threadTs: body.threadTs } : {}),
+          actionId: body.actionId,
+          value: body.value,
+          label: body.label,
+          ...(body.blockId !== undefined ? { blockId: body.blockId } : {}),
+          responseUrl: deps.responseUrl({
+            user: user.id,
+            channel: channel.id,
+            messageTs: body.messageTs,
+            ...(body.threadTs !== undefined ? { threadTs: body.threadTs } : {}),
+          }),
+          message: { text: message?.text ?? '', blocks: message?.blocks ?? [], user: deps.app.botUserId },
+          isEphemeral: body.ephemeral,
+        });
+        const answer = await postSignedAction(deps.appUrl(), deps.signingSecret, payload);
+        sendJson(res, 200, { ok: true, delivered: deliveryOf([answer]) });
+      }),
+    },
+    {
+      path: '/playground/close-modal',
+      method: ['POST'],
+      handler: guarded(async (req, res) => {
+        const body = await readJsonBody(req, closeModalBody);
+        await deps.workspace.closeModal((await person(body.user)).id, body.viewId);
+        sendJson(res, 200, { ok: true });
+      }),
+    },
+  ];
+}
+
+/** What the page tells the person when the app did not take their message (Slack would retry). */
+function deliveryOf(answers: SignedPostResult[]): { ok: boolean; status: number } {
+  const failed = answers.find((a) => a.status !== 200);
+  return { ok: failed === undefined, status: failed?.status ?? 200 };
+}
+
+/** Bolt's custom routes put path parameters on the request (`params`). */
+function pathParam(req: IncomingMessage, name: string): string {
+  const params: unknown = (req as { params?: unknown }).params;
+  const value =
+    typeof params === 'object' && params !== null ? (params as Record<string, unknown>)[name] : undefined;
+  return typeof value === 'string' ? value : '';
+}
+
+function asciiFilename(name: string): string {
+  return name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+}
