@@ -294,7 +294,13 @@ export function renderMarkdownInline(line: string, inLink = false): string {
       const open = ch === '!' ? i + 1 : i;
       const closeBracket = nextBracket(open + 1);
       if (closeBracket !== -1 && line[closeBracket + 1] === '(') {
-        const closeParen = nextParen(closeBracket + 2);
+        let closeParen = nextParen(closeBracket + 2);
+        // A URL may hold balanced parentheses (`https://en.wikipedia.org/wiki/F1_(score)`); a few suffice.
+        for (let extra = 0; extra < 3 && closeParen !== -1; extra++) {
+          const inside = line.slice(closeBracket + 2, closeParen);
+          if (inside.split('(').length <= inside.split(')').length) break;
+          closeParen = nextParen(closeParen + 1);
+        }
         if (closeParen !== -1) {
           const label = line.slice(open + 1, closeBracket);
           const target =
