@@ -1,0 +1,122 @@
+/**
+ * Block Kit blocks to HTML. Every block becomes one `pw-block` element carrying its type; a type the
+ * playground does not draw says so in a small note instead of vanishing.
+ */
+import type { RenderContext } from './context.js';
+import { renderElement, renderImageElement, renderPlaceholderElement, renderTextObject } from './elements.js';
+import { attr, escapeHtml, safeLocalUrl } from './escape.js';
+import { renderMarkdown } from './markdown.js';
+import { asArray, asObject, asString, type Json, typeOf } from './read.js';
+import { renderRichText } from './rich-text.js';
+
+/** The blocks of a message or view, in order. */
+export function renderBlocks(blocks: readonly unknown[], ctx: RenderContext): string {
+  return blocks.map((block) => renderBlock(block, ctx)).join('');
+}
+
+const KNOWN_BLOCKS = [
+  'section',
+  'header',
+  'context',
+  'divider',
+  'actions',
+  'image',
+  'rich_text',
+  'markdown',
+  'file',
+  'input',
+] as const;
+type KnownBlockType = (typeof KNOWN_BLOCKS)[number];
+
+function isKnown(type: string): type is KnownBlockType {
+  return (KNOWN_BLOCKS as readonly string[]).includes(type);
+}
+
+export function renderBlock(block: unknown, ctx: RenderContext): string {
+  const obj = asObject(block);
+  const type = typeOf(block);
+  if (!obj || !isKnown(type)) return unsupported(type);
+  const blockId = asString(obj.block_id) ?? '';
+  const inner = blockBody(type, obj, blockId, ctx);
+  return `<div class="pw-block pw-block-${type}"${attr('data-block-type', type)}${blockId ? attr('data-block-id', blockId) : ''}>${inner}</div>`;
+}
+
+function blockBody(type: KnownBlockType, block: Json, blockId: string, ctx: RenderContext): string {
+  switch (type) {
+    case 'section':
+      return section(block, blockId, ctx);
+    case 'header':
+      return `<h3 class="pw-header-text">${renderTextObject(block.text, ctx)}</h3>`;
+    case 'context':
+      return asArray(block.elements)
+        .map((element) =>
+          typeOf(element) === 'image'
+            ? renderImageElement(asObject(element) ?? {}, ctx, 'pw-context-image')
+            : `<span class="pw-context-text">${renderTextObject(element, ctx)}</span>`,
+        )
+        .join('');
+    case 'divider':
+      return '<hr class="pw-divider">';
+    case 'actions':
+      return `<div class="pw-actions-row">${asArray(block.elements)
+        .map((element) => renderElement(element, blockId, ctx))
+        .join('')}</div>`;
+    case 'image':
+      return imageBlock(block, ctx);
+    case 'rich_text':
+      return renderRichText(block, ctx);
+    case 'markdown':
+      return renderMarkdown(asString(block.text) ?? '');
+    case 'file':
+      return fileBlock(block, ctx);
+    case 'input':
+      return inputBlock(block, ctx);
+  }
+}
+
+function section(block: Json, blockId: string, ctx: RenderContext): string {
+  const text =
+    block.text === undefined ? '' : `<div class="pw-section-text">${renderTextObject(block.text, ctx)}</div>`;
+  const fields = asArray(block.fields);
+  const grid =
+    fields.length === 0
+      ? ''
+      : `<div class="pw-fields">${fields
+          .map((field) => `<div class="pw-field">${renderTextObject(field, ctx)}</div>`)
+          .join('')}</div>`;
+  const accessory =
+    block.accessory === undefined
+      ? ''
+      : `<div class="pw-accessory">${renderElement(block.accessory, blockId, ctx)}</div>`;
+  return `<div class="pw-section-main">${text}${grid}</div>${accessory}`;
+}
+
+function imageBlock(block: Json, ctx: RenderContext): string {
+  const title =
+    block.title === undefined
+      ? ''
+      : `<div class="pw-image-title">${renderTextObject(block.title, ctx)}</div>`;
+  return `<figure class="pw-figure">${title}${renderImageElement(block, ctx, 'pw-image')}</figure>`;
+}
+
+function fileBlock(block: Json, ctx: RenderContext): string {
+  const externalId = asString(block.external_id) ?? '';
+  const fileId = asString(block.file_id);
+  const href = fileId ? safeLocalUrl(ctx.fileUrl(fileId)) : undefined;
+  const label = escapeHtml(`📄 ${externalId || fileId || 'file'}`);
+  return href
+    ? `<a class="pw-file-link"${attr('href', href)} download>${label}</a>`
+    : `<span class="pw-file-link">${label}</span>`;
+}
+
+/** Modal inputs: the label and a disabled stand-in for the element (the playground does not submit them). */
+function inputBlock(block: Json, ctx: RenderContext): string {
+  const label = `<div class="pw-input-label">${renderTextObject(block.label, ctx)}</div>`;
+  const hint =
+    block.hint === undefined ? '' : `<div class="pw-input-hint">${renderTextObject(block.hint, ctx)}</div>`;
+  return `${label}${renderPlaceholderElement(block.element)}${hint}`;
+}
+
+function unsupported(type: string): string {
+  return `<div class="pw-block pw-unsupported"${attr('data-block-type', type)}>unsupported block: ${escapeHtml(type)}</div>`;
+}
