@@ -4,6 +4,7 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { STAGE_PROMPT_TOKENS } from '../agents/jobs/stage.js';
 import { AnthropicProvider } from '../agents/model/anthropic.js';
+import { OfflineProvider } from '../agents/model/offline/index.js';
 import { startAgentWorker } from '../agents/worker.js';
 import { createSlackApp } from '../bot/app.js';
 import { createSlackWriter, startOutboxWorkers } from '../bot/outbox/index.js';
@@ -130,11 +131,17 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
     );
     const breaker = new CircuitBreaker(command, keys.breaker(), config.breaker);
     metrics.watchBreaker(breaker);
-    const provider = new AnthropicProvider(
-      { ...config.anthropic, prices },
-      logger.child({ component: 'model' }),
-      { onUsage: (u) => countTokens(metrics, u), breaker },
-    );
+    const provider = config.offlineModel.inUse
+      ? new OfflineProvider({ latencyMs: config.offlineModel.latencyMs })
+      : new AnthropicProvider({ ...config.anthropic, prices }, logger.child({ component: 'model' }), {
+          onUsage: (u) => countTokens(metrics, u),
+          breaker,
+        });
+    if (config.offlineModel.inUse)
+      logger.info(
+        { latencyMs: config.offlineModel.latencyMs },
+        'no ANTHROPIC_API_KEY: the offline model answers every call (made up locally, not by Claude)',
+      );
     workers.push(
       startAgentWorker({
         connection: blocking,
@@ -143,7 +150,7 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
         projects,
         deliverables: new DeliverableStore(command, keys),
         provider,
-        fallbackModel: config.anthropic.fallbackModel,
+        fallbackModel: config.offlineModel.inUse ? undefined : config.anthropic.fallbackModel,
         logger: logger.child({ component: 'agents' }),
         concurrency: config.workerConcurrency,
         clarifyMaxRounds: config.clarifyMaxRounds,
