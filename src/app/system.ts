@@ -201,6 +201,7 @@ export async function startSystem(config: Config, role: ProcessRole, logger: Log
         deliverables: new DeliverableStore(command, keys),
         logger: logger.child({ component: 'outbox' }),
         metrics,
+        render: { offlineModel: config.offlineModel.inUse },
       })),
     );
     const server = await app.start(config.port);

@@ -229,6 +229,33 @@ describe('offline stage deliverables', () => {
   });
 });
 
+describe('offline stages of a tailored plan', () => {
+  it('delivers what a review or an experiment stage asks, not its role in general', async () => {
+    const { project: p } = await planFor(
+      'compare model families for fraud detection on Kafka events; fairness matters',
+    );
+    const delivered = await runStages(p);
+    expect(delivered.get('phase2.fairness-review')?.deliverable).toContain('## Per-group results');
+    expect(delivered.get('phase2.experiment-a')?.deliverable).toContain('## Measurements');
+    expect(delivered.get('phase2.ml-engineer')?.deliverable).toMatch(
+      /## Builds on\n- \*\*phase2.experiment-a/,
+    );
+  });
+
+  it('tailors the plan to what the requester said, not to the questions it was asked', async () => {
+    const p = project(BARE);
+    p.clarification.transcript.push(
+      { from: 'project-manager', text: 'Should we check fairness, or compare model families?', at: 1 },
+      { from: 'requester', text: 'Snowflake, served live.', at: 2 },
+    );
+    p.requirements = (await clarify(p)).requirements;
+    const tailored = (await offline.structured(prompt({ job: 'plan', project: p }), tailoredPlanSchema))
+      .value;
+    expect(tailored.stages.map((s) => s.id)).not.toContain('phase2.fairness-review');
+    expect(tailored.stages.map((s) => s.id)).not.toContain('phase2.experiment-a');
+  });
+});
+
 describe('offline executive summary', () => {
   it('checks every success criterion against the deliverables', async () => {
     const { project: p } = await planFor(COMPLETE);

@@ -16,7 +16,11 @@ type TailoredStage = TailoredPlan['stages'][number];
 export function composePlan(p: PlanPurpose): TailoredPlan {
   const { project } = p;
   const requirements = project.requirements ?? defaultRequirements(project.request);
-  const said = [project.request, ...project.clarification.transcript.map((t) => t.text)].join('\n');
+  // Only what the requester wrote: the project manager's own questions name every topic.
+  const said = [
+    project.request,
+    ...project.clarification.transcript.filter((t) => t.from === 'requester').map((t) => t.text),
+  ].join('\n');
   const signals = readSignals(said);
   const rng = seededRng('plan', project.id, project.request, project.planRound);
   const plan = asTailoredPlan(defaultPlan(requirements), '');

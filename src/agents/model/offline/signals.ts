@@ -133,7 +133,7 @@ function firstMatch(text: string, patterns: readonly RegExp[]): string | undefin
 
 /** Every source named, with a table when one is named beside it ("table subscriptions"). */
 function sourcesOf(text: string): string[] {
-  const table = /\btables?\s+[`"']?([A-Za-z_][\w.]{1,60})/i.exec(text)?.[1];
+  const table = /\btables?\s+[`"']?([A-Za-z_]\w{0,60}(?:\.[A-Za-z_]\w{0,60})?)/i.exec(text)?.[1];
   const found = SOURCES.filter(([p]) => p.test(text)).map(([, name]) => name);
   if (table) {
     const [first, ...rest] = found;

@@ -2,7 +2,7 @@ import { defaultRequirements } from '../../../domain/requirements.js';
 import { ROLES, type RoleId } from '../../../domain/roles.js';
 import type { StageOutput } from '../../jobs/stage.js';
 import type { ModelPurpose } from '../provider.js';
-import { ROLE_DRAFTS, type RoleDraft } from './roles.js';
+import { draftFor, type RoleDraft } from './roles.js';
 import { seededRng } from './seed.js';
 import { readSignals } from './signals.js';
 
@@ -77,7 +77,7 @@ export function composeStage(p: StagePurpose): StageOutput {
   const requirements = project.requirements ?? defaultRequirements(project.request);
   const rng = seededRng('stage', project.id, project.request, stage.id, p.attempt);
   const slug = projectSlug(project.request);
-  const draft = ROLE_DRAFTS[stage.role]({
+  const draft = draftFor(stage, {
     requirements,
     problem: readSignals(`${project.request}\n${requirements.objective}`).problem,
     rng,
