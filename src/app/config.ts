@@ -31,10 +31,12 @@ const envSchema = z.object({
   PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).default(3000)),
   /** Serve /metrics on this port instead of PORT (which then no longer serves it), so it need not be public. Default: unset. */
   METRICS_PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).optional()),
-  /** Model provider key, read by the Anthropic SDK. Required for the worker. */
+  /** Model provider key, read by the Anthropic SDK. Unset: the offline model answers (made up locally, not by Claude). */
   ANTHROPIC_API_KEY: optionalString,
   /** Model provider base URL, as the Anthropic SDK reads it. Default: the SDK's. */
   ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
+  /** How long the offline model (no ANTHROPIC_API_KEY) takes to answer one call, in ms, jittered ±40%; 0 answers at once. Default 1500. */
+  OFFLINE_MODEL_LATENCY_MS: nonNegativeInt(1_500),
   /** Model used by every role. Default claude-sonnet-5-5. */
   PIPEWRIGHT_MODEL: optionalString.default('claude-sonnet-5-5'),
   /** Redis for state, memory and queues. Default redis://127.0.0.1:6379. */
@@ -127,6 +129,8 @@ export interface Config {
     maxRetries: number;
     timeoutMs: number;
   };
+  /** The offline model answers when there is no ANTHROPIC_API_KEY; every bot message then says so. */
+  offlineModel: { inUse: boolean; latencyMs: number };
   jobs: { backoffMs: number; lockMs: number };
   breaker: { failureThreshold: number; openMs: number };
   stageInputTokenBudget: number;
@@ -183,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxRetries: e.MODEL_MAX_RETRIES,
       timeoutMs: e.MODEL_TIMEOUT_MS,
     },
+    offlineModel: { inUse: e.ANTHROPIC_API_KEY === undefined, latencyMs: e.OFFLINE_MODEL_LATENCY_MS },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     jobs: { backoffMs: e.STAGE_BACKOFF_MS, lockMs: e.JOB_LOCK_MS },
     breaker: { failureThreshold: e.BREAKER_FAILURE_THRESHOLD, openMs: e.BREAKER_OPEN_MS },
@@ -222,8 +227,6 @@ export function missingCredentials(config: Config, role: ProcessRole): string[] 
     if (!config.slack.signingSecret && !config.slack.appToken)
       missing.push('SLACK_SIGNING_SECRET (from Basic Information → App Credentials)');
   }
-  if (role !== 'bot' && !config.anthropic.apiKey) {
-    missing.push('ANTHROPIC_API_KEY (the model provider key)');
-  }
+  // No ANTHROPIC_API_KEY is not missing: the offline model answers instead (src/agents/model/offline).
   return missing;
 }

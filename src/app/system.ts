@@ -4,6 +4,7 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { STAGE_PROMPT_TOKENS } from '../agents/jobs/stage.js';
 import { AnthropicProvider } from '../agents/model/anthropic.js';
+import { OfflineProvider } from '../agents/model/offline/index.js';
 import { startAgentWorker } from '../agents/worker.js';
 import { createSlackApp } from '../bot/app.js';
 import { createSlackWriter, startOutboxWorkers } from '../bot/outbox/index.js';
@@ -142,11 +143,17 @@ export async function startSystem(
     );
     const breaker = new CircuitBreaker(command, keys.breaker(), config.breaker);
     metrics.watchBreaker(breaker);
-    const provider = new AnthropicProvider(
-      { ...config.anthropic, prices },
-      logger.child({ component: 'model' }),
-      { onUsage: (u) => countTokens(metrics, u), breaker },
-    );
+    const provider = config.offlineModel.inUse
+      ? new OfflineProvider({ latencyMs: config.offlineModel.latencyMs })
+      : new AnthropicProvider({ ...config.anthropic, prices }, logger.child({ component: 'model' }), {
+          onUsage: (u) => countTokens(metrics, u),
+          breaker,
+        });
+    if (config.offlineModel.inUse)
+      logger.info(
+        { latencyMs: config.offlineModel.latencyMs },
+        'no ANTHROPIC_API_KEY: the offline model answers every call (made up locally, not by Claude)',
+      );
     workers.push(
       startAgentWorker({
         connection: blocking,
@@ -155,7 +162,7 @@ export async function startSystem(
         projects,
         deliverables: new DeliverableStore(command, keys),
         provider,
-        fallbackModel: config.anthropic.fallbackModel,
+        fallbackModel: config.offlineModel.inUse ? undefined : config.anthropic.fallbackModel,
         logger: logger.child({ component: 'agents' }),
         concurrency: config.workerConcurrency,
         clarifyMaxRounds: config.clarifyMaxRounds,
@@ -209,6 +216,7 @@ export async function startSystem(
         deliverables: new DeliverableStore(command, keys),
         logger: logger.child({ component: 'outbox' }),
         metrics,
+        render: { offlineModel: config.offlineModel.inUse },
       })),
     );
     const server = await app.start(extras.host ? { port: config.port, host: extras.host } : config.port);

@@ -105,6 +105,7 @@ export function createSlackApp(deps: SlackAppDeps): App {
     directory: new SlackDirectory(deps.redis, deps.keys, logger),
     logger,
     metrics: deps.metrics,
+    render: { offlineModel: config.offlineModel.inUse },
   };
   registerEventListeners(app, { ...listenerDeps, projects: deps.projects });
   registerActionListeners(app, listenerDeps);

@@ -16,4 +16,6 @@ export interface SlackAppSettings {
   slack: SlackSettings;
   /** HTTP port (events, interactivity, commands, /healthz, /metrics). */
   port: number;
+  /** The offline model answers (no ANTHROPIC_API_KEY): the bot's messages say so. */
+  offlineModel: { inUse: boolean };
 }

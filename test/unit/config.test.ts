@@ -35,8 +35,22 @@ describe('config', () => {
   it('says which credentials each process role needs', () => {
     const c = loadConfig({});
     expect(missingCredentials(c, 'bot').join(' ')).toMatch(/SLACK_BOT_TOKEN.*SLACK_SIGNING_SECRET/);
-    expect(missingCredentials(c, 'worker').join(' ')).toMatch(/ANTHROPIC_API_KEY/);
-    expect(missingCredentials(c, 'all')).toHaveLength(3);
+    expect(missingCredentials(c, 'all')).toHaveLength(2);
+  });
+
+  it('needs no model key: without ANTHROPIC_API_KEY the offline model answers', () => {
+    const c = loadConfig({});
+    expect(missingCredentials(c, 'worker')).toEqual([]);
+    expect(missingCredentials(c, 'all').join(' ')).not.toMatch(/ANTHROPIC_API_KEY/);
+    expect(c.offlineModel).toEqual({ inUse: true, latencyMs: 1500 });
+    expect(loadConfig({ ANTHROPIC_API_KEY: 'sk-ant-1' }).offlineModel.inUse).toBe(false);
+    expect(loadConfig({ ANTHROPIC_API_KEY: '  ' }).offlineModel.inUse).toBe(true);
+  });
+
+  it('takes OFFLINE_MODEL_LATENCY_MS, 0 included, and refuses a negative one', () => {
+    expect(loadConfig({ OFFLINE_MODEL_LATENCY_MS: '0' }).offlineModel.latencyMs).toBe(0);
+    expect(loadConfig({ OFFLINE_MODEL_LATENCY_MS: '250' }).offlineModel.latencyMs).toBe(250);
+    expect(() => loadConfig({ OFFLINE_MODEL_LATENCY_MS: '-1' })).toThrow(/OFFLINE_MODEL_LATENCY_MS/);
   });
 
   it('adds the trailing slash the WebClient needs to SLACK_API_URL', () => {

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { capBlocks, section } from '../../src/bot/views/blocks.js';
 import { GATE_ACTIONS } from '../../src/bot/views/gate.js';
+import { OFFLINE_MARK_TEXT, withOfflineMark } from '../../src/bot/views/offline.js';
 import { renderView } from '../../src/bot/views/render.js';
 import { renderStatus } from '../../src/bot/views/run.js';
 import { escapeKeepingUserMentions, escapeText, LIMITS, splitForSections } from '../../src/bot/views/text.js';
 import { defaultPlan } from '../../src/domain/plan.js';
 import { defaultRequirements } from '../../src/domain/requirements.js';
 import { ZERO_USAGE } from '../../src/domain/usage.js';
-import type { StatusView } from '../../src/domain/views.js';
+import type { StatusView, View } from '../../src/domain/views.js';
 
 type AnyBlock = Record<string, unknown> & { type: string };
 
@@ -130,10 +131,10 @@ describe('Block Kit rendering within Slack limits', () => {
     expect(msg.text).toMatch(/completed/);
   });
 
-  it('caps blocks at 50 and says how many were left out', () => {
+  it('caps blocks under 50, leaving room for a footer, and says how many were left out', () => {
     const capped = capBlocks(Array.from({ length: 80 }, () => section('x')));
-    expect(capped).toHaveLength(50);
-    expect(JSON.stringify(capped.at(-1))).toContain('31 more');
+    expect(capped).toHaveLength(49);
+    expect(JSON.stringify(capped.at(-1))).toContain('32 more');
   });
 
   it('splits long text at paragraph breaks into sections that fit', () => {
@@ -268,5 +269,49 @@ describe('memory and forget views', () => {
     });
     expect(decided.blocks.some((b) => b.type === 'actions')).toBe(false);
     expect(JSON.stringify(decided.blocks)).toContain('Kept by <@U2>');
+  });
+});
+
+describe('the offline mark', () => {
+  const offline = { offlineModel: true };
+  const req = defaultRequirements(hugeText);
+  const views: View[] = [
+    { type: 'welcome', requesterId: 'U1' },
+    { type: 'plan', plan: defaultPlan(req), requirements: req, assumptions: [hugeText], defaultsUsed: true },
+    {
+      type: 'status',
+      phase: 'running',
+      usage: ZERO_USAGE,
+      stages: Array.from({ length: 40 }, (_, i) => ({
+        id: `phase1.stage-${i}`,
+        role: 'data-engineer',
+        phase: 1,
+        state: 'done' as const,
+        needsApproval: false,
+        summary: hugeText,
+      })),
+    },
+    { type: 'notice', tone: 'info', text: hugeText, detail: hugeText },
+    { type: 'stage_note', stageId: 'phase1.x', role: 'data-engineer', outcome: 'done', text: hugeText },
+  ];
+
+  it.each(views.map((v) => [v.type, v] as const))(
+    '%s ends with the mark in its blocks and its text, within Slack limits',
+    (_t, view) => {
+      const msg = renderView(view, offline);
+      expect(checkLimits(msg.blocks)).toEqual([]);
+      expect(JSON.stringify(msg.blocks.at(-1))).toContain('Offline model');
+      expect(msg.text.endsWith(OFFLINE_MARK_TEXT)).toBe(true);
+      expect(msg.text.length).toBeLessThanOrEqual(LIMITS.fallbackText);
+      const online = renderView(view);
+      expect(`${online.text}${JSON.stringify(online.blocks)}`).not.toContain('Offline model');
+    },
+  );
+
+  it('takes the last place of a message that already has 50 blocks', () => {
+    const full = { text: 'x', blocks: Array.from({ length: 50 }, () => section('x')) };
+    const marked = withOfflineMark(full, offline);
+    expect(marked.blocks).toHaveLength(50);
+    expect(JSON.stringify(marked.blocks.at(-1))).toContain('Offline model');
   });
 });

@@ -16,6 +16,7 @@ export const clarifyJob: AgentJobEntry<'clarify'> = {
     const { value, usage } = await ctx.provider.structured(
       {
         ...clarifyPrompt(project, ctx.settings.clarifyMaxRounds),
+        purpose: { job: 'clarify', project, maxRounds: ctx.settings.clarifyMaxRounds },
         maxTokens: OUTPUT_TOKEN_LIMITS.clarify,
         ...callOptions(ctx),
       },

@@ -15,7 +15,12 @@ export const planJob: AgentJobEntry<'plan'> = {
   role: () => 'project-manager',
   async run(ctx, project, job) {
     const { value, usage } = await ctx.provider.structured(
-      { ...planPrompt(project), maxTokens: OUTPUT_TOKEN_LIMITS.plan, ...callOptions(ctx) },
+      {
+        ...planPrompt(project),
+        purpose: { job: 'plan', project },
+        maxTokens: OUTPUT_TOKEN_LIMITS.plan,
+        ...callOptions(ctx),
+      },
       tailoredPlanSchema,
     );
     await ctx.events.enqueue({

@@ -158,6 +158,7 @@ async function runStage(ctx: JobContext, project: Project, job: JobOf<'stage'>):
     const { value, usage, model } = await ctx.provider.structured(
       {
         ...stagePrompt(project, stage, inputs, ctx.settings.inputTokenBudget, memory.text),
+        purpose: { job: 'stage', project, stage, attempt: job.attempt, inputs },
         maxTokens: OUTPUT_TOKEN_LIMITS.stage,
         signal: AbortSignal.timeout(stage.timeoutMs),
         ...callOptions(ctx),

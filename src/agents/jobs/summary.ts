@@ -19,7 +19,12 @@ export const summaryJob: AgentJobEntry<'summary'> = {
       (project.plan?.stages ?? []).map((s) => s.id),
     );
     const { value, usage } = await ctx.provider.structured(
-      { ...summaryPrompt(project, inputs), maxTokens: OUTPUT_TOKEN_LIMITS.summary, ...callOptions(ctx) },
+      {
+        ...summaryPrompt(project, inputs),
+        purpose: { job: 'summary', project, deliverables: inputs },
+        maxTokens: OUTPUT_TOKEN_LIMITS.summary,
+        ...callOptions(ctx),
+      },
       executiveSummarySchema,
     );
     await ctx.events.enqueue({

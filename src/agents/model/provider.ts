@@ -1,10 +1,33 @@
 import type { z } from 'zod';
+import type { Deliverable } from '../../domain/deliverable.js';
+import type { AgentJobKind } from '../../domain/jobs.js';
+import type { Stage } from '../../domain/plan.js';
+import type { Project } from '../../domain/project.js';
 import type { Usage } from '../../domain/usage.js';
+
+/** What each kind of job tells the model besides its prompt: the facts the prompt was made from. */
+interface PurposeContext {
+  clarify: { maxRounds: number };
+  plan: Record<never, never>;
+  stage: { stage: Stage; attempt: number; inputs: ReadonlyMap<string, Deliverable> };
+  summary: { deliverables: ReadonlyMap<string, Deliverable> };
+}
+
+/**
+ * Which job is asking, with the structured facts its prompt was made from. Claude reads the prompt and
+ * ignores this; the offline model (model/offline/) answers from it and never parses prompt text. A new
+ * kind of job does not compile until it has a context here.
+ */
+export type ModelPurpose = {
+  [K in AgentJobKind]: { job: K; project: Project } & PurposeContext[K];
+}[AgentJobKind];
 
 export interface ModelPrompt {
   /** Stable blocks, most stable first (charter, requirements, plan): each is a prompt-cache breakpoint. */
   system: string[];
   user: string;
+  /** Which job asks, and the facts its prompt was made from. */
+  purpose: ModelPurpose;
   maxTokens: number;
   /** Overrides the default model (the fallback model, for one). */
   model?: string;

@@ -11,6 +11,7 @@ import {
 import { BUDGET_ACTIONS } from '../views/budget.js';
 import { FORGET_ACTIONS } from '../views/forget.js';
 import { GATE_ACTIONS } from '../views/gate.js';
+import { markText } from '../views/offline.js';
 import { deliverEvent, type ListenerDeps } from './deliver-event.js';
 import { type BlockAction, blockActionSchema } from './slack-payloads.js';
 
@@ -109,8 +110,12 @@ async function deliverClick(deps: ListenerDeps, respond: RespondFn | undefined, 
   } catch {
     if (!respond) return;
     // Not awaited: the ack's HTTP answer must not wait on Slack's response_url.
-    respond({ response_type: 'ephemeral', replace_original: false, text: CLICK_NOT_RECORDED_TEXT }).catch(
-      (err: unknown) => deps.logger.warn({ err, eventId: event.eventId }, 'could not tell the clicker'),
+    respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: markText(CLICK_NOT_RECORDED_TEXT, deps.render),
+    }).catch((err: unknown) =>
+      deps.logger.warn({ err, eventId: event.eventId }, 'could not tell the clicker'),
     );
   }
 }

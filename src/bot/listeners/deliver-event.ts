@@ -6,6 +6,7 @@ import type { EventIntake } from '../../memory/event-intake.js';
 import type { KeySpace } from '../../memory/keys.js';
 import type { Metrics } from '../../ops/metrics.js';
 import type { SlackDirectory } from '../slack-directory.js';
+import type { RenderSettings } from '../views/offline.js';
 
 /**
  * Who did what, for the log: the facts authorisation is decided from, never what anyone wrote (no message
@@ -40,6 +41,8 @@ export interface ListenerDeps {
   directory: SlackDirectory;
   logger: Logger;
   metrics: Metrics;
+  /** What every message the listeners send themselves carries (the offline mark). */
+  render: RenderSettings;
 }
 
 /**

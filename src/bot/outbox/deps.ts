@@ -8,6 +8,7 @@ import type { ProjectStore } from '../../memory/project-store.js';
 import type { ThreadMessageStore } from '../../memory/thread-messages.js';
 import type { ThreadOrder } from '../../memory/thread-order.js';
 import type { Metrics } from '../../ops/metrics.js';
+import type { RenderSettings } from '../views/offline.js';
 
 export interface OutboxDeps {
   connection: Redis;
@@ -23,4 +24,6 @@ export interface OutboxDeps {
   deliverables: DeliverableStore;
   logger: Logger;
   metrics: Metrics;
+  /** What every message carries in this deployment (the offline mark). */
+  render: RenderSettings;
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Deliverable } from '../../domain/deliverable.js';
 import { buildReport } from '../../domain/report.js';
 import type { OutboxJob } from '../../memory/queues.js';
+import { markText } from '../views/offline.js';
 import type { OutboxDeps } from './deps.js';
 import { isRateLimited, platformError } from './slack-errors.js';
 import { eachThreadMessage } from './thread-lookup.js';
@@ -41,7 +42,7 @@ export async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJo
     const result = await deps.writer.filesUploadV2({
       channel_id: channelId,
       thread_ts: threadTs,
-      initial_comment: 'Full report: every deliverable, and the run metadata as JSON.',
+      initial_comment: markText('Full report: every deliverable, and the run metadata as JSON.', deps.render),
       file_uploads: [
         {
           file: Buffer.from(report.markdown, 'utf8'),

@@ -4,6 +4,7 @@ import { assertNever } from '../../domain/assert-never.js';
 import { type View, viewSchema } from '../../domain/views.js';
 import type { OutboxJob } from '../../memory/queues.js';
 import type { RenderedMessage } from '../views/message.js';
+import type { RenderSettings } from '../views/offline.js';
 import { renderView } from '../views/render.js';
 import { decideWrite } from './decide.js';
 import type { OutboxDeps } from './deps.js';
@@ -14,16 +15,16 @@ import { waitForPostSlot } from './turns.js';
 export async function sendEphemeral(deps: OutboxDeps, log: Logger, data: OutboxJob): Promise<void> {
   const { channelId, threadTs, effect } = data;
   if (effect.kind !== 'ephemeral') return;
-  const message = renderMessage(data);
+  const message = renderMessage(data, deps.render);
   await sendWithFallback(log, deps.metrics, message, (m) =>
     deps.writer.chat.postEphemeral({ channel: channelId, user: effect.userId, thread_ts: threadTs, ...m }),
   );
 }
 
-function renderMessage(data: OutboxJob): RenderedMessage {
+function renderMessage(data: OutboxJob, settings: RenderSettings): RenderedMessage {
   const view = viewSchema.safeParse('view' in data.effect ? data.effect.view : undefined);
   if (!view.success) throw new UnrecoverableError(`outbox job for ${data.effect.key} has an invalid view`);
-  return renderView(view.data);
+  return renderView(view.data, settings);
 }
 
 /** Posts a thread message, edits it in place, or leaves it, as `decideWrite` says. */
@@ -35,7 +36,7 @@ export async function writeThreadMessage(
 ): Promise<void> {
   const { projectId, channelId, threadTs, revision, effect } = job.data;
   if (effect.kind !== 'thread_message') return;
-  const message = renderMessage(job.data);
+  const message = renderMessage(job.data, deps.render);
   const send = <T>(call: SlackCall<T>) => sendWithFallback(log, deps.metrics, message, call);
 
   const reply = isReply(effect);

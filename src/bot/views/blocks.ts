@@ -46,10 +46,16 @@ export function button(opts: {
   };
 }
 
-/** Keeps at most 50 blocks; when it must drop some, the last block says how many were left out. */
-export function capBlocks(blocks: KnownBlock[]): KnownBlock[] {
-  if (blocks.length <= LIMITS.blocks) return blocks;
-  const kept = blocks.slice(0, LIMITS.blocks - 1);
+/** Blocks every message keeps free for a footer line (the offline mark, views/offline.ts). */
+export const FOOTER_BLOCKS = 1;
+
+/**
+ * Keeps at most `max` blocks (50 less the footer's room); when it must drop some, the last block says how
+ * many were left out.
+ */
+export function capBlocks(blocks: KnownBlock[], max: number = LIMITS.blocks - FOOTER_BLOCKS): KnownBlock[] {
+  if (blocks.length <= max) return blocks;
+  const kept = blocks.slice(0, max - 1);
   kept.push(context(`…and ${blocks.length - kept.length} more (see \`status\`).`));
   return kept;
 }

@@ -7,13 +7,19 @@ import { renderGate } from './gate.js';
 import { renderMemory } from './memory.js';
 import type { RenderedMessage } from './message.js';
 import { renderNotice } from './notices.js';
+import { ONLINE, type RenderSettings, withOfflineMark } from './offline.js';
 import { renderPlan, renderStageNote, renderStatus, renderSummary } from './run.js';
 
 /**
  * The one entry point from a view to Block Kit. Each family of views renders in its own module
- * (clarify, run, gate, budget, forget, memory, notices), with its strings and action ids.
+ * (clarify, run, gate, budget, forget, memory, notices), with its strings and action ids. `settings` add
+ * what every message of this deployment carries (the offline mark).
  */
-export function renderView(view: View): RenderedMessage {
+export function renderView(view: View, settings: RenderSettings = ONLINE): RenderedMessage {
+  return withOfflineMark(renderViewBody(view), settings);
+}
+
+function renderViewBody(view: View): RenderedMessage {
   switch (view.type) {
     case 'welcome':
       return renderWelcome(view);

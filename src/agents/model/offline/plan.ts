@@ -1,0 +1,110 @@
+import { asTailoredPlan, defaultPlan, type TailoredPlan } from '../../../domain/plan.js';
+import { defaultRequirements } from '../../../domain/requirements.js';
+import type { ModelPurpose } from '../provider.js';
+import { seededRng } from './seed.js';
+import { readSignals } from './signals.js';
+
+type PlanPurpose = Extract<ModelPurpose, { job: 'plan' }>;
+type TailoredStage = TailoredPlan['stages'][number];
+
+/**
+ * The offline project manager's plan: the default four phases, tailored to what the request asks as a
+ * model would: no deployment or operations for an analysis, no Kubernetes stage for a batch job nobody
+ * asked a cluster for, parallel model experiments when models are to be compared, and a fairness review
+ * when fairness was asked for. Every change is named in the rationale.
+ */
+export function composePlan(p: PlanPurpose): TailoredPlan {
+  const { project } = p;
+  const requirements = project.requirements ?? defaultRequirements(project.request);
+  // Only what the requester wrote: the project manager's own questions name every topic.
+  const said = [
+    project.request,
+    ...project.clarification.transcript.filter((t) => t.from === 'requester').map((t) => t.text),
+  ].join('\n');
+  const signals = readSignals(said);
+  const rng = seededRng('plan', project.id, project.request, project.planRound);
+  const plan = asTailoredPlan(defaultPlan(requirements), '');
+  let stages: TailoredStage[] = plan.stages;
+  let phases = plan.phases;
+  const changes: string[] = [];
+  const byId = (id: string) => stages.find((s) => s.id === id);
+  const drop = (ids: readonly string[]) => {
+    stages = stages
+      .filter((s) => !ids.includes(s.id))
+      .map((s) => ({ ...s, reads: s.reads.filter((r) => !ids.includes(r)) }));
+  };
+
+  if (signals.noServing) {
+    drop(['phase3.mlops-engineer', 'phase3.kubernetes-architect', 'phase4.observability-engineer']);
+    phases = phases.filter((ph) => ph.number <= 2);
+    changes.push('nothing is to be served, so the deployment and operations phases are dropped');
+  } else if (requirements.stack.deploymentMode === 'batch' && !signals.mentionsCluster) {
+    drop(['phase3.kubernetes-architect']);
+    const observer = byId('phase4.observability-engineer');
+    if (observer)
+      observer.task = `Monitor the batch scoring in {phase3.mlops-engineer.output} with ${requirements.stack.monitoring}: job success and duration, data and prediction drift, cost per run, alerts.`;
+    changes.push(
+      `a ${requirements.stack.deploymentMode} job on ${requirements.stack.orchestration} needs no Kubernetes design of its own`,
+    );
+  }
+
+  if (signals.compareModels) {
+    const scientist = 'phase1.data-scientist';
+    const [first, second] = rng.sample(
+      ['gradient-boosted trees', 'a linear baseline', 'a small neural network', 'a random forest'],
+      2,
+    );
+    const experiment = (id: string, family: string): TailoredStage => ({
+      id,
+      phase: 2,
+      role: 'ml-engineer',
+      task: `Train and evaluate ${family} on the features from {${scientist}.output}; report ${requirements.targetMetric} with a confidence interval.`,
+      reads: [scientist],
+      changesRunningSystems: false,
+      needsApproval: false,
+      timeoutMinutes: 10,
+      retries: 2,
+      onFailure: 'continue',
+    });
+    const trainer = byId('phase2.ml-engineer');
+    if (trainer) {
+      trainer.reads = ['phase2.experiment-a', 'phase2.experiment-b'];
+      trainer.task = `Compare {phase2.experiment-a.output} and {phase2.experiment-b.output}, pick the winner on ${requirements.targetMetric}, and build its training pipeline: tracking in ${requirements.stack.experimentTracking}, orchestration on ${requirements.stack.orchestration}, registry and promotion rules.`;
+    }
+    const at = stages.findIndex((s) => s.id === 'phase2.ml-engineer');
+    stages.splice(
+      Math.max(0, at),
+      0,
+      experiment('phase2.experiment-a', first ?? 'gradient-boosted trees'),
+      experiment('phase2.experiment-b', second ?? 'a linear baseline'),
+    );
+    changes.push(`two model families (${first} and ${second}) are trained in parallel before one is chosen`);
+  }
+
+  if (signals.fairness) {
+    stages.push({
+      id: 'phase2.fairness-review',
+      phase: 2,
+      role: 'data-scientist',
+      task: `Review the model from {phase2.ml-engineer.output} for bias: error rates and calibration per protected group, against the success criteria.`,
+      reads: ['phase2.ml-engineer'],
+      changesRunningSystems: false,
+      needsApproval: false,
+      timeoutMinutes: 10,
+      retries: 2,
+      onFailure: 'continue',
+    });
+    changes.push('a fairness review of the trained model is added, since fairness was asked for');
+  }
+
+  const opening = rng.pick([
+    'Started from the default four-phase plan',
+    'The default plan, tailored to the request',
+    'Kept the default phases where they apply',
+  ]);
+  const rationale =
+    changes.length === 0
+      ? `${opening}: every stage applies to ${requirements.stack.deploymentMode} serving on ${requirements.stack.serving}, so none is dropped.`
+      : `${opening}: ${changes.join('; ')}.`;
+  return { rationale: rationale.slice(0, 1500), phases, stages };
+}
