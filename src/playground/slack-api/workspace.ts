@@ -22,6 +22,8 @@ export interface WorkspaceChannel {
   name: string;
   isPrivate: boolean;
   isIm: boolean;
+  /** DMs only: the person the bot talks to in it. */
+  dmWith?: string;
 }
 
 export interface WorkspaceFile {
@@ -31,6 +33,8 @@ export interface WorkspaceFile {
   mimetype: string;
   filetype: string;
   size: number;
+  /** Who uploaded it (the bot, for files it shares). */
+  user?: string;
 }
 
 export interface WorkspaceMessage {
@@ -60,7 +64,14 @@ export interface WorkspaceViews {
 }
 
 export type WorkspaceChange =
-  | { kind: 'message'; channel: string; ts: string; threadTs?: string }
+  | {
+      kind: 'message';
+      channel: string;
+      ts: string;
+      threadTs?: string;
+      /** What happened to the message at `ts`. */
+      action?: 'posted' | 'edited' | 'deleted';
+    }
   | { kind: 'ephemeral'; channel: string; user: string; threadTs?: string }
   | { kind: 'view'; user: string };
 
