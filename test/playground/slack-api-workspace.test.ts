@@ -162,6 +162,23 @@ describe('the Slack stand-in keeps the workspace in Redis', () => {
     );
   });
 
+  it('keeps a deleted parent with replies as a tombstone, so its thread can still be read', async () => {
+    const s = await start();
+    const client = web(s);
+    const parent = await client.chat.postMessage({ channel: C, text: 'Plan' });
+    const ts = String(parent.ts);
+    await s.workspace.postAsUser({ channel: C, user: MAYA, text: 'looks good', threadTs: ts });
+    await client.chat.delete({ channel: C, ts });
+
+    expect(await s.workspace.thread(C, ts)).toEqual([
+      expect.objectContaining({ ts, text: 'This message was deleted.', tombstone: true, replyCount: 1 }),
+      expect.objectContaining({ text: 'looks good' }),
+    ]);
+    const [viaApi] = (await client.conversations.history({ channel: C })).messages ?? [];
+    expect(viaApi).toMatchObject({ subtype: 'tombstone', reply_count: 1 });
+    expect(await platformError(client.chat.delete({ channel: C, ts }))).toBe('message_not_found');
+  });
+
   it('shows an ephemeral only to its person, and not in the channel', async () => {
     const s = await start();
     const client = web(s);

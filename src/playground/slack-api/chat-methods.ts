@@ -27,7 +27,7 @@ export async function updateMessage(ctx: ApiContext, args: Record<string, unknow
   const channel = String(args.channel);
   const ts = String(args.ts);
   const stored = await ctx.workspace.message(channel, ts);
-  if (!stored) return fail('message_not_found');
+  if (!stored || stored.tombstone) return fail('message_not_found');
   if (stored.botId !== ctx.identity.botId) return fail('cant_update_message');
   const edited = await ctx.workspace.edit(
     channel,
@@ -48,7 +48,7 @@ export async function deleteMessage(ctx: ApiContext, args: Record<string, unknow
   const channel = String(args.channel);
   const ts = String(args.ts);
   const stored = await ctx.workspace.message(channel, ts);
-  if (!stored) return fail('message_not_found');
+  if (!stored || stored.tombstone) return fail('message_not_found');
   if (stored.botId !== ctx.identity.botId) return fail('cant_delete_message');
   await ctx.workspace.remove(channel, ts);
   return ok({ channel, ts });

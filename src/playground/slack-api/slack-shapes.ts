@@ -35,6 +35,21 @@ export function slackMessage(
   m: StoredMessage,
   opts: { withMetadata?: boolean } = { withMetadata: true },
 ): Record<string, unknown> {
+  if (m.tombstone) {
+    return {
+      type: 'message',
+      subtype: 'tombstone',
+      ts: m.ts,
+      text: m.text,
+      user: 'USLACKBOT',
+      hidden: true,
+      ...(m.replyCount !== undefined && {
+        thread_ts: m.ts,
+        reply_count: m.replyCount,
+        latest_reply: m.latestReply,
+      }),
+    };
+  }
   return {
     type: 'message',
     ts: m.ts,

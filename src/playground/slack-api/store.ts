@@ -250,15 +250,24 @@ export class RedisWorkspace implements Workspace {
     return edited;
   }
 
-  /** Deletes a message (a parent's replies stay, as in Slack); false when there was none. */
+  /**
+   * Deletes a message; a parent with replies stays as a tombstone ("This message was deleted.") so its
+   * thread can still be read, as in Slack. False when there was none.
+   */
   async remove(channel: string, ts: string): Promise<boolean> {
     const [stored] = await this.messages(channel, [ts]);
-    if (!stored) return false;
-    const index =
-      stored.threadTs && stored.threadTs !== ts
-        ? this.keys.threadReplies(channel, stored.threadTs)
+    if (!stored || stored.tombstone) return false;
+    const isReply = stored.threadTs !== undefined && stored.threadTs !== ts;
+    const hasReplies = !isReply && (await this.redis.zcard(this.keys.threadReplies(channel, ts))) > 0;
+    if (hasReplies) {
+      const tombstone: StoredMessage = { channel, ts, text: 'This message was deleted.', tombstone: true };
+      await this.redis.set(this.keys.message(channel, ts), JSON.stringify(tombstone));
+    } else {
+      const index = isReply
+        ? this.keys.threadReplies(channel, String(stored.threadTs))
         : this.keys.channelTop(channel);
-    await this.redis.multi().del(this.keys.message(channel, ts)).zrem(index, ts).exec();
+      await this.redis.multi().del(this.keys.message(channel, ts)).zrem(index, ts).exec();
+    }
     this.emit({ kind: 'message', channel, ts, action: 'deleted', ...thread(stored) });
     return true;
   }

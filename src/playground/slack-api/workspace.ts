@@ -52,6 +52,8 @@ export interface WorkspaceMessage {
   /** Top-level messages: how many replies the thread has, and when the latest came. */
   replyCount?: number;
   latestReply?: string;
+  /** A deleted parent whose replies remain: Slack keeps it as "This message was deleted." */
+  tombstone?: boolean;
   /** Ephemerals only: the one person who sees it. */
   ephemeralFor?: string;
 }
