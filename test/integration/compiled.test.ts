@@ -52,6 +52,13 @@ describe('compiled build', () => {
     expect(failed?.stderr).toContain(join(SRC, 'domain/assert-never.ts'));
   });
 
+  it("loads the Slack stand-in's method table from beside its compiled module", async () => {
+    const module = join(dist, 'playground/slack-api/method-table.js');
+    const script = `import(${JSON.stringify(module)}).then((m) => console.log(JSON.stringify([m.requiredArgs('views.open'), m.requiredArgs('chat.postMessages') ?? null])))`;
+    const { stdout } = await run(process.execPath, ['-e', script]);
+    expect(JSON.parse(stdout)).toEqual([['trigger_id', 'view'], null]);
+  });
+
   it('runs a whole project with the compiled bot and worker, and both stop cleanly on SIGTERM', async () => {
     const c = await startProcessCluster(procs);
     const h = c.h;

@@ -22,8 +22,8 @@ export interface WorkspaceChannel {
   name: string;
   isPrivate: boolean;
   isIm: boolean;
-  /** DMs with the bot: the person on the other side. */
-  imUser?: string;
+  /** DMs only: the person the bot talks to in it. */
+  dmWith?: string;
 }
 
 export interface WorkspaceFile {
@@ -33,6 +33,8 @@ export interface WorkspaceFile {
   mimetype: string;
   filetype: string;
   size: number;
+  /** Who uploaded it (the bot, for files it shares). */
+  user?: string;
 }
 
 export interface WorkspaceMessage {
@@ -50,6 +52,8 @@ export interface WorkspaceMessage {
   /** Top-level messages: how many replies the thread has, and when the latest came. */
   replyCount?: number;
   latestReply?: string;
+  /** A deleted parent whose replies remain: Slack keeps it as "This message was deleted." */
+  tombstone?: boolean;
   /** Ephemerals only: the one person who sees it. */
   ephemeralFor?: string;
 }
@@ -62,7 +66,14 @@ export interface WorkspaceViews {
 }
 
 export type WorkspaceChange =
-  | { kind: 'message'; channel: string; ts: string; threadTs?: string }
+  | {
+      kind: 'message';
+      channel: string;
+      ts: string;
+      threadTs?: string;
+      /** What happened to the message at `ts`. */
+      action?: 'posted' | 'edited' | 'deleted';
+    }
   | { kind: 'ephemeral'; channel: string; user: string; threadTs?: string }
   | { kind: 'view'; user: string };
 
