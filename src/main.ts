@@ -1,21 +1,34 @@
 import { existsSync } from 'node:fs';
 import { loadConfig, missingCredentials, type ProcessRole } from './app/config.js';
+import { RedisNotFoundError } from './app/local-redis.js';
 import { createLogger } from './app/logger.js';
+import { playgroundBanner, startPlayground } from './app/playground.js';
 import { startSystem } from './app/system.js';
 import { ConfigError } from './domain/errors.js';
 
 /** Grace period for in-flight jobs on SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 25_000;
 
-const ROLES: readonly ProcessRole[] = ['all', 'bot', 'worker'];
+type Mode = ProcessRole | 'playground';
+const MODES: readonly Mode[] = ['all', 'bot', 'worker', 'playground'];
+
+/** No Slack credentials at all: a newcomer's first `npm start`, which opens the playground. */
+function hasNoSlackCredentials(env: NodeJS.ProcessEnv): boolean {
+  return !env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN;
+}
 
 async function main(): Promise<void> {
-  const role = (process.argv[2] ?? 'all') as ProcessRole;
-  if (!ROLES.includes(role)) {
-    console.error(`usage: main.ts [all|bot|worker] (got "${role}")`);
+  const mode = (process.argv[2] ?? 'all') as Mode;
+  if (!MODES.includes(mode)) {
+    console.error(`usage: main.ts [all|bot|worker|playground] (got "${mode}")`);
     process.exit(2);
   }
   if (existsSync('.env')) process.loadEnvFile('.env');
+  if (mode === 'playground' || (mode === 'all' && hasNoSlackCredentials(process.env))) {
+    await runPlayground();
+    return;
+  }
+  const role: ProcessRole = mode;
 
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -30,7 +43,7 @@ async function main(): Promise<void> {
       [
         `Pipewright cannot start the ${role === 'all' ? 'bot and worker' : role} without:`,
         ...missing.map((m) => `  - ${m}`),
-        'Copy .env.example to .env and fill these in (README, "Create the Slack app").',
+        'Copy .env.example to .env and fill these in (README, "Create the Slack app"), or try it first with npm run playground.',
       ].join('\n'),
     );
     process.exit(1);
@@ -46,7 +59,40 @@ async function main(): Promise<void> {
     logger.fatal({ err }, 'pipewright failed to start');
     process.exit(1);
   });
+  stopOnSignals(logger, () => system.stop());
+}
 
+async function runPlayground(): Promise<void> {
+  let logger: ReturnType<typeof createLogger>;
+  try {
+    // Quiet by default: the page shows what happens, and the banner should stay readable.
+    logger = createLogger(process.env.LOG_LEVEL ? loadConfig().logLevel : 'warn');
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  }
+  process.on('unhandledRejection', (err) => {
+    logger.fatal({ err }, 'unhandled promise rejection: exiting');
+    process.exit(1);
+  });
+  const playground = await startPlayground(process.env, logger).catch((err: unknown) => {
+    if (err instanceof RedisNotFoundError || err instanceof ConfigError) console.error(err.message);
+    else if (isAddressInUse(err)) {
+      console.error(
+        `Port ${process.env.PORT || 3000} is in use. Stop what uses it, or pick another: PORT=3001 npm start`,
+      );
+    } else logger.fatal({ err }, 'the playground failed to start');
+    process.exit(1);
+  });
+  process.stdout.write(playgroundBanner(playground));
+  stopOnSignals(logger, () => playground.stop());
+}
+
+function isAddressInUse(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === 'EADDRINUSE';
+}
+
+function stopOnSignals(logger: ReturnType<typeof createLogger>, stopAll: () => Promise<void>): void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -57,8 +103,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    system
-      .stop()
+    stopAll()
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         logger.error({ err }, 'error during shutdown');

@@ -93,7 +93,9 @@ async function launch(port: number): Promise<RedisProcess> {
     '--maxmemory-policy', 'noeviction',
     '--protected-mode', 'no',
   ];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: Ctrl+C in a terminal signals the whole foreground group, and Redis must outlive
+  // the app's graceful shutdown (which still writes to it); stop() ends it afterwards.
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const proc: RedisProcess = { child, dir, output: [], exitCode: undefined, exited: Promise.resolve() };
   const keepOutput = (chunk: Buffer) => {
     proc.output.push(...chunk.toString('utf8').split('\n').filter(Boolean));

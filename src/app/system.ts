@@ -8,7 +8,7 @@ import { OfflineProvider } from '../agents/model/offline/index.js';
 import { startAgentWorker } from '../agents/worker.js';
 import { createSlackApp } from '../bot/app.js';
 import { createSlackWriter, startOutboxWorkers } from '../bot/outbox/index.js';
-import { parsePriceTable, priceFor } from '../domain/pricing.js';
+import { FREE, parsePriceTable, priceFor } from '../domain/pricing.js';
 import { AgentMemory } from '../memory/agent-memory/index.js';
 import { ChannelPacer } from '../memory/channel-pacer.js';
 import { CircuitBreaker } from '../memory/circuit-breaker.js';
@@ -126,7 +126,8 @@ export async function startSystem(
         workspaceDailyBudgetUsd: config.budgets.workspaceDailyUsd,
         maxOpenProjectsPerUser: config.maxOpenProjectsPerUser,
         forecast: {
-          price: priceFor(prices, config.anthropic.model),
+          // The plan's forecast says what the run would cost: nothing with the offline model.
+          price: config.offlineModel.inUse ? FREE : priceFor(prices, config.anthropic.model),
           stagePromptTokens: STAGE_PROMPT_TOKENS,
           inputTokenBudget: config.stageInputTokenBudget,
           memoryTokenBudget: config.memory.tokenBudget,

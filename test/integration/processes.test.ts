@@ -85,8 +85,8 @@ describe('processes', () => {
     expect(producers.size).toBe(2);
   });
 
-  it('refuses to start without credentials and says what to set', async () => {
-    const p = spawnRole('all', { REDIS_URL: 'redis://127.0.0.1:1' });
+  it('refuses to start the bot without credentials and says what to set', async () => {
+    const p = spawnRole('bot', { REDIS_URL: 'redis://127.0.0.1:1' });
     procs.push(p);
     expect(await p.exited).toBe(1);
     const out = p.output();
@@ -95,6 +95,15 @@ describe('processes', () => {
     // No model key is needed: the offline model answers without one.
     expect(out).not.toContain('ANTHROPIC_API_KEY');
     expect(out).toContain('.env.example');
+    expect(out).toContain('npm run playground');
+  });
+
+  it('refuses half a set of Slack credentials instead of opening the playground', async () => {
+    const p = spawnRole('all', { REDIS_URL: 'redis://127.0.0.1:1', SLACK_BOT_TOKEN: 'xoxb-1' });
+    procs.push(p);
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toContain('SLACK_SIGNING_SECRET');
+    expect(p.output()).not.toContain('local playground');
   });
 
   it('refuses an invalid setting with the variable named', async () => {

@@ -47,7 +47,8 @@ export function formatUsage(usage: Usage): string {
 export function renderPlan(view: Extract<View, { type: 'plan' }>): RenderedMessage {
   const { plan, requirements: req, assumptions, defaultsUsed, rationale, forecast } = view;
   const s = req.stack;
-  const costOf = new Map((forecast?.stages ?? []).map((f) => [f.stageId, f.usd]));
+  // Free stages (the offline model) show no price at all rather than "$0.00" on every line.
+  const costOf = new Map((forecast?.stages ?? []).filter((f) => f.usd > 0).map((f) => [f.stageId, f.usd]));
   const blocks: KnownBlock[] = [
     header(`Plan: ${req.objective}`),
     section(
@@ -73,7 +74,9 @@ export function renderPlan(view: Extract<View, { type: 'plan' }>): RenderedMessa
       blocks.push(section(`*Phase ${phase.number} · ${escapeText(phase.name)}*\n${lines.join('\n')}`));
   }
   if (rationale) blocks.push(section(`*Why this plan:* ${escapeText(rationale)}`));
-  if (forecast) {
+  if (forecast && forecast.totalUsd === 0) {
+    blocks.push(context(':moneybag: Forecast: free: the offline model answers locally and costs nothing.'));
+  } else if (forecast) {
     blocks.push(
       context(
         `:moneybag: Forecast: up to ${formatUsd(forecast.totalUsd)} for one try of every stage (priced at the output limit), plus the project manager's calls. Budget ${formatUsd(forecast.budgetUsd)}: I pause and ask before any call that could pass it.`,

@@ -58,6 +58,8 @@ const ROLE_LABELS: Record<PlaygroundRole, string> = {
   bot: 'bot',
 };
 
+const ROLE_ORDER: readonly PlaygroundRole[] = ['requester', 'teammate', 'approver', 'bot'];
+
 /** "Maya Chen (requester)": who they are and what they may do in the run. */
 export function personLabel(user: WorkspaceUser): string {
   const role = ROLE_LABELS[user.role];
@@ -66,7 +68,7 @@ export function personLabel(user: WorkspaceUser): string {
 
 /** The channels one person sees: every channel, and only their own DM with the bot. */
 export function channelsFor(me: string, channels: readonly WorkspaceChannel[]): WorkspaceChannel[] {
-  return channels.filter((c) => !c.isIm || c.imUser === me);
+  return channels.filter((c) => !c.isIm || c.dmWith === me);
 }
 
 export function channelLabel(channel: WorkspaceChannel, bot: WorkspaceUser | undefined): string {
@@ -122,7 +124,10 @@ export async function buildPageState(
     team: team.name,
     offline: opts.offline,
     me: request.me,
-    people: users.filter((u) => !u.isBot).map((u) => ({ id: u.id, label: personLabel(u), role: u.role })),
+    people: users
+      .filter((u) => !u.isBot)
+      .sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role))
+      .map((u) => ({ id: u.id, label: personLabel(u), role: u.role })),
     channels: visible.map((c) => ({ id: c.id, label: channelLabel(c, bot), isIm: c.isIm })),
     channel: { id: channel.id, label: channelLabel(channel, bot) },
     messages,

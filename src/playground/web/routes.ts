@@ -196,7 +196,7 @@ export function playgroundRoutes(deps: PlaygroundRouteDeps): PlaygroundRoute[] {
           deps.workspace.channels(),
         ]);
         const channel = channels.find((c) => c.id === body.channel);
-        if (!channel || (channel.isIm && channel.imUser !== user.id)) {
+        if (!channel || (channel.isIm && channel.dmWith !== user.id)) {
           throw new BadRequestError(`${user.realName} cannot post in that channel`, 403);
         }
         const message = await deps.workspace.postAsUser({

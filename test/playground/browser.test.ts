@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createLogger } from '../../src/app/logger.js';
+import { type RunningPlayground, startPlayground } from '../../src/app/playground.js';
+
+/**
+ * The playground as a newcomer uses it, in real headless Chromium (Debian's `chromium`, driven by
+ * playwright-core; never a browser download): a request typed in the channel, a question answered in the
+ * thread, both gates approved after a teammate's click is refused, `status`, the summary and the report,
+ * and a reload that shows the same history. Screenshots go to test-results/playground/.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = join(process.cwd(), 'test-results', 'playground');
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  console.warn(
+    `SKIPPED the playground browser test: no Chromium at ${CHROMIUM}. Install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.`,
+  );
+}
+
+const RUN_TIMEOUT_MS = 240_000;
+
+describe.skipIf(!hasChromium)('the playground in a browser', () => {
+  let playground: RunningPlayground;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    playground = await startPlayground(
+      {
+        PATH: process.env.PATH,
+        REDIS_URL: inject('redisUrl'),
+        REDIS_KEY_PREFIX: `pw${randomUUID().slice(0, 8)}`,
+        PORT: '0',
+        OFFLINE_MODEL_LATENCY_MS: '200',
+        LOG_LEVEL: 'warn',
+      },
+      createLogger('warn'),
+    );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await playground?.stop();
+  });
+
+  it(
+    'runs a project from request to report, with approvals, a refused click and status',
+    async () => {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const problems: string[] = [];
+      page.on('pageerror', (err) => problems.push(String(err)));
+      await page.goto(playground.url);
+      try {
+        await runProject(page, playground);
+      } catch (err) {
+        await page.screenshot({ path: join(SHOTS, 'failure.png') }).catch(() => undefined);
+        const seen = await page
+          .locator('#pw-thread')
+          .innerText()
+          .catch(() => '');
+        throw new Error(`${String(err)}\n--- the thread showed:\n${seen.slice(-4000)}`);
+      }
+      expect(problems).toEqual([]);
+    },
+    RUN_TIMEOUT_MS + 60_000,
+  );
+});
+
+async function runProject(page: Page, playground: RunningPlayground): Promise<void> {
+  {
+    await expect.poll(() => page.locator('header').textContent()).toContain('Offline model');
+    await actAs(page, 'requester');
+    const message = page.getByRole('textbox', { name: 'Message' });
+    await message.fill(
+      '@pipewright build a churn model for our subscription business and serve it as a real-time API on our Kubernetes cluster',
+    );
+    await message.press('Enter');
+
+    // The bot answers in the thread: open it and answer its questions.
+    const thread = page.getByRole('complementary', { name: 'Thread' });
+    await page
+      .getByRole('button', { name: /repl(y|ies)$/ })
+      .first()
+      .click({ timeout: 30_000 });
+    await waitForText(page, thread, /\?/);
+    await page.screenshot({ path: join(SHOTS, '1-question.png') });
+    const reply = page.getByRole('textbox', { name: 'Reply' });
+    await reply.fill(
+      'Data is in our Postgres warehouse, refreshed daily. Predictions must come back within 200 ms; recall on churners matters most.',
+    );
+    await reply.press('Enter');
+
+    // First gate: a teammate may not approve; the approver may.
+    await approveNextGate(page, thread, { refuseAsTeammateFirst: true });
+    await page.screenshot({ path: join(SHOTS, '2-first-gate-approved.png') });
+    await approveNextGate(page, thread, { refuseAsTeammateFirst: false });
+
+    await actAs(page, 'requester');
+    await reply.fill('status');
+    await reply.press('Enter');
+    await waitForText(page, thread, /status/i);
+
+    await waitForText(page, thread, /Executive summary/, RUN_TIMEOUT_MS);
+    const report = thread.getByRole('link', { name: /Pipewright report/ });
+    await report.waitFor({ timeout: 30_000 });
+    const download = await report.getAttribute('href');
+    expect(download).toMatch(/^\/playground\/files\//);
+    const file = await page.request.get(new URL(download ?? '', playground.url).toString());
+    expect(file.status()).toBe(200);
+    expect(await file.text()).toContain('#');
+    await page.screenshot({ path: join(SHOTS, '3-finished-run.png'), fullPage: false });
+
+    const before = await thread.locator('.pw-row').allTextContents();
+    await page.reload();
+    await expect.poll(() => thread.locator('.pw-row').allTextContents()).toEqual(before);
+  }
+}
+
+async function actAs(page: Page, role: 'requester' | 'teammate' | 'approver'): Promise<void> {
+  const select = page.getByLabel('Acting as');
+  const option = select.locator('option', { hasText: role });
+  const value = await option.getAttribute('value');
+  if (!value) throw new Error(`nobody is the ${role} in the playground`);
+  await select.selectOption(value);
+  await expect.poll(() => select.inputValue()).toBe(value);
+}
+
+async function waitForText(
+  page: Page,
+  scope: ReturnType<Page['getByRole']>,
+  pattern: RegExp,
+  timeout = 60_000,
+): Promise<void> {
+  await scope.getByText(pattern).first().waitFor({ timeout });
+  void page;
+}
+
+async function approveNextGate(
+  page: Page,
+  thread: ReturnType<Page['getByRole']>,
+  opts: { refuseAsTeammateFirst: boolean },
+): Promise<void> {
+  const approve = thread.getByRole('button', { name: 'Approve', exact: true }).last();
+  await approve.waitFor({ timeout: RUN_TIMEOUT_MS });
+  if (opts.refuseAsTeammateFirst) {
+    await actAs(page, 'teammate');
+    await approve.click();
+    await thread.getByText('Only visible to you').first().waitFor({ timeout: 20_000 });
+    expect(await approve.isVisible()).toBe(true);
+  }
+  await actAs(page, 'approver');
+  const buttonsBefore = await thread.getByRole('button', { name: 'Approve', exact: true }).count();
+  await approve.click();
+  await expect
+    .poll(() => thread.getByRole('button', { name: 'Approve', exact: true }).count(), { timeout: 30_000 })
+    .toBeLessThan(buttonsBefore);
+}
