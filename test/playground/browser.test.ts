@@ -113,9 +113,13 @@ async function runProject(page: Page, playground: RunningPlayground): Promise<vo
     await approveNextGate(page, thread, { refuseAsTeammateFirst: false });
 
     await actAs(page, 'requester');
+    const statusReplies = () => thread.locator('.pw-row', { hasText: /^[\s\S]*Status: / }).count();
+    const statusBefore = await statusReplies();
     await reply.fill('status');
     await reply.press('Enter');
-    await waitForText(page, thread, /status/i);
+    // A new reply in the thread, naming the stages (the live status message is edited, not added).
+    await expect.poll(statusReplies, { timeout: 30_000 }).toBeGreaterThan(statusBefore);
+    expect(await thread.locator('.pw-row').last().innerText()).toMatch(/phase3\.kubernetes-architect/);
 
     await waitForText(page, thread, /Executive summary/, RUN_TIMEOUT_MS);
     const report = thread.getByRole('link', { name: /Pipewright report/ });
@@ -124,7 +128,9 @@ async function runProject(page: Page, playground: RunningPlayground): Promise<vo
     expect(download).toMatch(/^\/playground\/files\//);
     const file = await page.request.get(new URL(download ?? '', playground.url).toString());
     expect(file.status()).toBe(200);
-    expect(await file.text()).toContain('#');
+    const body = await file.text();
+    expect(body).toMatch(/^# /m);
+    expect(body).toContain('phase3.kubernetes-architect');
     await page.screenshot({ path: join(SHOTS, '3-finished-run.png'), fullPage: false });
 
     const before = await thread.locator('.pw-row').allTextContents();
@@ -162,7 +168,10 @@ async function approveNextGate(
   if (opts.refuseAsTeammateFirst) {
     await actAs(page, 'teammate');
     await approve.click();
-    await thread.getByText('Only visible to you').first().waitFor({ timeout: 20_000 });
+    const refusal = thread.locator('.pw-row', { hasText: 'Only visible to you' }).last();
+    await refusal.waitFor({ timeout: 20_000 });
+    expect(await refusal.innerText()).toMatch(/Only @priya can approve or reject .*Nothing changed/);
+    // Nothing changed: the gate still offers its buttons.
     expect(await approve.isVisible()).toBe(true);
   }
   await actAs(page, 'approver');
