@@ -21,6 +21,8 @@ export interface RunningPlayground {
   /** The private redis-server, when REDIS_URL was not set. */
   localRedis: RunningRedis | undefined;
   system: RunningSystem;
+  /** The Slack stand-in the bot talks to: its Web API URL and the bot token it accepts. */
+  slack: { apiUrl: string; botToken: string };
   stop(): Promise<void>;
 }
 
@@ -77,7 +79,14 @@ export async function startPlayground(env: NodeJS.ProcessEnv, logger: Logger): P
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
       await localRedis?.stop();
     };
-    return { url: `http://localhost:${system.port}`, offline, localRedis, system, stop };
+    return {
+      url: `http://localhost:${system.port}`,
+      offline,
+      localRedis,
+      system,
+      slack: { apiUrl: standIn.apiUrl, botToken: standIn.botToken },
+      stop,
+    };
   } catch (err) {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     standInRedis.disconnect();

@@ -63,7 +63,8 @@ describe.skipIf(!hasChromium)('the playground in a browser', () => {
   it(
     'runs a project from request to report, with approvals, a refused click and status',
     async () => {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+      const page = await context.newPage();
       const problems: string[] = [];
       page.on('pageerror', (err) => problems.push(String(err)));
       await page.goto(playground.url);
@@ -92,6 +93,16 @@ async function runProject(page: Page, playground: RunningPlayground): Promise<vo
       '@pipewright build a churn model for our subscription business and serve it as a real-time API on our Kubernetes cluster',
     );
     await message.press('Enter');
+
+    // A second tab sees the same channel, live.
+    const other = await page.context().newPage();
+    await other.goto(playground.url);
+    await other.getByText('real-time API on our Kubernetes cluster').first().waitFor({ timeout: 10_000 });
+    await other
+      .getByRole('button', { name: /repl(y|ies)$/ })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await other.close();
 
     // The bot answers in the thread: open it and answer its questions.
     const thread = page.getByRole('complementary', { name: 'Thread' });

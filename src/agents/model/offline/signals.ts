@@ -84,9 +84,12 @@ const STACK_ALIASES: ReadonlyArray<[keyof Stack, RegExp, string]> = [
   ['cloud', /\bamazon\b|\baws\b/i, 'aws'],
   ['cloud', /\bgoogle cloud\b|\bgcp\b/i, 'gcp'],
   ['cloud', /\bazure\b/i, 'azure'],
-  ['deploymentMode', /\bnightly\b|\bdaily\b|\bweekly\b|\bbatch\b|\bovernight\b/i, 'batch'],
-  ['deploymentMode', /\bstream(?:ing|s)?\b|\bkafka\b|\bkinesis\b/i, 'streaming'],
+  // Explicit serving words first; "daily" or "nightly" alone often describes the data ("refreshed
+  // daily"), so it decides only when nothing else was said.
+  ['deploymentMode', /\bbatch\b/i, 'batch'],
   ['deploymentMode', /\breal[- ]?time\b|\bonline\b|\bapi\b|\bendpoint\b/i, 'realtime'],
+  ['deploymentMode', /\bstream(?:ing|s)?\b|\bkafka\b|\bkinesis\b/i, 'streaming'],
+  ['deploymentMode', /\bnightly\b|\bdaily\b|\bweekly\b|\bovernight\b/i, 'batch'],
   ['experimentTracking', /\bweights (?:and|&) biases\b|\bw&b\b/i, 'wandb'],
   ['monitoring', /\bnew ?relic\b/i, 'newrelic'],
   ['monitoring', /\bgrafana\b/i, 'prometheus'],

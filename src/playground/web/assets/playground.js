@@ -46,10 +46,17 @@ async function load() {
     return loading;
   }
   loading = (async () => {
-    const query = new URLSearchParams({ user: view.me, channel: view.channel, thread: view.thread });
-    const response = await fetch(`/playground/state?${query}`);
+    const asked = { user: view.me, channel: view.channel, thread: view.thread };
+    const response = await fetch(`/playground/state?${new URLSearchParams(asked)}`);
     if (!response.ok) throw new Error(`could not load the playground (HTTP ${response.status})`);
-    draw(await response.json());
+    const state = await response.json();
+    // The person switched user, channel or thread while this was loading: drawing it would undo that
+    // choice; the load queued by the switch draws the right one.
+    if (asked.user !== view.me || asked.channel !== view.channel || asked.thread !== view.thread) {
+      again = true;
+      return;
+    }
+    draw(state);
   })()
     .then(() => showError(''))
     .catch((err) => showError(String(err.message || err)))
@@ -100,37 +107,62 @@ function drawChannels(state) {
     : `Message ${state.channel.label}: say what you want built`;
 }
 
-function messageRow(message, inThread) {
-  const row = document.createElement('div');
-  row.className = 'pw-row';
-  row.dataset.ts = message.ts;
+// Rows are kept and updated in place, keyed by ts: replacing them on every change would swallow a click
+// that lands while the list redraws, and lose text selection.
+function messageRow(message, inThread, existing) {
+  const row = existing ?? document.createElement('div');
+  if (!existing) {
+    row.className = 'pw-row';
+    row.dataset.ts = message.ts;
+  }
   row.dataset.ephemeral = String(message.ephemeral);
-  row.innerHTML = message.html; // rendered and escaped by the server (src/playground/web/render)
-  if (!inThread && !message.ephemeral) {
-    const replies = document.createElement('div');
+  let body = row.querySelector(':scope > .pw-row-body');
+  if (!body) {
+    body = document.createElement('div');
+    body.className = 'pw-row-body';
+    row.prepend(body);
+  }
+  if (body.dataset.html !== message.html) {
+    body.innerHTML = message.html; // rendered and escaped by the server (src/playground/web/render)
+    body.dataset.html = message.html;
+  }
+  let replies = row.querySelector(':scope > .pw-replies');
+  if (inThread || message.ephemeral) {
+    replies?.remove();
+    return row;
+  }
+  if (!replies) {
+    replies = document.createElement('div');
     replies.className = 'pw-replies';
     const open = document.createElement('button');
     open.type = 'button';
     open.className = 'pw-link';
-    open.textContent =
-      message.replyCount > 0
-        ? `${message.replyCount} ${message.replyCount === 1 ? 'reply' : 'replies'}`
-        : 'Reply in thread';
     open.addEventListener('click', () => {
-      view.thread = message.ts;
+      view.thread = row.dataset.ts;
       rememberPlace();
       load().then(() => $('pw-reply').focus());
     });
     replies.append(open);
     row.append(replies);
   }
+  const label =
+    message.replyCount > 0
+      ? `${message.replyCount} ${message.replyCount === 1 ? 'reply' : 'replies'}`
+      : 'Reply in thread';
+  const open = replies.querySelector('button');
+  if (open && open.textContent !== label) open.textContent = label;
   return row;
 }
 
 function fill(container, messages, inThread) {
   const nearBottom = container.scrollHeight - container.scrollTop - container.clientHeight < 80;
   const before = container.childElementCount;
-  container.replaceChildren(...messages.map((m) => messageRow(m, inThread)));
+  const rows = new Map([...container.children].map((row) => [row.dataset.ts, row]));
+  const wanted = messages.map((m) => messageRow(m, inThread, rows.get(m.ts)));
+  for (const row of rows.values()) if (!wanted.includes(row)) row.remove();
+  wanted.forEach((row, i) => {
+    if (container.children[i] !== row) container.insertBefore(row, container.children[i] ?? null);
+  });
   if (nearBottom || before === 0) container.scrollTop = container.scrollHeight;
 }
 
