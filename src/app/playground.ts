@@ -28,6 +28,7 @@ export interface RunningPlayground {
 
 /** Redis keys of the playground's app and workspace, apart from any real bot's on the same Redis. */
 const PLAYGROUND_KEY_PREFIX = 'pwplay';
+const SLACK_CHANNEL_POST_LIMIT = { intervalMs: 1_000, burst: 3 };
 /** The app id events and clicks carry (Slack's A…); the bot checks none, but real payloads have one. */
 const PLAYGROUND_APP_ID = 'A0PIPEWRIGHT';
 
@@ -42,6 +43,9 @@ export async function startPlayground(env: NodeJS.ProcessEnv, logger: Logger): P
     cleanups.push(() => standInRedis.quit());
     const standIn = await startPlaygroundSlackApi({ redis: standInRedis, keyPrefix: `${keyPrefix}:slack` });
     cleanups.push(() => standIn.close());
+    // Slack's own limit on posts per channel (about one a second, short bursts allowed): the stand-in
+    // answers 429 with Retry-After past it, as Slack does, and the bot's pacing keeps under it.
+    standIn.limitPostsPerChannel(SLACK_CHANNEL_POST_LIMIT);
     const signingSecret = randomBytes(24).toString('hex');
     const offline = !env.ANTHROPIC_API_KEY;
     const config = loadConfig({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -15,7 +15,11 @@ import { type RunningPlayground, startPlayground } from '../../src/app/playgroun
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test-results', 'playground');
+const README_SHOT = join(process.cwd(), 'docs', 'playground.png');
 const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium && process.env.PLAYGROUND_BROWSER_TEST_REQUIRED) {
+  throw new Error(`the playground browser test is required here, and there is no Chromium at ${CHROMIUM}`);
+}
 if (!hasChromium) {
   console.warn(
     `SKIPPED the playground browser test: no Chromium at ${CHROMIUM}. Install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.`,
@@ -143,6 +147,8 @@ async function runProject(page: Page, playground: RunningPlayground): Promise<vo
     expect(body).toMatch(/^# /m);
     expect(body).toContain('phase3.kubernetes-architect');
     await page.screenshot({ path: join(SHOTS, '3-finished-run.png'), fullPage: false });
+    // The README's picture is this screenshot: `UPDATE_README_SCREENSHOT=1 npx vitest run test/playground/browser.test.ts`.
+    if (process.env.UPDATE_README_SCREENSHOT) copyFileSync(join(SHOTS, '3-finished-run.png'), README_SHOT);
 
     const before = await thread.locator('.pw-row').allTextContents();
     await page.reload();

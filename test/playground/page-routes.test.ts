@@ -112,6 +112,18 @@ describe('the playground page server', () => {
     await reading.catch(() => undefined);
   });
 
+  it('opens a project from a direct message to the bot, answered in that DM', async () => {
+    const dm = PLAYGROUND_CHANNEL_IDS.dm.requester;
+    const res = await say({ user: requester, channel: dm, text: 'build a demand forecast for our stores' });
+    expect(res.status).toBe(200);
+    const { ts } = (await res.json()) as { ts: string };
+    await waitFor(async () => {
+      const q = new URLSearchParams({ user: requester, channel: dm, thread: ts });
+      const page = (await (await fetch(`${base()}/playground/state?${q}`)).json()) as PageState;
+      return page.channel.id === dm && (page.thread?.messages.length ?? 0) >= 2;
+    });
+  });
+
   it('downloads files rather than rendering them on the page', async () => {
     const slack = new WebClient(playground.slack.botToken, { slackApiUrl: playground.slack.apiUrl });
     await slack.filesUploadV2({
