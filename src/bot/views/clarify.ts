@@ -21,7 +21,9 @@ export function renderQuestions(view: Extract<View, { type: 'questions' }>): Ren
   ];
   if (assumptions.length > 0) {
     blocks.push(
-      context(`If you say \`go\`, I'll assume: ${assumptions.map((a) => escapeText(a)).join('; ')}`),
+      context(
+        `If you say \`go\`, I'll assume: ${assumptions.map((a) => escapeText(a.replace(/[.;\s]+$/, ''))).join('; ')}.`,
+      ),
     );
   } else {
     blocks.push(context('Reply in this thread, or say `go` to use the defaults.'));
