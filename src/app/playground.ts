@@ -22,7 +22,7 @@ export interface RunningPlayground {
   localRedis: RunningRedis | undefined;
   system: RunningSystem;
   /** The Slack stand-in the bot talks to: its Web API URL and the bot token it accepts. */
-  slack: { apiUrl: string; botToken: string };
+  slack: { apiUrl: string; botToken: string; triggerId(user: string): string };
   stop(): Promise<void>;
 }
 
@@ -73,6 +73,7 @@ export async function startPlayground(env: NodeJS.ProcessEnv, logger: Logger): P
         signingSecret,
         appUrl: () => appUrl,
         responseUrl: (target) => standIn.responseUrl('click', target),
+        triggerId: (user) => standIn.triggerId(user),
         offline,
         logger: logger.child({ component: 'playground' }),
       }),
@@ -88,7 +89,11 @@ export async function startPlayground(env: NodeJS.ProcessEnv, logger: Logger): P
       offline,
       localRedis,
       system,
-      slack: { apiUrl: standIn.apiUrl, botToken: standIn.botToken },
+      slack: {
+        apiUrl: standIn.apiUrl,
+        botToken: standIn.botToken,
+        triggerId: (user) => standIn.triggerId(user),
+      },
       stop,
     };
   } catch (err) {

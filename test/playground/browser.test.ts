@@ -188,6 +188,7 @@ async function approveNextGate(
     const refusal = thread.locator('.pw-row', { hasText: 'Only visible to you' }).last();
     await refusal.waitFor({ timeout: 20_000 });
     expect(await refusal.innerText()).toMatch(/Only @priya can approve or reject .*Nothing changed/);
+    await page.screenshot({ path: join(SHOTS, '2a-teammate-refused.png') });
     // Nothing changed: the gate still offers its buttons.
     expect(await approve.isVisible()).toBe(true);
   }

@@ -112,6 +112,32 @@ describe('the playground page server', () => {
     await reading.catch(() => undefined);
   });
 
+  it('shows a modal the bot opens with a trigger id, until the person closes it', async () => {
+    const slack = new WebClient(playground.slack.botToken, { slackApiUrl: playground.slack.apiUrl });
+    const opened = await slack.views.open({
+      trigger_id: playground.slack.triggerId(teammate),
+      view: {
+        type: 'modal',
+        title: { type: 'plain_text', text: 'Why reject?' },
+        close: { type: 'plain_text', text: 'Cancel' },
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Tell the requester _why_.' } }],
+      },
+    });
+    const viewId = opened.view?.id ?? '';
+    const modals = (await state(teammate)).modals;
+    expect(modals.map((m) => m.id)).toEqual([viewId]);
+    expect(modals[0]?.html).toContain('Why reject?');
+    expect(modals[0]?.html).toContain('<em>why</em>');
+    expect((await state(requester)).modals).toEqual([]);
+    const closed = await fetch(`${base()}/playground/close-modal`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: teammate, viewId }),
+    });
+    expect(closed.status).toBe(200);
+    expect((await state(teammate)).modals).toEqual([]);
+  });
+
   it('opens a project from a direct message to the bot, answered in that DM', async () => {
     const dm = PLAYGROUND_CHANNEL_IDS.dm.requester;
     const res = await say({ user: requester, channel: dm, text: 'build a demand forecast for our stores' });

@@ -69,6 +69,8 @@ export interface BlockActionInput {
   /** The clicked message as Slack repeats it. */
   message?: { text?: string; blocks?: unknown[]; user?: string };
   isEphemeral?: boolean;
+  /** The click's trigger id, for views.open; the playground gets one its Slack stand-in will accept. */
+  triggerId?: string;
 }
 
 /** A `block_actions` payload for a button click on a bot message. */
@@ -94,7 +96,7 @@ export function blockActionPayload(app: AppIdentity, input: BlockActionInput): o
       channel_id: input.channelId,
       is_ephemeral: input.isEphemeral ?? false,
     },
-    trigger_id: triggerId(),
+    trigger_id: input.triggerId ?? triggerId(),
     team: { id: teamId, domain: 'playground' },
     enterprise: null,
     is_enterprise_install: false,

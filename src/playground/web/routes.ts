@@ -34,6 +34,8 @@ export interface PlaygroundRouteDeps {
   appUrl(): string;
   /** A response_url for a click, which the Slack stand-in answers for that person and message. */
   responseUrl(target: { user: string; channel: string; threadTs?: string; messageTs: string }): string;
+  /** A trigger id the Slack stand-in accepts from `views.open` for this person, as Slack's click carries. */
+  triggerId(user: string): string;
   offline: boolean;
   logger: Logger;
 }
@@ -248,6 +250,7 @@ export function playgroundRoutes(deps: PlaygroundRouteDeps): PlaygroundRoute[] {
           }),
           message: { text: message?.text ?? '', blocks: message?.blocks ?? [], user: deps.app.botUserId },
           isEphemeral: body.ephemeral,
+          triggerId: deps.triggerId(user.id),
         });
         const answer = await postSignedAction(deps.appUrl(), deps.signingSecret, payload);
         sendJson(res, 200, { ok: true, delivered: deliveryOf([answer]) });
