@@ -63,7 +63,10 @@ export async function startPlayground(env: NodeJS.ProcessEnv, logger: Logger): P
       host: '127.0.0.1',
       routes: playgroundRoutes({
         workspace: standIn.workspace,
-        renderer: { message: renderMessage, view: (view, ctx) => renderView(view, ctx) },
+        renderer: {
+          message: renderMessage,
+          view: (view, ctx, viewId) => renderView(view, ctx, viewId ? { viewId } : {}),
+        },
         messageCss: PLAYGROUND_CSS,
         app: {
           teamId: standIn.identity.teamId,
@@ -72,8 +75,9 @@ export async function startPlayground(env: NodeJS.ProcessEnv, logger: Logger): P
         },
         signingSecret,
         appUrl: () => appUrl,
-        responseUrl: (target) => standIn.responseUrl('click', target),
+        responseUrl: (target, label = 'click') => standIn.responseUrl(label, target),
         triggerId: (user) => standIn.triggerId(user),
+        viewAsSent: (viewId) => standIn.viewAsSent(viewId),
         offline,
         logger: logger.child({ component: 'playground' }),
       }),

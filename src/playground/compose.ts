@@ -57,3 +57,20 @@ export function eventsForMessage(
     events.push({ type: 'app_mention', ...base });
   return events;
 }
+
+/** The slash commands the playground's app has (manifest.json declares the same). */
+export const SLASH_COMMANDS = ['/pipewright'] as const;
+
+export type TypedMessage =
+  | { kind: 'message' }
+  | { kind: 'command'; command: string; text: string }
+  | { kind: 'unknown-command'; command: string };
+
+/** Slack reads a message that starts with `/word` as a slash command, not as a message. */
+export function readTyped(typed: string): TypedMessage {
+  const match = /^\s*(\/[\w-]+)(?:\s+([\s\S]*))?$/.exec(typed);
+  if (!match?.[1]) return { kind: 'message' };
+  const command = match[1].toLowerCase();
+  if (!(SLASH_COMMANDS as readonly string[]).includes(command)) return { kind: 'unknown-command', command };
+  return { kind: 'command', command, text: (match[2] ?? '').trim() };
+}

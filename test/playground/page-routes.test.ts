@@ -138,6 +138,51 @@ describe('the playground page server', () => {
     expect((await state(teammate)).modals).toEqual([]);
   });
 
+  it("submits a modal's inputs as Slack's view_submission, and only the person's own modal", async () => {
+    const slack = new WebClient(playground.slack.botToken, { slackApiUrl: playground.slack.apiUrl });
+    const opened = await slack.views.open({
+      trigger_id: playground.slack.triggerId(teammate),
+      view: {
+        type: 'modal',
+        callback_id: 'playground-test',
+        title: { type: 'plain_text', text: 'Why?' },
+        submit: { type: 'plain_text', text: 'Send' },
+        blocks: [
+          {
+            type: 'input',
+            block_id: 'reason',
+            label: { type: 'plain_text', text: 'Reason' },
+            element: { type: 'plain_text_input', action_id: 'text' },
+          },
+        ],
+      },
+    });
+    const viewId = opened.view?.id ?? '';
+    expect((await state(teammate)).modals[0]?.html).toContain('data-input-block-id="reason"');
+    const submit = (user: string) =>
+      fetch(`${base()}/playground/view-submit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user, viewId, values: { reason: { text: 'too risky' } } }),
+      });
+    // Someone else cannot submit it; the app acks a submission nobody handles, and Slack closes the modal.
+    expect((await submit(requester)).status).toBe(404);
+    const answer = (await (await submit(teammate)).json()) as { ok: boolean; delivered: { ok: boolean } };
+    expect(answer).toMatchObject({ ok: true, delivered: { ok: true } });
+    expect((await state(teammate)).modals).toEqual([]);
+  });
+
+  it('tells the app when a person opens its Home or Messages tab', async () => {
+    for (const tab of ['home', 'messages']) {
+      const res = await fetch(`${base()}/playground/open-tab`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user: requester, tab }),
+      });
+      expect(await res.json()).toMatchObject({ ok: true, delivered: { ok: true } });
+    }
+  });
+
   it('opens a project from a direct message to the bot, answered in that DM', async () => {
     const dm = PLAYGROUND_CHANNEL_IDS.dm.requester;
     const res = await say({ user: requester, channel: dm, text: 'build a demand forecast for our stores' });

@@ -357,6 +357,29 @@ describe('file, input and unknown blocks', () => {
     expect(textOf(root)).toBe('Budgetplain_text_inputin dollars');
   });
 
+  it('renders a plain text input with a block id as a labelled control the page can submit', () => {
+    const root = render({
+      type: 'input',
+      block_id: 'reason',
+      label: plain('Why reject?'),
+      element: {
+        type: 'plain_text_input',
+        action_id: 'text',
+        multiline: true,
+        max_length: 1000,
+        initial_value: '"><script>',
+      },
+    });
+    const label = selectOne(root, 'label');
+    const box = selectOne(label, 'textarea');
+    expect(box.attrs['data-input-block-id']).toBe('reason');
+    expect(box.attrs['data-input-action-id']).toBe('text');
+    expect(box.attrs.maxlength).toBe('1000');
+    expect('required' in box.attrs).toBe(true);
+    expect(textOf(box)).toBe('"><script>');
+    expect(textOf(label)).toContain('Why reject?');
+  });
+
   it('says which block type it does not support', () => {
     const root = render({ type: 'video', title: plain('x') }, 'not a block', { type: '<script>' });
     expect(select(root, 'div.pw-unsupported').map(textOf)).toEqual([

@@ -11,6 +11,7 @@ import { APP_TOKEN_METHODS, requiredArgs } from './method-table.js';
 import { handleResponseUrl, RESPONSE_URL_PATH, type ResponseTarget, responseUrlFor } from './response-url.js';
 import { PLAYGROUND_IDENTITY, type WorkspaceSeed } from './seed.js';
 import type { StandInChannel, StandInUser } from './slack-shapes.js';
+import { slackView } from './slack-shapes.js';
 import {
   attachSocketMode,
   type EnvelopeType,
@@ -68,6 +69,10 @@ export interface SlackApiStandIn {
   responseUrl(label?: string, to?: ResponseTarget): string;
   /** A trigger_id for a click or command by `user`, which views.open and views.push accept. */
   triggerId(user: string): string;
+  /** A view as Slack repeats it in interaction payloads (ids, hash, state), or undefined when gone. */
+  viewAsSent(viewId: string): Promise<Record<string, unknown> | undefined>;
+  /** The id of the Home tab view the bot published for `user`, if any. */
+  homeViewId(user: string): Promise<string | undefined>;
   /**
    * Hosts a file the way Slack does and returns the file object as events carry it (`files[]` of a
    * `file_share` message). Its `url_private_download` answers the bytes only to the bot token, and like
@@ -183,6 +188,11 @@ export async function startSlackApi(opts: SlackApiOptions): Promise<SlackApiStan
     workspace,
     responseUrl: (label, to) => responseUrlFor(context, label, to),
     triggerId: (user) => mintTriggerId(user),
+    viewAsSent: async (viewId) => {
+      const stored = await workspace.view(viewId);
+      return stored ? slackView(identity, stored) : undefined;
+    },
+    homeViewId: (user) => workspace.homeViewId(user),
     hostFile: (name, content, fileOpts) => hostFile(context, name, content, fileOpts),
     calls,
     callsTo: (method) => calls.filter((call) => call.method === method),

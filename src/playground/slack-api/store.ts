@@ -138,7 +138,7 @@ export class RedisWorkspace implements Workspace {
     const home = homeId ? await this.view(homeId) : undefined;
     const modals = await Promise.all(modalIds.map((id) => this.view(id)));
     return {
-      ...(home && { home: home.view }),
+      ...(home && { home: home.view, homeId: home.id }),
       modals: modals.flatMap((m) => (m ? [{ id: m.id, view: m.view }] : [])),
     };
   }

@@ -59,8 +59,9 @@ export interface WorkspaceMessage {
 }
 
 export interface WorkspaceViews {
-  /** The Home tab the bot last published for the user (views.publish), if any. */
+  /** The Home tab the bot last published for the user (views.publish), if any, and its view id. */
   home?: unknown;
+  homeId?: string;
   /** Modals open for the user (views.open / views.push / views.update), oldest first. */
   modals: Array<{ id: string; view: unknown }>;
 }

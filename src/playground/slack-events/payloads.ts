@@ -133,3 +133,122 @@ export function randomId(length: number): string {
 function randomDigits(length: number): string {
   return Array.from(randomBytes(length), (byte) => String(byte % 10)).join('');
 }
+
+export interface SlackPerson {
+  id: string;
+  name: string;
+  teamId: string;
+}
+
+function userOf(person: SlackPerson): Record<string, string> {
+  return { id: person.id, username: person.name, name: person.name, team_id: person.teamId };
+}
+
+/** `app_home_opened`: the person opened the app's Home or Messages tab (`view` is the published Home view). */
+export function appHomeOpenedEvent(input: {
+  user: string;
+  dmChannel: string;
+  tab: 'home' | 'messages';
+  view?: Record<string, unknown>;
+}): Record<string, unknown> {
+  const ts = (Date.now() / 1000).toFixed(6);
+  return {
+    type: 'app_home_opened',
+    user: input.user,
+    channel: input.dmChannel,
+    tab: input.tab,
+    event_ts: ts,
+    ...(input.view ? { view: input.view } : {}),
+  };
+}
+
+/** A button click inside a view (the Home tab or a modal): `block_actions` with a `view` container. */
+export function viewBlockActionPayload(
+  app: AppIdentity,
+  input: {
+    person: SlackPerson;
+    view: Record<string, unknown>;
+    actionId: string;
+    blockId: string;
+    value: string;
+    label: string;
+    triggerId: string;
+  },
+): object {
+  return {
+    type: 'block_actions',
+    user: userOf(input.person),
+    api_app_id: app.apiAppId,
+    token: 'legacy-verification-token',
+    container: { type: 'view', view_id: input.view.id },
+    trigger_id: input.triggerId,
+    team: { id: app.teamId, domain: 'playground' },
+    enterprise: null,
+    is_enterprise_install: false,
+    view: input.view,
+    actions: [
+      {
+        type: 'button',
+        action_id: input.actionId,
+        block_id: input.blockId,
+        value: input.value,
+        text: { type: 'plain_text', text: input.label, emoji: true },
+        action_ts: `${(Date.now() / 1000).toFixed(6)}`,
+      },
+    ],
+  };
+}
+
+/** `view_submission`: the person submitted a modal with these input values (`state.values`). */
+export function viewSubmissionPayload(
+  app: AppIdentity,
+  input: {
+    person: SlackPerson;
+    view: Record<string, unknown>;
+    values: Record<string, Record<string, { type: string; value: string }>>;
+    triggerId: string;
+  },
+): object {
+  return {
+    type: 'view_submission',
+    team: { id: app.teamId, domain: 'playground' },
+    user: userOf(input.person),
+    api_app_id: app.apiAppId,
+    token: 'legacy-verification-token',
+    trigger_id: input.triggerId,
+    view: { ...input.view, state: { values: input.values } },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}
+
+/** A slash command as Slack posts it: form fields, answered through `response_url`. */
+export function slashCommandBody(
+  app: AppIdentity,
+  input: {
+    person: SlackPerson;
+    command: string;
+    text: string;
+    channelId: string;
+    channelName: string;
+    responseUrl: string;
+    triggerId: string;
+  },
+): string {
+  return new URLSearchParams({
+    token: 'legacy-verification-token',
+    team_id: app.teamId,
+    team_domain: 'playground',
+    channel_id: input.channelId,
+    channel_name: input.channelName,
+    user_id: input.person.id,
+    user_name: input.person.name,
+    command: input.command,
+    text: input.text,
+    api_app_id: app.apiAppId,
+    is_enterprise_install: 'false',
+    response_url: input.responseUrl,
+    trigger_id: input.triggerId,
+  }).toString();
+}

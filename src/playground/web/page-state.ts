@@ -21,7 +21,7 @@ export interface RenderContext {
 
 export interface MessageRenderer {
   message(message: WorkspaceMessage, ctx: RenderContext): string;
-  view(view: unknown, ctx: RenderContext): string;
+  view(view: unknown, ctx: RenderContext, viewId?: string): string;
 }
 
 export interface RenderedMessage {
@@ -72,7 +72,7 @@ export function channelsFor(me: string, channels: readonly WorkspaceChannel[]): 
 }
 
 export function channelLabel(channel: WorkspaceChannel, bot: WorkspaceUser | undefined): string {
-  return channel.isIm ? (bot?.realName ?? 'Pipewright') : `#${channel.name}`;
+  return channel.isIm ? `${bot?.realName ?? 'Pipewright'} · Messages` : `#${channel.name}`;
 }
 
 function byTs(a: { ts: string }, b: { ts: string }): number {
@@ -132,7 +132,7 @@ export async function buildPageState(
     channel: { id: channel.id, label: channelLabel(channel, bot) },
     messages,
     ...(thread ? { thread } : {}),
-    ...(views.home !== undefined ? { home: renderer.view(views.home, ctx) } : {}),
-    modals: views.modals.map((m) => ({ id: m.id, html: renderer.view(m.view, ctx) })),
+    ...(views.home !== undefined ? { home: renderer.view(views.home, ctx, views.homeId) } : {}),
+    modals: views.modals.map((m) => ({ id: m.id, html: renderer.view(m.view, ctx, m.id) })),
   };
 }

@@ -25,10 +25,13 @@ export function pageHtml(opts: { offline: boolean }): string {
   <nav class="pw-sidebar" aria-label="Channels">
     <div class="pw-team" id="pw-team">Playground</div>
     <ul id="pw-channels"></ul>
+    <div class="pw-section">Apps</div>
+    <ul><li><button type="button" id="pw-open-home">Pipewright · Home</button></li></ul>
     <p class="pw-hint">Everything here goes through the real bot: signed Slack events, the real queues and agents, a Slack stand-in that keeps this workspace in Redis.</p>
   </nav>
   <main class="pw-channel" aria-labelledby="pw-channel-name">
     <h1 id="pw-channel-name" class="pw-channel-name">#ml-projects</h1>
+    <section id="pw-home" class="pw-home" aria-label="Home tab" hidden></section>
     <div id="pw-messages" class="pw-messages" aria-live="polite"></div>
     <form id="pw-composer" class="pw-composer">
       <textarea id="pw-message" aria-label="Message" rows="2" placeholder="@pipewright build a churn model for our subscription data"></textarea>
@@ -45,7 +48,6 @@ export function pageHtml(opts: { offline: boolean }): string {
     </form>
   </aside>
 </div>
-<section id="pw-home" class="pw-home" aria-label="Home tab" hidden></section>
 <div id="pw-modals"></div>
 </body>
 </html>

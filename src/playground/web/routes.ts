@@ -2,10 +2,24 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { eventsForMessage, MAX_TYPED_CHARS, slackTextOf } from '../compose.js';
+import { eventsForMessage, MAX_TYPED_CHARS, readTyped, slackTextOf } from '../compose.js';
 import type { Workspace, WorkspaceUser } from '../slack-api/workspace.js';
-import { type AppIdentity, blockActionPayload, eventEnvelope } from '../slack-events/payloads.js';
-import { postSignedAction, postSignedEvent, type SignedPostResult } from '../slack-events/signing.js';
+import {
+  type AppIdentity,
+  appHomeOpenedEvent,
+  blockActionPayload,
+  eventEnvelope,
+  type SlackPerson,
+  slashCommandBody,
+  viewBlockActionPayload,
+  viewSubmissionPayload,
+} from '../slack-events/payloads.js';
+import {
+  postSignedAction,
+  postSignedEvent,
+  postSignedRaw,
+  type SignedPostResult,
+} from '../slack-events/signing.js';
 import {
   BadRequestError,
   PAGE_SECURITY_HEADERS,
@@ -32,8 +46,13 @@ export interface PlaygroundRouteDeps {
   signingSecret: string;
   /** Where the Bolt app listens, e.g. http://127.0.0.1:3000 (known once it has started). */
   appUrl(): string;
-  /** A response_url for a click, which the Slack stand-in answers for that person and message. */
-  responseUrl(target: { user: string; channel: string; threadTs?: string; messageTs: string }): string;
+  /** A response_url for a click or command, which the Slack stand-in answers for that person and place. */
+  responseUrl(
+    target: { user: string; channel: string; threadTs?: string; messageTs?: string },
+    label?: string,
+  ): string;
+  /** A view as Slack repeats it in payloads (ids, hash), by id. */
+  viewAsSent(viewId: string): Promise<Record<string, unknown> | undefined>;
   /** A trigger id the Slack stand-in accepts from `views.open` for this person, as Slack's click carries. */
   triggerId(user: string): string;
   offline: boolean;
@@ -73,7 +92,27 @@ const clickBody = z.object({
   ephemeral: z.boolean().default(false),
 });
 
-const closeModalBody = z.object({ user: SLACK_ID, viewId: z.string().min(1).max(255) });
+const VIEW_ID = z.string().min(1).max(255);
+const closeModalBody = z.object({ user: SLACK_ID, viewId: VIEW_ID });
+const openTabBody = z.object({ user: SLACK_ID, tab: z.enum(['home', 'messages']) });
+const viewClickBody = z.object({
+  user: SLACK_ID,
+  viewId: VIEW_ID,
+  actionId: z.string().min(1).max(255),
+  blockId: z.string().max(255).default(''),
+  value: z.string().max(2000).default(''),
+  label: z.string().max(75).default(''),
+});
+const viewSubmitBody = z.object({
+  user: SLACK_ID,
+  viewId: VIEW_ID,
+  values: z.record(z.string().max(255), z.record(z.string().max(255), z.string().max(3000))).default({}),
+});
+/** What the app may answer a view_submission with; only `errors` keeps the modal open here. */
+const submissionAnswer = z.object({
+  response_action: z.literal('errors'),
+  errors: z.record(z.string(), z.string()),
+});
 
 export function playgroundRoutes(deps: PlaygroundRouteDeps): PlaygroundRoute[] {
   const guarded =
@@ -201,6 +240,33 @@ export function playgroundRoutes(deps: PlaygroundRouteDeps): PlaygroundRoute[] {
         if (!channel || (channel.isIm && channel.dmWith !== user.id)) {
           throw new BadRequestError(`${user.realName} cannot post in that channel`, 403);
         }
+        const typed = readTyped(body.text);
+        if (typed.kind === 'unknown-command') {
+          throw new BadRequestError(
+            `${typed.command} is not a valid command. In the playground, try /pipewright help.`,
+          );
+        }
+        if (typed.kind === 'command') {
+          // Slack stores nothing for a slash command: the app answers through response_url.
+          const form = slashCommandBody(deps.app, {
+            person: personOf(user),
+            command: typed.command,
+            text: typed.text,
+            channelId: channel.id,
+            channelName: channel.name,
+            responseUrl: deps.responseUrl({ user: user.id, channel: channel.id }, 'command'),
+            triggerId: deps.triggerId(user.id),
+          });
+          const answer = await postSignedRaw(
+            deps.appUrl(),
+            deps.signingSecret,
+            form,
+            'application/x-www-form-urlencoded',
+          );
+          await answerInline(deps, answer, { user: user.id, channel: channel.id });
+          sendJson(res, 200, { ok: true, delivered: deliveryOf([answer]) });
+          return;
+        }
         const message = await deps.workspace.postAsUser({
           channel: channel.id,
           user: user.id,
@@ -257,6 +323,81 @@ export function playgroundRoutes(deps: PlaygroundRouteDeps): PlaygroundRoute[] {
       }),
     },
     {
+      path: '/playground/open-tab',
+      method: ['POST'],
+      handler: guarded(async (req, res) => {
+        const body = await readJsonBody(req, openTabBody);
+        const user = await person(body.user);
+        const dm = (await deps.workspace.channels()).find((c) => c.isIm && c.dmWith === user.id);
+        if (!dm) throw new BadRequestError(`${user.realName} has no DM with the app`);
+        const homeId = (await deps.workspace.views(user.id)).homeId;
+        const view = body.tab === 'home' && homeId ? await deps.viewAsSent(homeId) : undefined;
+        const event = appHomeOpenedEvent({
+          user: user.id,
+          dmChannel: dm.id,
+          tab: body.tab,
+          ...(view ? { view } : {}),
+        });
+        const answer = await postSignedEvent(
+          deps.appUrl(),
+          deps.signingSecret,
+          eventEnvelope(deps.app, event),
+        );
+        sendJson(res, 200, { ok: true, delivered: deliveryOf([answer]) });
+      }),
+    },
+    {
+      path: '/playground/view-click',
+      method: ['POST'],
+      handler: guarded(async (req, res) => {
+        const body = await readJsonBody(req, viewClickBody);
+        const user = await person(body.user);
+        const view = await ownView(deps, user.id, body.viewId);
+        const payload = viewBlockActionPayload(deps.app, {
+          person: personOf(user),
+          view,
+          actionId: body.actionId,
+          blockId: body.blockId,
+          value: body.value,
+          label: body.label,
+          triggerId: deps.triggerId(user.id),
+        });
+        const answer = await postSignedAction(deps.appUrl(), deps.signingSecret, payload);
+        sendJson(res, 200, { ok: true, delivered: deliveryOf([answer]) });
+      }),
+    },
+    {
+      path: '/playground/view-submit',
+      method: ['POST'],
+      handler: guarded(async (req, res) => {
+        const body = await readJsonBody(req, viewSubmitBody);
+        const user = await person(body.user);
+        const view = await ownView(deps, user.id, body.viewId);
+        const values = Object.fromEntries(
+          Object.entries(body.values).map(([blockId, actions]) => [
+            blockId,
+            Object.fromEntries(
+              Object.entries(actions).map(([actionId, value]) => [
+                actionId,
+                { type: 'plain_text_input', value },
+              ]),
+            ),
+          ]),
+        );
+        const payload = viewSubmissionPayload(deps.app, {
+          person: personOf(user),
+          view,
+          values,
+          triggerId: deps.triggerId(user.id),
+        });
+        const answer = await postSignedAction(deps.appUrl(), deps.signingSecret, payload);
+        const errors = answer.status === 200 ? submissionErrors(answer.body) : undefined;
+        // Slack closes the modal on an empty 200; on `errors` it stays open and shows them per block.
+        if (answer.status === 200 && !errors) await deps.workspace.closeModal(user.id, body.viewId);
+        sendJson(res, 200, { ok: true, delivered: deliveryOf([answer]), ...(errors ? { errors } : {}) });
+      }),
+    },
+    {
       path: '/playground/close-modal',
       method: ['POST'],
       handler: guarded(async (req, res) => {
@@ -266,6 +407,55 @@ export function playgroundRoutes(deps: PlaygroundRouteDeps): PlaygroundRoute[] {
       }),
     },
   ];
+}
+
+function personOf(user: WorkspaceUser): SlackPerson {
+  return { id: user.id, name: user.name, teamId: user.teamId };
+}
+
+/** A view the person may act on: theirs (Slack sends a person only their own views' interactions). */
+async function ownView(
+  deps: PlaygroundRouteDeps,
+  user: string,
+  viewId: string,
+): Promise<Record<string, unknown>> {
+  const views = await deps.workspace.views(user);
+  const theirs = views.homeId === viewId || views.modals.some((m) => m.id === viewId);
+  const view = theirs ? await deps.viewAsSent(viewId) : undefined;
+  if (!view) throw new BadRequestError('that view is gone', 404);
+  return view;
+}
+
+function submissionErrors(body: string): Record<string, string> | undefined {
+  try {
+    const parsed = submissionAnswer.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data.errors : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Slack shows a slash command's immediate answer (a JSON body with `text`/`blocks`) to the person who
+ * typed it, like a response_url post: the playground does the same through the stand-in.
+ */
+async function answerInline(
+  deps: PlaygroundRouteDeps,
+  answer: SignedPostResult,
+  target: { user: string; channel: string },
+): Promise<void> {
+  if (answer.status !== 200 || answer.body.trim() === '') return;
+  let body: unknown;
+  try {
+    body = JSON.parse(answer.body);
+  } catch {
+    body = { text: answer.body };
+  }
+  await fetch(deps.responseUrl(target, 'command'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 /** What the page tells the person when the app did not take their message (Slack would retry). */

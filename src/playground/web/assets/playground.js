@@ -2,8 +2,11 @@
 // changed, and sends what the person types and clicks to the server, which hands it to the real bot as
 // signed Slack requests. Message HTML comes rendered (and escaped) by the server.
 
+const place = new URLSearchParams(location.hash.slice(1));
 const view = {
   me: localStorage.getItem('pw-acting-as') || '',
+  /** 'channel', or 'home': the app's Home tab. */
+  place: place.get('place') === 'home' ? 'home' : 'channel',
   channel: new URLSearchParams(location.hash.slice(1)).get('channel') || '',
   thread: new URLSearchParams(location.hash.slice(1)).get('thread') || '',
   state: undefined,
@@ -13,6 +16,7 @@ const $ = (id) => document.getElementById(id);
 
 function rememberPlace() {
   const params = new URLSearchParams();
+  if (view.place === 'home') params.set('place', 'home');
   if (view.channel) params.set('channel', view.channel);
   if (view.thread) params.set('thread', view.thread);
   history.replaceState(null, '', `#${params.toString()}`);
@@ -90,12 +94,15 @@ function drawChannels(state) {
       const button = document.createElement('button');
       button.type = 'button';
       button.textContent = c.label;
-      button.setAttribute('aria-current', String(c.id === state.channel.id));
+      button.setAttribute('aria-current', String(view.place === 'channel' && c.id === state.channel.id));
       button.addEventListener('click', () => {
+        view.place = 'channel';
         view.channel = c.id;
         view.thread = '';
         rememberPlace();
-        load();
+        // Opening the app's DM is opening its Messages tab: Slack tells the app (app_home_opened).
+        const opened = c.isIm ? openTab('messages') : Promise.resolve();
+        opened.finally(load);
       });
       item.append(button);
       return item;
@@ -166,30 +173,88 @@ function fill(container, messages, inThread) {
   if (nearBottom || before === 0) container.scrollTop = container.scrollHeight;
 }
 
+function openTab(tab) {
+  return post('/playground/open-tab', { user: view.me, tab }).catch((err) => showError(err.message));
+}
+
+function drawHome(state) {
+  const home = $('pw-home');
+  const atHome = view.place === 'home';
+  home.hidden = !atHome;
+  $('pw-messages').hidden = atHome;
+  $('pw-composer').hidden = atHome;
+  $('pw-open-home').setAttribute('aria-current', String(atHome));
+  if (!atHome) return;
+  $('pw-channel-name').textContent = 'Pipewright · Home';
+  $('pw-thread').hidden = true;
+  if (home.dataset.html !== (state.home || '')) {
+    home.dataset.html = state.home || '';
+    if (state.home)
+      home.innerHTML = state.home; // rendered and escaped by the server
+    else home.textContent = 'Pipewright has not published a Home tab for you yet.';
+  }
+}
+
+// Modals stay in the page while open (keyed by view id), so what the person types survives redraws.
 function drawModals(state) {
-  $('pw-modals').replaceChildren(
-    ...state.modals.map((m) => {
-      const backdrop = document.createElement('div');
-      backdrop.className = 'pw-modal-backdrop';
-      const dialog = document.createElement('div');
-      dialog.className = 'pw-modal';
-      dialog.setAttribute('role', 'dialog');
-      dialog.setAttribute('aria-modal', 'true');
-      dialog.innerHTML = m.html;
-      const close = document.createElement('button');
-      close.type = 'button';
-      close.className = 'pw-link';
-      close.textContent = 'Close';
+  const container = $('pw-modals');
+  const open = new Map([...container.children].map((b) => [b.dataset.viewId, b]));
+  const wanted = state.modals.map((m) => {
+    const existing = open.get(m.id);
+    if (existing && existing.dataset.html === m.html) return existing;
+    const backdrop = document.createElement('div');
+    backdrop.className = 'pw-modal-backdrop';
+    backdrop.dataset.viewId = m.id;
+    backdrop.dataset.html = m.html;
+    const dialog = document.createElement('div');
+    dialog.className = 'pw-modal';
+    dialog.setAttribute('role', 'dialog');
+    dialog.setAttribute('aria-modal', 'true');
+    dialog.innerHTML = m.html; // rendered and escaped by the server
+    const title = dialog.querySelector('.pw-view-title');
+    if (title) dialog.setAttribute('aria-label', title.textContent.trim());
+    for (const close of dialog.querySelectorAll('[data-view-action="close"]')) {
       close.addEventListener('click', () =>
         post('/playground/close-modal', { user: view.me, viewId: m.id }).then(load, (e) =>
           showError(e.message),
         ),
       );
-      dialog.append(close);
-      backdrop.append(dialog);
-      return backdrop;
-    }),
-  );
+    }
+    for (const submit of dialog.querySelectorAll('[data-view-action="submit"]')) {
+      submit.addEventListener('click', () => submitModal(dialog, m.id, submit));
+    }
+    backdrop.append(dialog);
+    return backdrop;
+  });
+  for (const backdrop of open.values()) if (!wanted.includes(backdrop)) backdrop.remove();
+  for (const backdrop of wanted) if (backdrop.parentElement !== container) container.append(backdrop);
+  const first = container.querySelector('.pw-input-control');
+  if (first && !container.contains(document.activeElement)) first.focus();
+}
+
+/** Sends the modal's inputs as Slack's view_submission; the app's `errors` answer shows under each input. */
+async function submitModal(dialog, viewId, button) {
+  const values = {};
+  for (const input of dialog.querySelectorAll('[data-input-block-id]')) {
+    const blockId = input.dataset.inputBlockId;
+    values[blockId] = { ...(values[blockId] || {}), [input.dataset.inputActionId]: input.value };
+  }
+  for (const box of dialog.querySelectorAll('[data-error-for]')) box.textContent = '';
+  button.disabled = true;
+  try {
+    const answer = await post('/playground/view-submit', { user: view.me, viewId, values });
+    for (const [blockId, message] of Object.entries(answer.errors || {})) {
+      const box = [...dialog.querySelectorAll('[data-error-for]')].find(
+        (b) => b.dataset.errorFor === blockId,
+      );
+      if (box) box.textContent = message;
+    }
+  } catch (err) {
+    showError(`Not submitted: ${err.message}`);
+  } finally {
+    button.disabled = false;
+    load();
+  }
 }
 
 function draw(state) {
@@ -209,9 +274,7 @@ function draw(state) {
     pane.hidden = true;
     view.thread = '';
   }
-  const home = $('pw-home');
-  home.hidden = !state.home;
-  if (state.home) home.innerHTML = state.home;
+  drawHome(state);
   drawModals(state);
 }
 
@@ -252,6 +315,11 @@ function composer(formId, textareaId, threadOf) {
 document.addEventListener('click', (event) => {
   const button = event.target.closest('button[data-action-id]');
   if (!button || button.disabled) return;
+  const inView = button.closest('[data-view-id]');
+  if (inView) {
+    clickInView(button, inView.dataset.viewId);
+    return;
+  }
   const row = button.closest('.pw-row');
   if (!row) return;
   const inThread = Boolean(button.closest('#pw-thread'));
@@ -275,6 +343,25 @@ document.addEventListener('click', (event) => {
     });
 });
 
+/** A button in the Home tab or a modal: Slack sends block_actions with the view as container. */
+function clickInView(button, viewId) {
+  const body = {
+    user: view.me,
+    viewId,
+    actionId: button.dataset.actionId,
+    blockId: button.dataset.blockId || '',
+    value: button.dataset.value || '',
+    label: button.textContent.trim().slice(0, 75),
+  };
+  button.disabled = true;
+  post('/playground/view-click', body)
+    .catch((err) => showError(`Click not delivered: ${err.message}`))
+    .finally(() => {
+      button.disabled = false;
+      load();
+    });
+}
+
 document.addEventListener('DOMContentLoaded', () => {
   composer('pw-composer', 'pw-message', () => '');
   composer('pw-reply-composer', 'pw-reply', () => view.thread);
@@ -282,6 +369,12 @@ document.addEventListener('DOMContentLoaded', () => {
     view.me = event.target.value;
     localStorage.setItem('pw-acting-as', view.me);
     load();
+  });
+  $('pw-open-home').addEventListener('click', () => {
+    view.place = 'home';
+    view.thread = '';
+    rememberPlace();
+    openTab('home').finally(load);
   });
   $('pw-close-thread').addEventListener('click', () => {
     view.thread = '';

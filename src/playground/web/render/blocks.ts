@@ -109,12 +109,34 @@ function fileBlock(block: Json, ctx: RenderContext): string {
     : `<span class="pw-file-link">${label}</span>`;
 }
 
-/** Modal inputs: the label and a disabled stand-in for the element (the playground does not submit them). */
+/**
+ * Modal inputs. A plain text input becomes a real control (the page submits it as `view_submission`
+ * state: `values[block_id][action_id]`); other elements show as disabled stand-ins.
+ */
 function inputBlock(block: Json, ctx: RenderContext): string {
-  const label = `<div class="pw-input-label">${renderTextObject(block.label, ctx)}</div>`;
   const hint =
     block.hint === undefined ? '' : `<div class="pw-input-hint">${renderTextObject(block.hint, ctx)}</div>`;
-  return `${label}${renderPlaceholderElement(block.element)}${hint}`;
+  const element = asObject(block.element);
+  const blockId = asString(block.block_id);
+  const actionId = asString(element?.action_id);
+  if (!element || typeOf(element) !== 'plain_text_input' || !blockId || !actionId) {
+    const label = `<div class="pw-input-label">${renderTextObject(block.label, ctx)}</div>`;
+    return `${label}${renderPlaceholderElement(block.element)}${hint}`;
+  }
+  const initial = asString(element.initial_value) ?? '';
+  const maxLength =
+    typeof element.max_length === 'number' ? attr('maxlength', String(element.max_length)) : '';
+  const required = block.optional === true ? '' : ' required';
+  const ids = `${attr('data-input-block-id', blockId)}${attr('data-input-action-id', actionId)}${maxLength}${required}`;
+  const control =
+    element.multiline === true
+      ? `<textarea class="pw-input-control" rows="4"${ids}>${escapeHtml(initial)}</textarea>`
+      : `<input type="text" class="pw-input-control"${attr('value', initial)}${ids}>`;
+  return (
+    `<div class="pw-block pw-input"${attr('data-block-id', blockId)}>` +
+    `<label class="pw-input-label">${renderTextObject(block.label, ctx)}${control}</label>${hint}` +
+    `<div class="pw-input-error" role="alert"${attr('data-error-for', blockId)}></div></div>`
+  );
 }
 
 function unsupported(type: string): string {
