@@ -10,6 +10,7 @@ import { createSlackApp } from '../bot/app.js';
 import { createSlackWriter, startOutboxWorkers } from '../bot/outbox/index.js';
 import { FREE, parsePriceTable, priceFor } from '../domain/pricing.js';
 import { AgentMemory } from '../memory/agent-memory/index.js';
+import { AuditLog } from '../memory/audit-log.js';
 import { ChannelPacer } from '../memory/channel-pacer.js';
 import { CircuitBreaker } from '../memory/circuit-breaker.js';
 import { DeliverableStore } from '../memory/deliverables.js';
@@ -114,6 +115,7 @@ export async function startSystem(
       deliverables: new DeliverableStore(command, keys),
       memory,
       messages: new ThreadMessageStore(command, keys, retention),
+      audit: new AuditLog(command, keys, retention),
       keys,
       projects,
       queues,
@@ -215,6 +217,7 @@ export async function startSystem(
         order: new ThreadOrder(command, keys),
         projects,
         deliverables: new DeliverableStore(command, keys),
+        audit: new AuditLog(command, keys, retention),
         logger: logger.child({ component: 'outbox' }),
         metrics,
         render: { offlineModel: config.offlineModel.inUse },

@@ -11,6 +11,7 @@ import { boltLogger } from './bolt-logger.js';
 import { ScreenedHTTPReceiver } from './http-receiver.js';
 import { registerActionListeners } from './listeners/actions.js';
 import { registerEventListeners } from './listeners/events.js';
+import { registerRejectListeners } from './listeners/reject-modal.js';
 import type { SlackAppSettings } from './settings.js';
 import { SlackDirectory } from './slack-directory.js';
 import { AckAfterProcessingSocketModeReceiver } from './socket-mode-receiver.js';
@@ -109,6 +110,12 @@ export function createSlackApp(deps: SlackAppDeps): App {
   };
   registerEventListeners(app, { ...listenerDeps, projects: deps.projects });
   registerActionListeners(app, listenerDeps);
+  registerRejectListeners(app, {
+    ...listenerDeps,
+    projects: deps.projects,
+    approverIds: config.approverIds,
+    slack: config.slack,
+  });
 
   app.error(async (error) => {
     logger.error({ err: error }, 'slack request failed');

@@ -16,6 +16,8 @@ export interface SlackAppSettings {
   slack: SlackSettings;
   /** HTTP port (events, interactivity, commands, /healthz, /metrics). */
   port: number;
+  /** APPROVER_IDS: who may decide gates (the Reject listener checks before it opens its modal). */
+  approverIds: readonly string[];
   /** The offline model answers (no ANTHROPIC_API_KEY): the bot's messages say so. */
   offlineModel: { inUse: boolean };
 }

@@ -2,6 +2,7 @@
 export type ThreadCommand =
   | { kind: 'status' }
   | { kind: 'help' }
+  | { kind: 'audit' }
   | { kind: 'cancel' }
   | { kind: 'resume' }
   | { kind: 'go' }
@@ -23,6 +24,7 @@ export function parseThreadCommand(raw: string): ThreadCommand {
   const lower = text.toLowerCase().replace(/[.!?]+$/, '');
   if (lower === 'status') return { kind: 'status' };
   if (lower === 'help') return { kind: 'help' };
+  if (lower === 'audit') return { kind: 'audit' };
   if (lower === 'cancel') return { kind: 'cancel' };
   if (lower === 'resume') return { kind: 'resume' };
   if (lower === 'go' || lower === 'use defaults' || lower === 'use the defaults' || lower === 'defaults') {

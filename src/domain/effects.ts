@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditEntrySchema } from './audit.js';
 import { agentJobSchema } from './jobs.js';
 import { viewSchema } from './views.js';
 
@@ -41,6 +42,10 @@ export const effectSchema = z.discriminatedUnion('kind', [
     teamId: z.string(),
     amountUsd: z.number().positive(),
   }),
+  /** One entry of the project's audit trail; `key` (`auditKey`) makes a replay write it once. */
+  z.object({ kind: z.literal('audit'), key: z.string(), entry: auditEntrySchema }),
+  /** Read the project's audit trail and post its latest entries in the thread (`audit`). */
+  z.object({ kind: z.literal('audit_report'), key: z.string() }),
   /** Model work for the agents' queue; `key` makes the job id. */
   z.object({ kind: z.literal('agent_job'), key: z.string(), job: agentJobSchema }),
 ]);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REASON_MAX_CHARS } from './audit.js';
 import { agentJobSchema } from './jobs.js';
 import { tailoredPlanSchema } from './plan.js';
 import { executiveSummarySchema } from './project.js';
@@ -25,7 +26,13 @@ const actor = {
 };
 
 /** Where a click happened: the thread of the message that carried the button. */
-const originSchema = z.object({ teamId: z.string(), channelId: z.string(), threadTs: z.string() });
+const originSchema = z.object({
+  teamId: z.string(),
+  channelId: z.string(),
+  threadTs: z.string(),
+  /** The message that carried the button (for the audit trail). */
+  messageTs: z.string().optional(),
+});
 
 /** A file attached to a request; text files small enough are read in. */
 export const attachmentSchema = z.object({
@@ -70,6 +77,8 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
     attempt: z.number().int().min(1),
     gateRound: z.number().int().min(1),
     verdict: z.enum(['approve', 'reject']),
+    /** Why, as the rejecter wrote it in the Reject modal (user text). */
+    reason: z.string().max(REASON_MAX_CHARS).optional(),
     ...actor,
     origin: originSchema,
   }),

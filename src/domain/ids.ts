@@ -46,7 +46,10 @@ export const eventIds = {
   summaryFailed: (projectId: string, round: number) => `summary_failed.${projectId}.${round}`,
   /** A model call refused before it was made because it would pass a budget. */
   budgetExceeded: (projectId: string, jobKey: string) => `budget_exceeded.${projectId}.${jobKey}`,
-  /** A click: unique per click (Slack's action_ts), so two people's clicks are two events. */
+  /**
+   * A click: unique per click (Slack's action_ts), so two people's clicks are two events. A submitted
+   * Reject modal uses its view id in place of the action_ts: the same modal submitted twice is one event.
+   */
   click: (kind: 'gate' | 'forget' | 'budget', projectId: string, userId: string, actionTs: string) =>
     `${kind}.${projectId}.${userId}.${actionTs}`,
 } as const;
@@ -163,6 +166,31 @@ export const buttonValues = {
   forget: (b: ForgetButton) => JSON.stringify(b),
   budget: (b: BudgetButton) => JSON.stringify(b),
 } as const;
+
+/**
+ * What the Reject modal carries in its `private_metadata`: the gate's button value, the thread and message
+ * the button was clicked on, and who opened it. All of it is checked again when the modal is submitted.
+ */
+export const rejectModalMetadataSchema = z.object({
+  gate: gateButtonSchema,
+  origin: z.object({
+    teamId: z.string().min(1),
+    channelId: z.string().min(1),
+    threadTs: z.string().min(1),
+    messageTs: z.string().optional(),
+  }),
+  userId: z.string().min(1),
+});
+export type RejectModalMetadata = z.infer<typeof rejectModalMetadataSchema>;
+
+export const modalMetadata = {
+  reject: (m: RejectModalMetadata) => JSON.stringify(m),
+} as const;
+
+/** One audit entry of one event: a replay of the event's effects writes it once. */
+export function auditKey(eventId: string, action: string): string {
+  return `audit.${eventId}.${action}`;
+}
 
 /** Reads a button value back; undefined when it is not one of ours (forged, truncated, from an old release). */
 export function parseButtonValue<T>(schema: z.ZodType<T>, value: string | undefined): T | undefined {

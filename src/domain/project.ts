@@ -41,7 +41,13 @@ export const stageRunSchema = z.object({
   /** How many times this attempt's gate has opened; each opening is a new message with live buttons. */
   gateRound: z.number().int().min(0).optional(),
   decision: z
-    .object({ verdict: z.enum(['approved', 'rejected']), by: z.string(), at: z.number() })
+    .object({
+      verdict: z.enum(['approved', 'rejected']),
+      by: z.string(),
+      at: z.number(),
+      /** A rejection's reason, as the rejecter wrote it. */
+      reason: z.string().optional(),
+    })
     .optional(),
 });
 export type StageRun = z.infer<typeof stageRunSchema>;

@@ -1,3 +1,4 @@
+import { type AuditEntry, describeAudit } from './audit.js';
 import type { Deliverable } from './deliverable.js';
 import type { Project } from './project.js';
 import { formatUsd, spentOnWhat } from './spending.js';
@@ -50,11 +51,17 @@ export interface RunMetadata {
     stageId: string | undefined;
     note: string;
   }>;
+  /** The audit trail: every person's action, oldest first, with the message it came from. */
+  audit: Array<Omit<AuditEntry, 'at'> & { at: string }>;
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
-export function buildReport(project: Project, deliverables: ReadonlyMap<string, Deliverable>): RunReport {
+export function buildReport(
+  project: Project,
+  deliverables: ReadonlyMap<string, Deliverable>,
+  audit: readonly AuditEntry[] = [],
+): RunReport {
   const stages = project.plan?.stages ?? [];
   const metadata: RunMetadata = {
     projectId: project.id,
@@ -99,6 +106,7 @@ export function buildReport(project: Project, deliverables: ReadonlyMap<string, 
       stageId: d.stageId,
       note: d.note,
     })),
+    audit: audit.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
   };
 
   const lines: string[] = [
@@ -130,6 +138,20 @@ export function buildReport(project: Project, deliverables: ReadonlyMap<string, 
     );
     lines.push(d ? d.deliverable : `_No deliverable${run?.error ? `: ${run.error}` : ''}._`, '');
   }
+  if (audit.length > 0) {
+    lines.push('## Audit trail', '');
+    for (const e of audit) lines.push(`- ${auditReportLine(e)}`);
+    lines.push('');
+  }
   lines.push('## Run metadata', '', '```json', JSON.stringify(metadata, null, 2), '```', '');
   return { markdown: lines.join('\n'), metadata };
+}
+
+/** One audit entry in the report: a file, not a Slack message, so people are named by their user id. */
+function auditReportLine(e: AuditEntry): string {
+  const when = new Date(e.at).toISOString().replace('T', ' ').slice(0, 19);
+  const what = describeAudit(e).replace(/<@([A-Z0-9]+)>/g, '@$1');
+  const where = e.messageTs ? ` (message ${e.messageTs} in ${e.channelId})` : '';
+  const reason = e.reason ? `: "${e.reason.replace(/\s+/g, ' ')}"` : '';
+  return `${when} UTC ${what}${reason}${where}`;
 }

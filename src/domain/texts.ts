@@ -12,7 +12,7 @@ const codes = (ids: readonly string[]) => ids.map(code).join(', ');
 const usd = (value: number) => `$${value.toFixed(2)}`;
 
 export const HELP_TEXT =
-  'In a project thread I understand: `status` (anyone), `help`, and for the requester and approvers `cancel`, `resume`, `retry <stage>`, `forget`, `memory <role>`, and, while I am asking questions, `go` to use the defaults. Mention me with a request in a channel, or write it to me in a direct message, to start a project.';
+  'In a project thread I understand: `status` and `audit` (who decided what; anyone), `help`, and for the requester and approvers `cancel`, `resume`, `retry <stage>`, `forget`, `memory <role>`, and, while I am asking questions, `go` to use the defaults. Mention me with a request in a channel, or write it to me in a direct message, to start a project.';
 
 /** Notices posted in a project's thread. */
 export const say = {
@@ -45,6 +45,9 @@ export const say = {
     `There is no role ${named ? code(named) : 'by that name'}. Roles: ${codes(roles)}.`,
   rejected: (by: string, stageId: string) =>
     `<@${by}> rejected ${code(stageId)}, so the run has stopped and nothing was deployed. Say \`retry ${stageId}\` to ask for approval again.`,
+  /** Followed by the reason, quoted and escaped (a notice's detail). */
+  rejectedWithReason: (by: string, stageId: string) =>
+    `Rejected by <@${by}>: ${code(stageId)} will not run, so the run has stopped and nothing was deployed. Say \`retry ${stageId}\` to ask for approval again. Their reason:`,
   budgetStopped: (by: string) =>
     `<@${by}> stopped the run at the budget. Stages already running finish; say \`resume\` to go on (it asks again before spending past the budget).`,
   defaultPlan: (why: string) => `Using the default plan: ${why}.`,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditEntrySchema } from './audit.js';
 import { planSchema } from './plan.js';
 import { executiveSummarySchema, RUN_PHASES, STAGE_STATES } from './project.js';
 import { requirementsSchema } from './requirements.js';
@@ -80,7 +81,13 @@ export const viewSchema = z.discriminatedUnion('type', [
     basis: z.array(z.object({ stageId: z.string(), summary: z.string() })),
     approverIds: z.array(z.string()),
     decision: z
-      .object({ verdict: z.enum(['approved', 'rejected']), by: z.string(), at: z.number() })
+      .object({
+        verdict: z.enum(['approved', 'rejected']),
+        by: z.string(),
+        at: z.number(),
+        /** A rejection's reason (user text: escaped when shown). */
+        reason: z.string().optional(),
+      })
       .optional(),
     /** Set when the gate closed without a decision (run cancelled or stopped). */
     closedReason: z.string().optional(),
@@ -153,6 +160,12 @@ export const viewSchema = z.discriminatedUnion('type', [
     messages: z.array(
       z.object({ from: z.string(), type: z.string(), priority: z.string(), text: z.string() }),
     ),
+  }),
+  /** The project's audit trail (`audit`): its latest entries, oldest first, and how many there are. */
+  z.object({
+    type: z.literal('audit'),
+    entries: z.array(auditEntrySchema),
+    total: z.number().int().min(0),
   }),
 ]);
 export type View = z.infer<typeof viewSchema>;

@@ -38,6 +38,16 @@ export interface KeySpace {
    * The project's TTL.
    */
   projectReplies(projectId: string): string;
+  /**
+   * Stream of the project's audit trail: one entry per person's action (field `entry`: AuditEntry JSON,
+   * `key`: the entry's key), newest last, trimmed to about `AUDIT_MAXLEN` (MAXLEN ~). The project's TTL.
+   */
+  projectAudit(projectId: string): string;
+  /**
+   * Zset of the keys of the audit entries written (scored by when), trimmed with the stream: a replay of an
+   * event's effects finds its key and writes nothing. The project's TTL.
+   */
+  projectAuditKeys(projectId: string): string;
   /** A stage's full deliverable (JSON), written once by agent memory's record script. The project's TTL. */
   deliverable(projectId: string, stageId: string, attempt: number): string;
   /**
@@ -85,6 +95,8 @@ export function keySpace(prefix: string): KeySpace {
     projectLock: (id) => `${prefix}:project:${id}:lock`,
     projectMessages: (id) => `${prefix}:project:${id}:messages`,
     projectReplies: (id) => `${prefix}:project:${id}:replies`,
+    projectAudit: (id) => `${prefix}:project:${id}:audit`,
+    projectAuditKeys: (id) => `${prefix}:project:${id}:audit:keys`,
     deliverable: (id, stageId, attempt) => `${prefix}:project:${id}:deliverable:${stageId}:${attempt}`,
     projectOutboxLine: (id) => `${prefix}:project:${id}:outbox`,
     projects: () => `${prefix}:projects`,

@@ -124,6 +124,8 @@ function projectKeys(keys: KeySpace, project: Project): string[] {
     keys.projectMessages(project.id),
     keys.projectReplies(project.id),
     keys.projectSpend(project.id),
+    keys.projectAudit(project.id),
+    keys.projectAuditKeys(project.id),
     keys.agentMemoryProject(project.teamId, scopeSegment(writeScope(project)), project.id),
     ...deliverables,
   ];

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { assertNever } from '../domain/assert-never.js';
+import { AUDIT_LIST_LATEST } from '../domain/audit.js';
 import type { Effect } from '../domain/effects.js';
 import type { OrchestratorEvent } from '../domain/events.js';
 import { messageKeys, projectIdFor, raiseId } from '../domain/ids.js';
@@ -7,6 +8,7 @@ import type { Project } from '../domain/project.js';
 import type { RoleId } from '../domain/roles.js';
 import { say } from '../domain/texts.js';
 import type { AgentMemory } from '../memory/agent-memory/index.js';
+import type { AuditLog } from '../memory/audit-log.js';
 import type { DeliverableStore } from '../memory/deliverables.js';
 import type { LockLease } from '../memory/project-lock.js';
 import type { ProjectStore } from '../memory/project-store.js';
@@ -37,6 +39,8 @@ export interface EngineDeps {
   deliverables: Pick<DeliverableStore, 'remove'>;
   /** Where Raise budget on a workspace hold is recorded. */
   ledger: Pick<SpendLedger, 'raiseWorkspace'>;
+  /** The projects' audit trails: `audit` effects are written here, `audit` reads them back. */
+  audit: Pick<AuditLog, 'append' | 'latest'>;
   logger: Logger;
   settings: Omit<MachineSettings, 'now'>;
   now?: () => number;
@@ -145,6 +149,24 @@ async function carryOut(
       case 'raise_workspace_budget':
         await deps.ledger.raiseWorkspace(effect.teamId, effect.amountUsd, raiseId(project.id, effect.key));
         break;
+      case 'audit':
+        // Here, where the event was applied once (its id joins recentEvents in the same save), and not in
+        // the listener, which sees Slack's redeliveries and clicks that are then refused. A replay of owed
+        // effects finds the entry's key already written (audit-append.lua).
+        await deps.audit.append(project.id, effect.key, effect.entry);
+        break;
+      case 'audit_report': {
+        const page = await deps.audit.latest(project.id, AUDIT_LIST_LATEST);
+        await deps.work.queueSlackWrites(targetOf(project), [
+          {
+            kind: 'thread_message',
+            key: effect.key,
+            mode: 'post',
+            view: { type: 'audit', entries: page.entries, total: page.total },
+          },
+        ]);
+        break;
+      }
       case 'agent_job':
       case 'thread_message':
       case 'ephemeral':

@@ -42,7 +42,7 @@ export function applyEvent(
   if (!current) return { project: undefined, effects: [] };
   // A forgotten project keeps only its thread's coordinates: nothing more happens to it.
   if (current.phase === 'forgotten') return { project: undefined, effects: [] };
-  const s = new Step(structuredClone(current), settings, event.eventId);
+  const s = new Step(structuredClone(current), settings, event.eventId, sourceMessageOf(event));
   switch (event.type) {
     case 'forget_decision':
       onForgetDecision(s, event);
@@ -99,7 +99,7 @@ function onMessage(
   if (current.phase === 'forgotten') {
     if (!event.addressed && parseThreadCommand(event.text).kind !== 'status')
       return { project: undefined, effects: [] };
-    const s = new Step(structuredClone(current), settings, event.eventId);
+    const s = new Step(structuredClone(current), settings, event.eventId, sourceMessageOf(event));
     s.post(messageKeys.reply('forgotten', event.eventId), {
       type: 'notice',
       tone: 'info',
@@ -107,7 +107,13 @@ function onMessage(
     });
     return s.result();
   }
-  const s = new Step(structuredClone(current), settings, event.eventId);
+  const s = new Step(structuredClone(current), settings, event.eventId, sourceMessageOf(event));
   onThreadMessage(s, event);
   return s.result();
+}
+
+/** The message an event came from: the one written, or the one whose button was clicked. */
+function sourceMessageOf(event: OrchestratorEvent): string | undefined {
+  if (event.type === 'message') return event.ts;
+  return 'origin' in event ? event.origin.messageTs : undefined;
 }

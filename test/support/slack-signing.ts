@@ -2,7 +2,9 @@ import {
   type AppIdentity,
   blockActionPayload as buildBlockAction,
   eventEnvelope as buildEnvelope,
+  viewSubmissionPayload as buildViewSubmission,
   triggerId,
+  type ViewSubmissionInput,
 } from '../../src/playground/slack-events/payloads.js';
 import {
   postSignedRaw,
@@ -96,4 +98,9 @@ export function blockActionPayload(opts: BlockActionOptions): object {
     responseUrl: responseUrl ?? 'https://hooks.slack.com/actions/T/1/x',
     message: { blocks: blocks ?? [] },
   });
+}
+
+/** A realistic `view_submission` payload: `user` submitted the modal `view` (as views.open answered it). */
+export function viewSubmissionPayload(opts: ViewSubmissionInput): object {
+  return buildViewSubmission(TEST_APP, opts);
 }

@@ -23,6 +23,8 @@ interface World {
   agentJobs: Array<{ projectId: string; key: string; job: AgentJob }>;
   slackWrites: Array<{ target: ThreadTarget; effect: OutboxJob['effect'] }>;
   raises: string[];
+  /** Audit entries written, by key (a key written again is skipped, as the append script does). */
+  audit: Map<string, unknown>;
   removedDeliverables: number;
   /** When set, the next queueAgentJobs call throws (a crash between storing and carrying out). */
   failNextAgentQueue: boolean;
@@ -35,6 +37,7 @@ function world(): World {
     agentJobs: [],
     slackWrites: [],
     raises: [],
+    audit: new Map(),
     removedDeliverables: 0,
     failNextAgentQueue: false,
     deps: undefined as unknown as EngineDeps,
@@ -113,6 +116,14 @@ function world(): World {
       raiseWorkspace: async (_team, _usd, raiseId) => {
         w.raises.push(raiseId);
       },
+    },
+    audit: {
+      append: async (_id, key, entry) => {
+        if (w.audit.has(key)) return false;
+        w.audit.set(key, entry);
+        return true;
+      },
+      latest: async () => ({ entries: [], total: 0 }),
     },
     logger: pino({ level: 'silent' }),
     settings: { approverIds: [], clarifyMaxRounds: 3, projectConcurrency: 3 },

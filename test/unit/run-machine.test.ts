@@ -232,6 +232,50 @@ describe('run state machine', () => {
     expect(JSON.stringify(notice)).toMatch(/stopped/);
   });
 
+  it('keeps a rejection’s reason with the decision, quotes it in the thread and writes it to the audit trail', () => {
+    const project = toFirstGate();
+    const event = {
+      type: 'gate_decision' as const,
+      eventId: 'reject-with-reason',
+      projectId: project.id,
+      stageId: 'phase3.mlops-engineer',
+      attempt: 1,
+      gateRound: project.stages['phase3.mlops-engineer']?.gateRound ?? 1,
+      verdict: 'reject' as const,
+      reason: 'no rollback plan',
+      userId: 'UREQ',
+      origin: {
+        teamId: project.teamId,
+        channelId: project.channelId,
+        threadTs: project.threadTs,
+        messageTs: '9.9',
+      },
+    };
+    const rejected = step(project, event);
+    expect(rejected.project.stages['phase3.mlops-engineer']?.decision?.reason).toBe('no rollback plan');
+    const notice = rejected.effects.find((e) => e.kind === 'thread_message' && e.view.type === 'notice');
+    expect(notice).toMatchObject({
+      view: { detail: 'no rollback plan', text: expect.stringMatching(/^Rejected by <@UREQ>:/) },
+    });
+    expect(rejected.effects.filter((e) => e.kind === 'audit')).toEqual([
+      {
+        kind: 'audit',
+        key: 'audit.reject-with-reason.reject',
+        entry: expect.objectContaining({
+          action: 'reject',
+          by: 'UREQ',
+          stageId: 'phase3.mlops-engineer',
+          reason: 'no rollback plan',
+          messageTs: '9.9',
+          channelId: project.channelId,
+        }),
+      },
+    ]);
+    // A refused click writes nothing to the trail.
+    const refused = step(project, { ...event, eventId: 'stranger', userId: 'USTRANGER' });
+    expect(refused.effects.map((e) => e.kind)).toEqual(['ephemeral']);
+  });
+
   it('honours approver ids over the requester', () => {
     const { project } = running();
     expect(mayApprove(project, { userId: 'UREQ' }, [], 'phase3.x').allowed).toBe(true);

@@ -25,7 +25,8 @@ export const CLICK_NOT_RECORDED_TEXT =
  * whether they are a guest, and the thread of the message that carried the button.
  */
 export function registerActionListeners(app: App, deps: ListenerDeps): void {
-  onClick(app, deps, GATE_ACTIONS, gateButtonSchema, (target, actionId, p, clicker) => ({
+  // Reject asks for a reason in a modal first: listeners/reject-modal.ts.
+  onClick(app, deps, { approve: GATE_ACTIONS.approve }, gateButtonSchema, (target, actionId, p, clicker) => ({
     type: 'gate_decision',
     eventId: clickId('gate', target.projectId, p),
     projectId: target.projectId,
@@ -56,7 +57,7 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
   }));
 }
 
-type Clicker = Awaited<ReturnType<typeof clickerOf>>;
+export type Clicker = Awaited<ReturnType<typeof clickerOf>>;
 
 /**
  * One kind of button (its action ids and value schema): ack, read the value back, establish who clicked,
@@ -85,26 +86,40 @@ function onClick<T>(
 }
 
 /** Unique per click (Slack's action_ts), so two people's clicks are two events. */
-function clickId(kind: 'gate' | 'forget' | 'budget', projectId: string, p: BlockAction): string {
+export function clickId(kind: 'gate' | 'forget' | 'budget', projectId: string, p: BlockAction): string {
   return eventIds.click(kind, projectId, p.user.id, p.actions[0]?.action_ts ?? String(Date.now()));
 }
 
 /** The clicker as the orchestrator needs them: user, own team, member or guest (unknown if Slack did not say). */
-async function clickerOf(
+export function clickerOf(
   deps: ListenerDeps,
   client: Parameters<ListenerDeps['directory']['user']>[0],
   p: BlockAction,
+) {
+  return actorOf(deps, client, originOf(p).teamId, p.user);
+}
+
+/** Who acted (a click, a modal submitted), looked up as seen from the installing workspace `teamId`. */
+export async function actorOf(
+  deps: ListenerDeps,
+  client: Parameters<ListenerDeps['directory']['user']>[0],
+  teamId: string,
+  user: { id: string; team_id?: string | undefined },
 ): Promise<{ userId: string; userTeamId?: string; userKind: 'member' | 'guest' | 'unknown' }> {
-  const facts = await deps.directory.user(client, originOf(p).teamId, p.user.id);
-  const userTeamId = p.user.team_id ?? facts?.teamId;
-  return { userId: p.user.id, ...(userTeamId ? { userTeamId } : {}), userKind: facts?.kind ?? 'unknown' };
+  const facts = await deps.directory.user(client, teamId, user.id);
+  const userTeamId = user.team_id ?? facts?.teamId;
+  return { userId: user.id, ...(userTeamId ? { userTeamId } : {}), userKind: facts?.kind ?? 'unknown' };
 }
 
 /**
  * The click is already acked (Slack wants that within 3 s). If it cannot be recorded, the clicker is told
  * through the click's response_url, which needs no Redis, and nothing else happens.
  */
-async function deliverClick(deps: ListenerDeps, respond: RespondFn | undefined, event: OrchestratorEvent) {
+export async function deliverClick(
+  deps: ListenerDeps,
+  respond: RespondFn | undefined,
+  event: OrchestratorEvent,
+) {
   try {
     await deliverEvent(deps, event);
   } catch {
@@ -124,11 +139,18 @@ async function deliverClick(deps: ListenerDeps, respond: RespondFn | undefined, 
  * The thread of the message that carried the button. Its team is the payload's `team`: the workspace of
  * the app that posted the message (the installation), not the clicker's (`user.team_id`).
  */
-function originOf(p: BlockAction): { teamId: string; channelId: string; threadTs: string } {
+export function originOf(p: BlockAction): {
+  teamId: string;
+  channelId: string;
+  threadTs: string;
+  messageTs?: string;
+} {
+  const messageTs = p.container?.message_ts ?? p.message?.ts;
   return {
     teamId: p.team?.id ?? '',
     channelId: p.channel?.id ?? p.container?.channel_id ?? '',
     threadTs:
       p.message?.thread_ts ?? p.container?.thread_ts ?? p.message?.ts ?? p.container?.message_ts ?? '',
+    ...(messageTs ? { messageTs } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { AuditLog } from '../../memory/audit-log.js';
 import type { ChannelPacer } from '../../memory/channel-pacer.js';
 import type { DeliverableStore } from '../../memory/deliverables.js';
 import type { KeySpace } from '../../memory/keys.js';
@@ -22,6 +23,8 @@ export interface OutboxDeps {
   order: ThreadOrder;
   projects: ProjectStore;
   deliverables: DeliverableStore;
+  /** The projects' audit trails, for the report. */
+  audit: Pick<AuditLog, 'all'>;
   logger: Logger;
   metrics: Metrics;
   /** What every message carries in this deployment (the offline mark). */

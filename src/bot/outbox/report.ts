@@ -36,7 +36,8 @@ export async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJo
     const d = run ? await deps.deliverables.get(projectId, stage.id, run.attempt) : undefined;
     if (d) deliverables.set(stage.id, d);
   }
-  const report = buildReport(project, deliverables);
+  const audit = await deps.audit.all(projectId);
+  const report = buildReport(project, deliverables, audit);
   await deps.messages.markPending(projectId, effect.key);
   try {
     const result = await deps.writer.filesUploadV2({

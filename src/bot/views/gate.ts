@@ -24,9 +24,14 @@ export function renderGate(view: GateView): RenderedMessage {
   if (view.decision) {
     const icon = view.decision.verdict === 'approved' ? ':white_check_mark:' : ':no_entry:';
     const when = new Date(view.decision.at).toISOString().replace('T', ' ').slice(0, 16);
+    // The reason is the rejecter's own words: escaped whole, so it can neither ping nor link.
+    const date = `<!date^${Math.floor(view.decision.at / 1000)}^{date_short_pretty} at {time}|${when} UTC>`;
+    const verb = view.decision.verdict === 'approved' ? 'Approved' : 'Rejected';
     blocks.push(
       context(
-        `${icon} ${view.decision.verdict === 'approved' ? 'Approved' : 'Rejected'} by <@${view.decision.by}> on <!date^${Math.floor(view.decision.at / 1000)}^{date_short_pretty} at {time}|${when} UTC>`,
+        view.decision.reason
+          ? `${icon} ${verb} by <@${view.decision.by}>: ${escapeText(truncate(view.decision.reason, 1500))} (${date})`
+          : `${icon} ${verb} by <@${view.decision.by}> on ${date}`,
       ),
     );
   } else if (view.closedReason) {

@@ -1,5 +1,6 @@
 import { assertNever } from '../../domain/assert-never.js';
 import type { View } from '../../domain/views.js';
+import { renderAudit } from './audit.js';
 import { renderBudget } from './budget.js';
 import { renderQuestions, renderWelcome } from './clarify.js';
 import { renderForgetConfirm } from './forget.js';
@@ -43,6 +44,8 @@ function renderViewBody(view: View): RenderedMessage {
       return renderNotice(view);
     case 'budget':
       return renderBudget(view);
+    case 'audit':
+      return renderAudit(view);
     default:
       return assertNever(view);
   }

@@ -137,6 +137,7 @@ export function onBudgetDecision(
       view: budgetView(s, hold, { verdict: 'stopped', by: userId, at: s.settings.now }),
     });
     s.decide('budget_stop', notes.budgetStopped(userId), { by: userId });
+    s.audit('budget_stop', userId);
     s.project.phase = 'stopped';
     s.project.stopReason = notes.budgetStopped(userId);
     s.project.clarification.inFlight = false;
@@ -166,6 +167,7 @@ export function onBudgetDecision(
   s.decide('budget_raised', notes.budgetRaised(hold.scope, newLimit, userId), {
     by: userId,
   });
+  s.audit('budget_raise', userId, { note: `${hold.scope} budget now $${newLimit.toFixed(2)}` });
   s.statusDirty = true;
   for (const work of hold.held) {
     switch (work) {

@@ -26,11 +26,18 @@ export function onThreadMessage(s: Step, event: MessageEvent): void {
     case 'help':
       s.notice(messageKeys.reply('help', key), 'info', HELP_TEXT);
       return;
+    case 'audit':
+      // Anyone who can read the thread (DESIGN, "Who may do what"): the trail is of what the thread showed.
+      s.effects.push({ kind: 'audit_report', key: messageKeys.reply('audit', key) });
+      return;
     case 'cancel':
       if (s.permits(event, 'cancel', key)) cancel(s, event.userId, key);
       return;
     case 'go':
-      if (s.permits(event, 'go', key)) go(s, key);
+      if (s.permits(event, 'go', key)) {
+        if (s.project.phase === 'clarifying') s.audit('go', event.userId);
+        go(s, key);
+      }
       return;
     case 'resume':
       if (s.permits(event, 'resume', key)) resume(s, event.userId, key);
@@ -79,6 +86,7 @@ export function cancel(s: Step, userId: string, key: string): void {
   s.project.clarification.inFlight = false;
   s.project.phase = 'cancelled';
   s.decide('cancel', notes.cancelled(userId), { by: userId });
+  s.audit('cancel', userId);
   s.project.stopReason = notes.cancelled(userId);
   s.statusDirty = true;
   s.notice(
@@ -95,6 +103,7 @@ export function resume(s: Step, userId: string, key: string): void {
     return;
   }
   s.project.stopReason = undefined;
+  s.audit('resume', userId);
   if (!s.project.plan) {
     s.decide('resume', notes.resumed(userId, true), { by: userId });
     if (s.project.requirements) {
@@ -158,6 +167,7 @@ export function retry(s: Step, stageRef: string, userId: string, key: string): v
     by: userId,
     stageId: stage.id,
   });
+  s.audit('retry', userId, { stageId: stage.id, note: `attempt ${run.attempt + 1}` });
   s.notice(messageKeys.reply('retry', key), 'info', say.retrying(stage.id, run.attempt + 1, userId));
   advance(s);
 }
@@ -169,6 +179,7 @@ export function memoryReport(s: Step, roleRef: string, userId: string, key: stri
     return;
   }
   s.effects.push({ kind: 'memory_report', key: messageKeys.reply('memory', key), role, userId });
+  s.audit('memory_read', userId, { note: role });
 }
 
 /** Words a person typed after a command (a stage or role name): shown back only when they look like one. */

@@ -10,6 +10,7 @@ import type { Step } from './step.js';
 export function askForget(s: Step, userId: string, key: string): void {
   const confirmKey = messageKeys.reply('forget', key);
   s.project.openForgetKeys = [...s.project.openForgetKeys, confirmKey].slice(-5);
+  s.audit('forget_asked', userId);
   s.post(confirmKey, {
     type: 'forget_confirm',
     projectId: s.project.id,
@@ -28,6 +29,7 @@ export function onForgetDecision(
     return;
   }
   if (!s.permits(event, 'forget', key)) return;
+  s.audit(verdict, userId);
   s.project.openForgetKeys = s.project.openForgetKeys.filter((k) => k !== confirmKey);
   const decision = {
     verdict: verdict === 'forget' ? ('forgotten' as const) : ('kept' as const),

@@ -83,8 +83,10 @@ export function onGateDecision(s: Step, event: Extract<OrchestratorEvent, { type
     verdict: verdict === 'approve' ? ('approved' as const) : ('rejected' as const),
     by: userId,
     at: s.settings.now,
+    ...(verdict === 'reject' && event.reason ? { reason: event.reason } : {}),
   };
   s.decide(decision.verdict, notes.decided(decision.verdict, userId), { by: userId, stageId });
+  s.audit(verdict, userId, { stageId, reason: decision.reason });
   const messageKey = gateKey(s, stageId);
   if (verdict === 'approve') {
     s.setStage(stageId, { state: 'pending', decision });
@@ -114,5 +116,12 @@ export function onGateDecision(s: Step, event: Extract<OrchestratorEvent, { type
   s.project.stopReason = notes.rejected(stageId, userId);
   parkQueuedStages(s);
   s.statusDirty = true;
-  s.notice(messageKeys.rejected(stageId, run.attempt), 'warning', say.rejected(userId, stageId));
+  if (decision.reason)
+    s.notice(
+      messageKeys.rejected(stageId, run.attempt),
+      'warning',
+      say.rejectedWithReason(userId, stageId),
+      decision.reason,
+    );
+  else s.notice(messageKeys.rejected(stageId, run.attempt), 'warning', say.rejected(userId, stageId));
 }

@@ -1,6 +1,7 @@
+import type { AuditEntry } from '../../domain/audit.js';
 import { type Actor, type Control, mayControl } from '../../domain/authority.js';
 import type { Effect } from '../../domain/effects.js';
-import { agentJobKey, messageKeys, projectIdFor } from '../../domain/ids.js';
+import { agentJobKey, auditKey, messageKeys, projectIdFor } from '../../domain/ids.js';
 import type { AgentJob } from '../../domain/jobs.js';
 import { type Decision, PROJECT_LIST_CAPS, type Project, type StageRun } from '../../domain/project.js';
 import type { View } from '../../domain/views.js';
@@ -27,6 +28,8 @@ export class Step {
     readonly settings: MachineSettings,
     /** The event being applied: what this step says is keyed by it, so a replay says nothing twice. */
     readonly eventId: string,
+    /** The message that carried the command or the clicked button, for the audit trail. */
+    readonly messageTs?: string,
   ) {}
 
   result(): Transition {
@@ -87,6 +90,26 @@ export class Step {
   /** Hands model work to the agents; its key names the round or attempt, so a replay adds nothing. */
   modelWork(job: AgentJob): void {
     this.effects.push({ kind: 'agent_job', key: agentJobKey(job), job });
+  }
+
+  /** Records a person's action in the project's audit trail (written once, however often the effects replay). */
+  audit(
+    action: AuditEntry['action'],
+    by: string,
+    extra: { stageId?: string | undefined; note?: string | undefined; reason?: string | undefined } = {},
+  ): void {
+    const entry: AuditEntry = {
+      at: this.settings.now,
+      by,
+      action,
+      channelId: this.project.channelId,
+      eventId: this.eventId,
+      ...(this.messageTs ? { messageTs: this.messageTs } : {}),
+      ...(extra.stageId ? { stageId: extra.stageId } : {}),
+      ...(extra.note ? { note: extra.note } : {}),
+      ...(extra.reason ? { reason: extra.reason } : {}),
+    };
+    this.effects.push({ kind: 'audit', key: auditKey(this.eventId, action), entry });
   }
 
   decide(kind: Decision['kind'], note: string, extra: { by?: string; stageId?: string } = {}): void {

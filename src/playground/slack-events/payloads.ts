@@ -117,6 +117,41 @@ export function blockActionPayload(app: AppIdentity, input: BlockActionInput): o
   };
 }
 
+export interface ViewSubmissionInput {
+  userId: string;
+  /** The team the submission came through; default: the installing workspace. */
+  teamId?: string;
+  /** The clicker's own team (`user.team_id`); default: `teamId`. */
+  userTeamId?: string;
+  /** The open modal as views.open answered it (`response.view`): id, callback_id, private_metadata, blocks… */
+  view: Record<string, unknown>;
+  /** What the person entered: block_id → action_id → the element's state (`{ type, value }` for text). */
+  values: Record<string, Record<string, Record<string, unknown>>>;
+  /** A trigger id for what the app may open next; the playground gets one its Slack stand-in accepts. */
+  triggerId?: string;
+}
+
+/**
+ * A `view_submission` payload: the person pressed the modal's submit button. Slack sends the whole view
+ * back (its id, callback_id and private_metadata as opened) with what was entered in `view.state.values`.
+ */
+export function viewSubmissionPayload(app: AppIdentity, input: ViewSubmissionInput): object {
+  const teamId = input.teamId ?? app.teamId;
+  const userName = `user-${input.userId.toLowerCase()}`;
+  return {
+    type: 'view_submission',
+    team: { id: teamId, domain: 'playground' },
+    user: { id: input.userId, username: userName, name: userName, team_id: input.userTeamId ?? teamId },
+    api_app_id: app.apiAppId,
+    token: 'legacy-verification-token',
+    trigger_id: input.triggerId ?? triggerId(),
+    view: { ...input.view, state: { values: input.values } },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}
+
 /** A trigger id shaped like Slack's (`views.open` needs one from a recent interaction). */
 export function triggerId(): string {
   return `${Date.now()}.${randomDigits(12)}.${randomId(32).toLowerCase()}`;
