@@ -14,6 +14,7 @@ import { ChannelPacer } from '../memory/channel-pacer.js';
 import { CircuitBreaker } from '../memory/circuit-breaker.js';
 import { DeliverableStore } from '../memory/deliverables.js';
 import { createEventIntake, type EventIntake } from '../memory/event-intake.js';
+import { FeatureHolds } from '../memory/feature-holds.js';
 import { keySpace } from '../memory/keys.js';
 import { type LockLease, withProjectLock } from '../memory/project-lock.js';
 import { ProjectStore } from '../memory/project-store.js';
@@ -218,6 +219,8 @@ export async function startSystem(
         logger: logger.child({ component: 'outbox' }),
         metrics,
         render: { offlineModel: config.offlineModel.inUse },
+        features: config.features,
+        holds: new FeatureHolds(command, keys),
       })),
     );
     const server = await app.start(extras.host ? { port: config.port, host: extras.host } : config.port);

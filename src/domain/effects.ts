@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { agentJobSchema } from './jobs.js';
+import { SESSION_STATUSES } from './phases.js';
 import { viewSchema } from './views.js';
 
 /**
@@ -40,6 +41,18 @@ export const effectSchema = z.discriminatedUnion('kind', [
     key: z.string(),
     teamId: z.string(),
     amountUsd: z.number().positive(),
+  }),
+  /**
+   * The thread's Slack agent session changed status (`sessionStatus`): say so with agents.sessions.setStatus.
+   * `title` names the session when Slack creates it; `initiatorUserId` is the requester.
+   */
+  z.object({
+    kind: z.literal('session_status'),
+    key: z.string(),
+    teamId: z.string(),
+    status: z.enum(SESSION_STATUSES),
+    title: z.string(),
+    initiatorUserId: z.string(),
   }),
   /** Model work for the agents' queue; `key` makes the job id. */
   z.object({ kind: z.literal('agent_job'), key: z.string(), job: agentJobSchema }),

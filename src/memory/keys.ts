@@ -12,6 +12,13 @@ export interface KeySpace {
   /** BullMQ's own prefix: queues live under `<prefix>:bull:<queue>:…`. */
   bull: string;
   /**
+   * Set while a workspace refuses a Slack feature (`agent-sessions`, `task-cards`): calls for it are not
+   * made until it expires. PX one hour (memory/feature-holds.ts).
+   */
+  featureHold(teamId: string, feature: string): string;
+  /** The live status's task-card stream of a project (hash: ts, when it last changed, what it shows). The project's TTL is not applied; PX 7 days. */
+  projectStatusStream(projectId: string): string;
+  /**
    * Marker per Slack event_id, set once the event is recorded (enqueued); a redelivered event finds it
    * and is dropped. TTL 24 h.
    */
@@ -79,6 +86,8 @@ export interface KeySpace {
 export function keySpace(prefix: string): KeySpace {
   return {
     bull: `${prefix}:bull`,
+    featureHold: (teamId, feature) => `${prefix}:team:${teamId}:hold:${feature}`,
+    projectStatusStream: (id) => `${prefix}:project:${id}:status-stream`,
     dedupeEvent: (eventId) => `${prefix}:dedupe:event:${eventId}`,
     project: (id) => `${prefix}:project:${id}`,
     projectEffects: (id) => `${prefix}:project:${id}:effects`,

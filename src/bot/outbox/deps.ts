@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ChannelPacer } from '../../memory/channel-pacer.js';
 import type { DeliverableStore } from '../../memory/deliverables.js';
+import type { FeatureHolds } from '../../memory/feature-holds.js';
 import type { KeySpace } from '../../memory/keys.js';
 import type { ProjectStore } from '../../memory/project-store.js';
 import type { ThreadMessageStore } from '../../memory/thread-messages.js';
@@ -26,4 +27,8 @@ export interface OutboxDeps {
   metrics: Metrics;
   /** What every message carries in this deployment (the offline mark). */
   render: RenderSettings;
+  /** Slack's agent surfaces this deployment uses (AGENT_SESSIONS, TASK_CARDS). */
+  features: { agentSessions: boolean; taskCards: boolean };
+  /** Workspaces that lately refused one of those features. */
+  holds: FeatureHolds;
 }
