@@ -20,6 +20,7 @@ import { type LockLease, withProjectLock } from '../memory/project-lock.js';
 import { ProjectStore } from '../memory/project-store.js';
 import { closeBullClient, createQueues } from '../memory/queues.js';
 import { createRedis, waitUntilReady } from '../memory/redis.js';
+import { announceCancel, RunCancels } from '../memory/run-cancels.js';
 import { SpendLedger } from '../memory/spend-ledger.js';
 import { ThreadMessageStore } from '../memory/thread-messages.js';
 import { ThreadOrder } from '../memory/thread-order.js';
@@ -101,12 +102,14 @@ export async function startSystem(
   let port: number | undefined;
   let opsServer: Server | undefined;
   let intake: EventIntake | undefined;
+  let cancels: RunCancels | undefined;
 
   if (role !== 'bot') {
     const ledger = new SpendLedger(command, keys, config.budgets.workspaceDailyUsd);
     const prices = parsePriceTable(config.modelPricesJson);
     const engineDeps = {
       ledger,
+      cancels: { announce: (projectId: string) => announceCancel(command, keys, projectId) },
       locks: {
         withLock: <T>(id: string, fn: (lease: LockLease) => Promise<T>) =>
           withProjectLock(command, keys, id, fn),
@@ -156,8 +159,11 @@ export async function startSystem(
         { latencyMs: config.offlineModel.latencyMs },
         'no ANTHROPIC_API_KEY: the offline model answers every call (made up locally, not by Claude)',
       );
+    // A subscriber needs a connection that waits for Redis (the command one fails fast).
+    cancels = RunCancels.start(blocking, keys, logger.child({ component: 'agents' }));
     workers.push(
       startAgentWorker({
+        cancels,
         connection: blocking,
         keys,
         queues,
@@ -243,6 +249,7 @@ export async function startSystem(
         await Promise.all(workers.map((w) => closeBullClient(w)));
         await queues.close();
         await intake?.close();
+        await cancels?.close();
         await Promise.all([quit(command), quit(blocking)]);
       })();
       return stopping;

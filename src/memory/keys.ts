@@ -16,6 +16,8 @@ export interface KeySpace {
    * made until it expires. PX one hour (memory/feature-holds.ts).
    */
   featureHold(teamId: string, feature: string): string;
+  /** Pub/sub channel (no key): ids of projects whose run was just cancelled, for the agents to abort their calls. */
+  cancelledRuns: string;
   /** The live status's task-card stream of a project (hash: ts, when it last changed, what it shows). The project's TTL is not applied; PX 7 days. */
   projectStatusStream(projectId: string): string;
   /**
@@ -86,6 +88,7 @@ export interface KeySpace {
 export function keySpace(prefix: string): KeySpace {
   return {
     bull: `${prefix}:bull`,
+    cancelledRuns: `${prefix}:cancelled-runs`,
     featureHold: (teamId, feature) => `${prefix}:team:${teamId}:hold:${feature}`,
     projectStatusStream: (id) => `${prefix}:project:${id}:status-stream`,
     dedupeEvent: (eventId) => `${prefix}:dedupe:event:${eventId}`,

@@ -198,8 +198,7 @@ async function streamingMessage(ctx: ApiContext, args: Record<string, unknown>):
   const message = await ctx.workspace.message(String(args.channel), String(args.ts));
   if (!message || message.tombstone || message.botId !== ctx.identity.botId)
     return { error: fail('message_not_found') };
-  if (message.streaming?.state !== 'streaming')
-    return { error: fail('message_not_in_streaming_state') };
+  if (message.streaming?.state !== 'streaming') return { error: fail('message_not_in_streaming_state') };
   return { message, content: message.streaming };
 }
 

@@ -125,6 +125,8 @@ export interface WorkspaceReader {
   ephemerals(channel: string, user: string): Promise<WorkspaceMessage[]>;
   file(id: string): Promise<{ file: WorkspaceFile; content: Buffer } | undefined>;
   views(user: string): Promise<WorkspaceViews>;
+  /** The thread's agent session as the bot last set it (agents.sessions.setStatus); undefined when never set. */
+  agentSession(channel: string, threadTs: string): Promise<AgentSession | undefined>;
   /** Calls `listener` on every change until the returned function is called. */
   subscribe(listener: (change: WorkspaceChange) => void): () => void;
 }
