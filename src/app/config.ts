@@ -116,8 +116,6 @@ const envSchema = z.object({
   PROJECT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().positive().max(36_500).default(90)),
   /** Slack agent sessions (agents.sessions.setStatus, Slack's Stop button) for every project thread; off for workspaces without the feature. Default on. */
   AGENT_SESSIONS: onOff(true),
-  /** The live status as streamed task cards (chat.startStream); off: one status message edited in place. Default on. */
-  TASK_CARDS: onOff(true),
   /** pino level. Default info. */
   LOG_LEVEL: optionalString.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -169,8 +167,8 @@ export interface Config {
   workerConcurrency: number;
   clarifyMaxRounds: number;
   stageAttempts: number;
-  /** Slack's agent surfaces used (AGENT_SESSIONS, TASK_CARDS). */
-  features: { agentSessions: boolean; taskCards: boolean };
+  /** Slack's agent surfaces used (AGENT_SESSIONS). */
+  features: { agentSessions: boolean };
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -233,7 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: e.WORKER_CONCURRENCY,
     clarifyMaxRounds: e.CLARIFY_MAX_ROUNDS,
     stageAttempts: e.STAGE_ATTEMPTS,
-    features: { agentSessions: e.AGENT_SESSIONS, taskCards: e.TASK_CARDS },
+    features: { agentSessions: e.AGENT_SESSIONS },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -12,14 +12,12 @@ export interface KeySpace {
   /** BullMQ's own prefix: queues live under `<prefix>:bull:<queue>:…`. */
   bull: string;
   /**
-   * Set while a workspace refuses a Slack feature (`agent-sessions`, `task-cards`): calls for it are not
+   * Set while a workspace refuses a Slack feature (`agent-sessions`): calls for it are not
    * made until it expires. PX one hour (memory/feature-holds.ts).
    */
   featureHold(teamId: string, feature: string): string;
   /** Pub/sub channel (no key): ids of projects whose run was just cancelled, for the agents to abort their calls. */
   cancelledRuns: string;
-  /** The live status's task-card stream of a project (hash: ts, when it last changed, what it shows). The project's TTL is not applied; PX 7 days. */
-  projectStatusStream(projectId: string): string;
   /**
    * Marker per Slack event_id, set once the event is recorded (enqueued); a redelivered event finds it
    * and is dropped. TTL 24 h.
@@ -90,7 +88,6 @@ export function keySpace(prefix: string): KeySpace {
     bull: `${prefix}:bull`,
     cancelledRuns: `${prefix}:cancelled-runs`,
     featureHold: (teamId, feature) => `${prefix}:team:${teamId}:hold:${feature}`,
-    projectStatusStream: (id) => `${prefix}:project:${id}:status-stream`,
     dedupeEvent: (eventId) => `${prefix}:dedupe:event:${eventId}`,
     project: (id) => `${prefix}:project:${id}`,
     projectEffects: (id) => `${prefix}:project:${id}:effects`,

@@ -13,8 +13,6 @@ export interface Metrics {
   slackApiErrors: Counter<'error'>;
   /** agents.sessions.setStatus calls by status and outcome (ok, refused). */
   slackSessionStatus: Counter<'status' | 'outcome'>;
-  /** Task-card stream calls by method (start, append, stop) and outcome (ok, refused, rolled_over). */
-  slackTaskCards: Counter<'call' | 'outcome'>;
   slackEvents: Counter<'kind'>;
   /** Slack's app_rate_limited notices: Slack is dropping event deliveries for a workspace. */
   slackAppRateLimited: Counter;
@@ -93,12 +91,6 @@ export function createMetrics(queues: Queues): Metrics {
       name: 'pipewright_slack_session_status_total',
       help: 'Agent session status updates (agents.sessions.setStatus), by status and outcome',
       labelNames: ['status', 'outcome'],
-      registers: [registry],
-    }),
-    slackTaskCards: new Counter({
-      name: 'pipewright_slack_task_card_calls_total',
-      help: 'Task-card stream calls (chat.startStream/appendStream/stopStream), by call and outcome',
-      labelNames: ['call', 'outcome'],
       registers: [registry],
     }),
     slackEvents: new Counter({

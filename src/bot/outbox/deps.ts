@@ -27,8 +27,8 @@ export interface OutboxDeps {
   metrics: Metrics;
   /** What every message carries in this deployment (the offline mark). */
   render: RenderSettings;
-  /** Slack's agent surfaces this deployment uses (AGENT_SESSIONS, TASK_CARDS). */
-  features: { agentSessions: boolean; taskCards: boolean };
+  /** Slack's agent surfaces this deployment uses (AGENT_SESSIONS). */
+  features: { agentSessions: boolean };
   /** Workspaces that lately refused one of those features. */
   holds: FeatureHolds;
 }
