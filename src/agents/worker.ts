@@ -11,6 +11,7 @@ import type { Project } from '../domain/project.js';
 import { reportIncident } from '../memory/incidents.js';
 import type { KeySpace } from '../memory/keys.js';
 import { QUEUE_NAMES, type Queues } from '../memory/queues.js';
+import type { CancelWatch } from '../memory/run-cancels.js';
 import { backoffDelay } from './backoff.js';
 import {
   type AgentMetrics,
@@ -43,6 +44,8 @@ export interface AgentJobDeps extends JobSettings {
   metrics: AgentMetrics;
   /** A project's budget when its record has none (PROJECT_BUDGET_USD). */
   projectBudgetUsd: number;
+  /** Hears when a project's run is cancelled, so its calls in flight are aborted; none: never aborted. */
+  cancels?: { watch(projectId: string): CancelWatch };
 }
 
 export interface AgentWorkerDeps extends Omit<AgentJobDeps, 'events'> {
@@ -170,9 +173,25 @@ export async function runAgentJob(
     log.info({ reason: stale }, 'dropping agent job that is no longer wanted');
     return { status: 'dropped', reason: stale };
   }
+  const watch = deps.cancels?.watch(job.projectId);
+  try {
+    return await runWanted(deps, job, project, queued, log, watch?.signal);
+  } finally {
+    watch?.release();
+  }
+}
+
+async function runWanted(
+  deps: AgentJobDeps,
+  job: AgentJob,
+  project: Project,
+  queued: QueuedAttempt,
+  log: Logger,
+  cancelled: AbortSignal | undefined,
+): Promise<AgentJobOutcome> {
   const entry = agentJobEntry(job.kind);
   const run = (model: string | undefined) =>
-    entry.run(jobContext(deps, project, queued.attempt, model, log), project, job);
+    entry.run(jobContext(deps, project, queued.attempt, model, log, cancelled), project, job);
   const timer = deps.metrics.stageDuration.startTimer({ role: entry.role(project, job) });
   try {
     await run(undefined);
@@ -180,6 +199,13 @@ export async function runAgentJob(
     deps.metrics.modelCalls.inc({ outcome: 'ok' });
     return { status: 'done' };
   } catch (raw) {
+    if (cancelled?.aborted) {
+      // The run was cancelled while the call was in flight: it was aborted, and nothing is reported.
+      timer({ outcome: 'cancelled' });
+      deps.metrics.modelCalls.inc({ outcome: 'cancelled' });
+      log.info('model call aborted: the run was cancelled; its result is discarded');
+      return { status: 'dropped', reason: 'the run was cancelled' };
+    }
     if (raw instanceof BudgetExceededError) {
       // Not a failure: the run pauses before a call it cannot afford and asks whether to spend more.
       timer({ outcome: 'budget' });
@@ -225,6 +251,7 @@ function jobContext(
   attempt: number,
   model: string | undefined,
   log: Logger,
+  cancelled: AbortSignal | undefined,
 ): JobContext {
   return {
     provider: deps.provider,
@@ -242,6 +269,7 @@ function jobContext(
     attempt,
     model,
     spend: projectSpendGuard(deps.ledger, project, deps.projectBudgetUsd),
+    ...(cancelled ? { cancelled } : {}),
   };
 }
 

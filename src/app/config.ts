@@ -15,6 +15,20 @@ const positiveInt = (fallback: number) =>
 const positiveUsd = (fallback: number) =>
   z.preprocess(blankAsUnset, z.coerce.number().positive().max(1_000_000).default(fallback));
 
+/** A switch: on/off (true/false, 1/0, yes/no too), blank counting as unset. */
+const onOff = (fallback: boolean) =>
+  z.preprocess(
+    (v) => {
+      const raw = blankAsUnset(v);
+      if (typeof raw !== 'string') return raw;
+      const word = raw.trim().toLowerCase();
+      if (['on', 'true', '1', 'yes'].includes(word)) return true;
+      if (['off', 'false', '0', 'no'].includes(word)) return false;
+      return raw;
+    },
+    z.boolean({ message: 'on or off' }).default(fallback),
+  );
+
 const nonNegativeInt = (fallback: number) =>
   z.preprocess(blankAsUnset, z.coerce.number().int().min(0).default(fallback));
 
@@ -100,6 +114,8 @@ const envSchema = z.object({
   SLACK_API_TIMEOUT_MS: positiveInt(10_000),
   /** Days a finished project (its record, thread-message records and deliverables) is kept after its last change; fractions allowed, at most 36500. Default 90. */
   PROJECT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().positive().max(36_500).default(90)),
+  /** Slack agent sessions (agents.sessions.setStatus, Slack's Stop button) for every project thread; off for workspaces without the feature. Default on. */
+  AGENT_SESSIONS: onOff(true),
   /** pino level. Default info. */
   LOG_LEVEL: optionalString.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -151,6 +167,8 @@ export interface Config {
   workerConcurrency: number;
   clarifyMaxRounds: number;
   stageAttempts: number;
+  /** Slack's agent surfaces used (AGENT_SESSIONS). */
+  features: { agentSessions: boolean };
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -213,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: e.WORKER_CONCURRENCY,
     clarifyMaxRounds: e.CLARIFY_MAX_ROUNDS,
     stageAttempts: e.STAGE_ATTEMPTS,
+    features: { agentSessions: e.AGENT_SESSIONS },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -15,11 +15,13 @@ import { ChannelPacer } from '../memory/channel-pacer.js';
 import { CircuitBreaker } from '../memory/circuit-breaker.js';
 import { DeliverableStore } from '../memory/deliverables.js';
 import { createEventIntake, type EventIntake } from '../memory/event-intake.js';
+import { FeatureHolds } from '../memory/feature-holds.js';
 import { keySpace } from '../memory/keys.js';
 import { type LockLease, withProjectLock } from '../memory/project-lock.js';
 import { ProjectStore } from '../memory/project-store.js';
 import { closeBullClient, createQueues } from '../memory/queues.js';
 import { createRedis, waitUntilReady } from '../memory/redis.js';
+import { announceCancel, RunCancels } from '../memory/run-cancels.js';
 import { SpendLedger } from '../memory/spend-ledger.js';
 import { ThreadMessageStore } from '../memory/thread-messages.js';
 import { ThreadOrder } from '../memory/thread-order.js';
@@ -101,12 +103,14 @@ export async function startSystem(
   let port: number | undefined;
   let opsServer: Server | undefined;
   let intake: EventIntake | undefined;
+  let cancels: RunCancels | undefined;
 
   if (role !== 'bot') {
     const ledger = new SpendLedger(command, keys, config.budgets.workspaceDailyUsd);
     const prices = parsePriceTable(config.modelPricesJson);
     const engineDeps = {
       ledger,
+      cancels: { announce: (projectId: string) => announceCancel(command, keys, projectId) },
       locks: {
         withLock: <T>(id: string, fn: (lease: LockLease) => Promise<T>) =>
           withProjectLock(command, keys, id, fn),
@@ -157,8 +161,11 @@ export async function startSystem(
         { latencyMs: config.offlineModel.latencyMs },
         'no ANTHROPIC_API_KEY: the offline model answers every call (made up locally, not by Claude)',
       );
+    // A subscriber needs a connection that waits for Redis (the command one fails fast).
+    cancels = RunCancels.start(blocking, keys, logger.child({ component: 'agents' }));
     workers.push(
       startAgentWorker({
+        cancels,
         connection: blocking,
         keys,
         queues,
@@ -221,6 +228,8 @@ export async function startSystem(
         logger: logger.child({ component: 'outbox' }),
         metrics,
         render: { offlineModel: config.offlineModel.inUse },
+        features: config.features,
+        holds: new FeatureHolds(command, keys),
       })),
     );
     const server = await app.start(extras.host ? { port: config.port, host: extras.host } : config.port);
@@ -243,6 +252,7 @@ export async function startSystem(
         await Promise.all(workers.map((w) => closeBullClient(w)));
         await queues.close();
         await intake?.close();
+        await cancels?.close();
         await Promise.all([quit(command), quit(blocking)]);
       })();
       return stopping;

@@ -10,6 +10,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { boltLogger } from './bolt-logger.js';
 import { ScreenedHTTPReceiver } from './http-receiver.js';
 import { registerActionListeners } from './listeners/actions.js';
+import { registerAgentSessionListeners } from './listeners/agent-session.js';
 import { registerEventListeners } from './listeners/events.js';
 import { registerRejectListeners } from './listeners/reject-modal.js';
 import type { SlackAppSettings } from './settings.js';
@@ -116,6 +117,7 @@ export function createSlackApp(deps: SlackAppDeps): App {
     approverIds: config.approverIds,
     slack: config.slack,
   });
+  registerAgentSessionListeners(app, { ...listenerDeps, projects: deps.projects });
 
   app.error(async (error) => {
     logger.error({ err: error }, 'slack request failed');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { auditEntrySchema } from './audit.js';
 import { agentJobSchema } from './jobs.js';
+import { SESSION_STATUSES } from './phases.js';
 import { viewSchema } from './views.js';
 
 /**
@@ -46,6 +47,18 @@ export const effectSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('audit'), key: z.string(), entry: auditEntrySchema }),
   /** Read the project's audit trail and post its latest entries in the thread (`audit`). */
   z.object({ kind: z.literal('audit_report'), key: z.string() }),
+  /**
+   * The thread's Slack agent session changed status (`sessionStatus`): say so with agents.sessions.setStatus.
+   * `title` names the session when Slack creates it; `initiatorUserId` is the requester.
+   */
+  z.object({
+    kind: z.literal('session_status'),
+    key: z.string(),
+    teamId: z.string(),
+    status: z.enum(SESSION_STATUSES),
+    title: z.string(),
+    initiatorUserId: z.string(),
+  }),
   /** Model work for the agents' queue; `key` makes the job id. */
   z.object({ kind: z.literal('agent_job'), key: z.string(), job: agentJobSchema }),
 ]);

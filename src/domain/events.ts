@@ -140,6 +140,11 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
     round: z.number().int(),
     error: z.string(),
   }),
+  /**
+   * Someone pressed Slack's Stop on the thread's agent session (`agent_session_stopped`): a `cancel` by them,
+   * with the same authority. Keyed by the Slack event id.
+   */
+  z.object({ type: z.literal('session_stopped'), ...projectScoped, ...actor }),
   z.object({
     type: z.literal('forget_decision'),
     ...projectScoped,

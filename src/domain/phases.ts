@@ -73,3 +73,39 @@ export function staleReason(project: Project, job: AgentJob): string | undefined
       return assertNever(job);
   }
 }
+
+/**
+ * The lifecycle statuses of a Slack agent session (`agents.sessions.setStatus`, `chat.stopStream`'s
+ * `session_status`): `processing` shows Slack's Stop button, `suspended` waits for a person, `closed` is over.
+ * `active` (idle, ready for input) is Slack's default after a stream stops; Pipewright never sets it.
+ */
+export const SESSION_STATUSES = ['active', 'processing', 'suspended', 'closed'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+/**
+ * What a project thread's agent session says, from the project alone: `processing` while model work runs
+ * (or is about to) for it, `suspended` while it waits only for a person (answers to its questions, a gate,
+ * a budget decision), `closed` once the run is over (a finished, cancelled, stopped or failed run;
+ * `resume` or `retry` makes it processing again).
+ */
+export function sessionStatus(project: Project): SessionStatus {
+  if (!PHASE_RULES[project.phase].active) return 'closed';
+  const stageWorking = Object.values(project.stages).some(
+    (run) => run.state === 'queued' || run.state === 'running',
+  );
+  if (stageWorking) return 'processing';
+  if (project.budgetHold) return 'suspended';
+  switch (project.phase) {
+    case 'clarifying':
+      return project.clarification.inFlight ? 'processing' : 'suspended';
+    case 'running':
+      return Object.values(project.stages).some((run) => run.state === 'awaiting_approval')
+        ? 'suspended'
+        : 'processing';
+    case 'planning':
+    case 'summarizing':
+      return 'processing';
+    default:
+      return 'closed';
+  }
+}

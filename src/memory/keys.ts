@@ -12,6 +12,13 @@ export interface KeySpace {
   /** BullMQ's own prefix: queues live under `<prefix>:bull:<queue>:…`. */
   bull: string;
   /**
+   * Set while a workspace refuses a Slack feature (`agent-sessions`): calls for it are not
+   * made until it expires. PX one hour (memory/feature-holds.ts).
+   */
+  featureHold(teamId: string, feature: string): string;
+  /** Pub/sub channel (no key): ids of projects whose run was just cancelled, for the agents to abort their calls. */
+  cancelledRuns: string;
+  /**
    * Marker per Slack event_id, set once the event is recorded (enqueued); a redelivered event finds it
    * and is dropped. TTL 24 h.
    */
@@ -89,6 +96,8 @@ export interface KeySpace {
 export function keySpace(prefix: string): KeySpace {
   return {
     bull: `${prefix}:bull`,
+    cancelledRuns: `${prefix}:cancelled-runs`,
+    featureHold: (teamId, feature) => `${prefix}:team:${teamId}:hold:${feature}`,
     dedupeEvent: (eventId) => `${prefix}:dedupe:event:${eventId}`,
     project: (id) => `${prefix}:project:${id}`,
     projectEffects: (id) => `${prefix}:project:${id}:effects`,

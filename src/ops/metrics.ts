@@ -11,6 +11,8 @@ export interface Metrics {
   modelTokens: Counter<'kind'>;
   modelCalls: Counter<'outcome'>;
   slackApiErrors: Counter<'error'>;
+  /** agents.sessions.setStatus calls by status and outcome (ok, refused). */
+  slackSessionStatus: Counter<'status' | 'outcome'>;
   slackEvents: Counter<'kind'>;
   /** Slack's app_rate_limited notices: Slack is dropping event deliveries for a workspace. */
   slackAppRateLimited: Counter;
@@ -83,6 +85,12 @@ export function createMetrics(queues: Queues): Metrics {
       name: 'pipewright_slack_api_errors_total',
       help: 'Slack Web API calls that failed, by Slack error code',
       labelNames: ['error'],
+      registers: [registry],
+    }),
+    slackSessionStatus: new Counter({
+      name: 'pipewright_slack_session_status_total',
+      help: 'Agent session status updates (agents.sessions.setStatus), by status and outcome',
+      labelNames: ['status', 'outcome'],
       registers: [registry],
     }),
     slackEvents: new Counter({

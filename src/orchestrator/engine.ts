@@ -4,6 +4,7 @@ import { AUDIT_LIST_LATEST } from '../domain/audit.js';
 import type { Effect } from '../domain/effects.js';
 import type { OrchestratorEvent } from '../domain/events.js';
 import { messageKeys, projectIdFor, raiseId } from '../domain/ids.js';
+import { isActive, sessionStatus } from '../domain/phases.js';
 import type { Project } from '../domain/project.js';
 import type { RoleId } from '../domain/roles.js';
 import { say } from '../domain/texts.js';
@@ -37,6 +38,11 @@ export interface EngineDeps {
   messages: Pick<ThreadMessageStore, 'want'>;
   memory: Pick<AgentMemory, 'describeRole' | 'forgetProject'>;
   deliverables: Pick<DeliverableStore, 'remove'>;
+  /**
+   * Tells the agents at once that a project's run was cancelled (or forgotten), so the model calls in flight
+   * for it are aborted; best effort (a lost word only means a result that is thrown away when it comes).
+   */
+  cancels?: { announce(projectId: string): Promise<void> };
   /** Where Raise budget on a workspace hold is recorded. */
   ledger: Pick<SpendLedger, 'raiseWorkspace'>;
   /** The projects' audit trails: `audit` effects are written here, `audit` reads them back. */
@@ -80,13 +86,46 @@ export async function handleEvent(deps: EngineDeps, event: OrchestratorEvent): P
         revision: (current?.revision ?? -1) + 1,
         recentEvents: [...(current?.recentEvents ?? []), event.eventId].slice(-RECENT_EVENTS),
       };
-      owed = [...owed, ...transition.effects];
+      owed = [...owed, ...transition.effects, ...sessionEffects(current, project)];
       await deps.projects.save(project, owed, lease);
       log.info({ phase: project.phase, effects: transition.effects.length }, 'event applied');
+      if (
+        current &&
+        isActive(current.phase) &&
+        (project.phase === 'cancelled' || project.phase === 'forgotten')
+      )
+        await deps.cancels
+          ?.announce(project.id)
+          .catch((err: unknown) => log.warn({ err }, 'could not announce the cancel to the agents'));
     }
     if (!project || owed.length === 0) return;
     await carryOut(deps, project, owed, lease);
   });
+}
+
+/** Longest session title Slack takes (agents.sessions.setStatus `title`). */
+const SESSION_TITLE_MAX = 200;
+
+/**
+ * The thread's agent session status when a change of the project changes it (a new project always has
+ * one). Keyed by the revision that changed it, so a replay sets it once and a later change is a new write.
+ */
+function sessionEffects(current: Project | undefined, project: Project): Effect[] {
+  const status = sessionStatus(project);
+  if (current && sessionStatus(current) === status) return [];
+  const firstLine = project.request.split('\n')[0]?.trim() || 'Pipewright project';
+  const title =
+    firstLine.length > SESSION_TITLE_MAX ? `${firstLine.slice(0, SESSION_TITLE_MAX - 1)}…` : firstLine;
+  return [
+    {
+      kind: 'session_status',
+      key: `session.r${project.revision}`,
+      teamId: project.teamId,
+      status,
+      title,
+      initiatorUserId: project.requesterId,
+    },
+  ];
 }
 
 /** What the machine cannot read itself: for a message that may open a project, its author's open ones. */
@@ -130,7 +169,12 @@ async function carryOut(
 ): Promise<void> {
   const agentJobs = effects.flatMap((e) => (e.kind === 'agent_job' ? [e] : []));
   const slackWrites = effects.flatMap((e) =>
-    e.kind === 'thread_message' || e.kind === 'ephemeral' || e.kind === 'report' ? [e] : [],
+    e.kind === 'thread_message' ||
+    e.kind === 'ephemeral' ||
+    e.kind === 'report' ||
+    e.kind === 'session_status'
+      ? [e]
+      : [],
   );
   await deps.work.queueAgentJobs(project.id, agentJobs);
   if (slackWrites.length > 0) {
@@ -171,6 +215,7 @@ async function carryOut(
       case 'thread_message':
       case 'ephemeral':
       case 'report':
+      case 'session_status':
         break; // queued above
       default:
         assertNever(effect);

@@ -11,6 +11,7 @@ import { onForgetDecision } from './machine/forget.js';
 import { onGateDecision } from './machine/gates.js';
 import { openProject } from './machine/open.js';
 import { onPlanDone, onPlanFailed } from './machine/plan.js';
+import { onSessionStopped } from './machine/session.js';
 import type { MachineContext, MachineSettings, Transition } from './machine/settings.js';
 import { onStageDone, onStageFailed, onStageStarted } from './machine/stages.js';
 import { Step } from './machine/step.js';
@@ -82,6 +83,9 @@ export function applyEvent(
       break;
     case 'summary_failed':
       onSummaryFailed(s, event.round, event.error);
+      break;
+    case 'session_stopped':
+      onSessionStopped(s, event);
       break;
     default:
       return assertNever(event);

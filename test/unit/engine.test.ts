@@ -152,8 +152,18 @@ describe('engine (against in-memory ports)', () => {
     await handleEvent(w.deps, mention('<@UBOT> build a churn model'));
     expect(w.projects.get(projectId)?.phase).toBe('clarifying');
     expect(w.agentJobs.map((j) => j.key)).toEqual(['clarify.1']);
-    expect(w.slackWrites.map((s) => s.effect.key)).toEqual(['welcome']);
+    // The welcome, and the thread's agent session, processing while the model clarifies.
+    expect(w.slackWrites.map((s) => s.effect.key)).toEqual(['welcome', 'session.r0']);
+    expect(w.slackWrites[1]?.effect).toMatchObject({ kind: 'session_status', status: 'processing' });
     expect(w.owed.get(projectId)).toEqual([]);
+  });
+
+  it("owes a session status only when the project's changes change it", async () => {
+    const w = world();
+    await handleEvent(w.deps, mention('<@UBOT> build a churn model'));
+    // A `status` in the thread changes nothing about the session.
+    await handleEvent(w.deps, { ...mention('status'), eventId: 'EvStatus' });
+    expect(w.slackWrites.filter((s) => s.effect.kind === 'session_status')).toHaveLength(1);
   });
 
   it('applies a redelivered event once', async () => {
@@ -163,7 +173,7 @@ describe('engine (against in-memory ports)', () => {
     const revision = w.projects.get(projectId)?.revision;
     await handleEvent(w.deps, event);
     expect(w.projects.get(projectId)?.revision).toBe(revision);
-    expect(w.slackWrites).toHaveLength(1);
+    expect(w.slackWrites.map((s) => s.effect.kind)).toEqual(['thread_message', 'session_status']);
   });
 
   it('keeps the effects a crash left undone, and carries them out with the next event', async () => {
@@ -174,7 +184,11 @@ describe('engine (against in-memory ports)', () => {
     );
     // The project was stored with the work it owes; nothing was queued.
     expect(w.projects.get(projectId)?.phase).toBe('clarifying');
-    expect(w.owed.get(projectId)?.map((e) => e.kind)).toEqual(['thread_message', 'agent_job']);
+    expect(w.owed.get(projectId)?.map((e) => e.kind)).toEqual([
+      'thread_message',
+      'agent_job',
+      'session_status',
+    ]);
     expect(w.agentJobs).toEqual([]);
     // Slack redelivers the mention: already applied, but what it owes is carried out now.
     await handleEvent(w.deps, { ...mention('x'), eventId: `Ev${seq - 1}` });

@@ -34,11 +34,21 @@ export interface JobContext {
   model: string | undefined;
   /** Checks every request of this job against the budgets before it is made. */
   spend: SpendGuard;
+  /** Aborts when the project's run is cancelled (a `cancel`, Slack's Stop): every call of the job stops. */
+  cancelled?: AbortSignal;
 }
 
-/** What every model call of a job carries: the model to ask, if not the default, and the spend guard. */
-export function callOptions(ctx: JobContext): Pick<ModelPrompt, 'model' | 'spend'> {
-  return { ...(ctx.model ? { model: ctx.model } : {}), spend: ctx.spend };
+/**
+ * What every model call of a job carries: the model to ask, if not the default, the spend guard, and the
+ * run's cancel signal joined with the call's own `timeout` (a stage's), if any.
+ */
+export function callOptions(
+  ctx: JobContext,
+  timeout?: AbortSignal,
+): Pick<ModelPrompt, 'model' | 'spend' | 'signal'> {
+  const signals = [ctx.cancelled, timeout].filter((s): s is AbortSignal => s !== undefined);
+  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  return { ...(ctx.model ? { model: ctx.model } : {}), spend: ctx.spend, ...(signal ? { signal } : {}) };
 }
 
 /**

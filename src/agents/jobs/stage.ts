@@ -160,8 +160,7 @@ async function runStage(ctx: JobContext, project: Project, job: JobOf<'stage'>):
         ...stagePrompt(project, stage, inputs, ctx.settings.inputTokenBudget, memory.text),
         purpose: { job: 'stage', project, stage, attempt: job.attempt, inputs },
         maxTokens: OUTPUT_TOKEN_LIMITS.stage,
-        signal: AbortSignal.timeout(stage.timeoutMs),
-        ...callOptions(ctx),
+        ...callOptions(ctx, AbortSignal.timeout(stage.timeoutMs)),
       },
       stageOutputSchema,
     );

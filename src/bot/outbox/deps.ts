@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../../memory/audit-log.js';
 import type { ChannelPacer } from '../../memory/channel-pacer.js';
 import type { DeliverableStore } from '../../memory/deliverables.js';
+import type { FeatureHolds } from '../../memory/feature-holds.js';
 import type { KeySpace } from '../../memory/keys.js';
 import type { ProjectStore } from '../../memory/project-store.js';
 import type { ThreadMessageStore } from '../../memory/thread-messages.js';
@@ -29,4 +30,8 @@ export interface OutboxDeps {
   metrics: Metrics;
   /** What every message carries in this deployment (the offline mark). */
   render: RenderSettings;
+  /** Slack's agent surfaces this deployment uses (AGENT_SESSIONS). */
+  features: { agentSessions: boolean };
+  /** Workspaces that lately refused one of those features. */
+  holds: FeatureHolds;
 }

@@ -3,6 +3,7 @@ import { assertNever } from '../../domain/assert-never.js';
 import type { OutboxJob, Queues } from '../../memory/queues.js';
 import type { OutboxDeps } from './deps.js';
 import { uploadReport } from './report.js';
+import { setSessionStatus } from './session-status.js';
 import { isRateLimited } from './slack-errors.js';
 import { sendEphemeral, writeThreadMessage } from './thread-message.js';
 import { passTurn, setAside, waitForTurn } from './turns.js';
@@ -56,6 +57,9 @@ async function deliver(
           break;
         case 'thread_message':
           await writeThreadMessage(deps, log, job, token);
+          break;
+        case 'session_status':
+          await setSessionStatus(deps, log, job.data);
           break;
         default:
           assertNever(effect);

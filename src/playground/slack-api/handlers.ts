@@ -1,3 +1,4 @@
+import { agentMethod } from './agent-methods.js';
 import { type Answer, fail, ok } from './answers.js';
 import {
   deleteMessage,
@@ -71,6 +72,6 @@ export async function succeed(
     case 'apps.connections.open':
       return ok({ url: ctx.socket.openConnection() });
     default:
-      return ok();
+      return agentMethod(ctx, method, args) ?? ok();
   }
 }

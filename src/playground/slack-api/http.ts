@@ -32,7 +32,7 @@ export function send(res: ServerResponse, answer: Answer): void {
 }
 
 /** Form-encoded clients send these as JSON strings; handlers and the call log see the decoded value. */
-const JSON_FIELDS = ['blocks', 'attachments', 'files', 'metadata', 'view'];
+const JSON_FIELDS = ['blocks', 'attachments', 'files', 'metadata', 'view', 'chunks'];
 
 /**
  * A Web API call's arguments from the query string and the body (form, JSON or multipart), JSON-string

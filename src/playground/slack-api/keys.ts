@@ -33,6 +33,8 @@ export interface WorkspaceKeys {
   homeView(user: string): string;
   /** List of the ids of a user's open modals, bottom of the stack first. */
   modals(user: string): string;
+  /** An agent session (JSON, AgentSession) by its thread: status, title, initiator (agents.sessions.setStatus). */
+  agentSession(channel: string, threadTs: string): string;
 }
 
 export function workspaceKeys(prefix: string): WorkspaceKeys {
@@ -53,5 +55,6 @@ export function workspaceKeys(prefix: string): WorkspaceKeys {
     viewByExternalId: (externalId) => k('view-ext', externalId),
     homeView: (user) => k('home', user),
     modals: (user) => k('modals', user),
+    agentSession: (channel, threadTs) => k('session', channel, threadTs),
   };
 }

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { SlackApiIdentity } from './identity.js';
 import { type WorkspaceKeys, workspaceKeys } from './keys.js';
 import type {
+  AgentSession,
   Workspace,
   WorkspaceChange,
   WorkspaceChannel,
@@ -170,6 +171,16 @@ export class RedisWorkspace implements Workspace {
     return content ? content.length : undefined;
   }
 
+  /** The thread's agent session as the bot last set it (agents.sessions.setStatus); undefined when never set. */
+  async agentSession(channel: string, threadTs: string): Promise<AgentSession | undefined> {
+    const raw = await this.redis.get(this.keys.agentSession(channel, threadTs));
+    return raw ? (JSON.parse(raw) as AgentSession) : undefined;
+  }
+
+  async saveAgentSession(session: AgentSession): Promise<void> {
+    await this.redis.set(this.keys.agentSession(session.channel, session.threadTs), JSON.stringify(session));
+  }
+
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => {
@@ -236,7 +247,9 @@ export class RedisWorkspace implements Workspace {
   async edit(
     channel: string,
     ts: string,
-    changes: Partial<Pick<StoredMessage, 'text' | 'blocks' | 'attachments' | 'metadata' | 'files'>>,
+    changes: Partial<
+      Pick<StoredMessage, 'text' | 'blocks' | 'attachments' | 'metadata' | 'files' | 'streaming'>
+    >,
     editor: string,
     opts: { markEdited?: boolean } = {},
   ): Promise<StoredMessage | undefined> {

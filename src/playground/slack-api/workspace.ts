@@ -56,6 +56,42 @@ export interface WorkspaceMessage {
   tombstone?: boolean;
   /** Ephemerals only: the one person who sees it. */
   ephemeralFor?: string;
+  /**
+   * A message the bot streamed (chat.startStream / appendStream / stopStream): what it shows so far. Its
+   * `blocks` carry the same as Slack's `markdown` and `task_card` blocks; this is the structured form.
+   */
+  streaming?: StreamedContent;
+}
+
+/** One task card of a streamed message (a `task_update` chunk, the latest for its id). */
+export interface StreamedTask {
+  id: string;
+  title: string;
+  status: 'pending' | 'in_progress' | 'complete' | 'error';
+  details?: string;
+  output?: string;
+}
+
+/** What a streamed message shows: its text so far, its plan title and its task cards, in first-seen order. */
+export interface StreamedContent {
+  /** `streaming` until chat.stopStream (or Slack's Stop) ends it. */
+  state: 'streaming' | 'stopped';
+  /** `timeline`: task cards interleaved with the text; `plan`: the tasks together in one plan block. */
+  displayMode: 'timeline' | 'plan';
+  planTitle?: string;
+  markdown: string;
+  tasks: StreamedTask[];
+}
+
+/** The agent session of a thread (agents.sessions.setStatus), as the bot last set it. */
+export interface AgentSession {
+  channel: string;
+  threadTs: string;
+  status: 'active' | 'processing' | 'suspended' | 'closed';
+  title?: string;
+  initiator?: string;
+  /** Every status the bot set, oldest first. */
+  history: Array<AgentSession['status']>;
 }
 
 export interface WorkspaceViews {
@@ -90,6 +126,8 @@ export interface WorkspaceReader {
   ephemerals(channel: string, user: string): Promise<WorkspaceMessage[]>;
   file(id: string): Promise<{ file: WorkspaceFile; content: Buffer } | undefined>;
   views(user: string): Promise<WorkspaceViews>;
+  /** The thread's agent session as the bot last set it (agents.sessions.setStatus); undefined when never set. */
+  agentSession(channel: string, threadTs: string): Promise<AgentSession | undefined>;
   /** Calls `listener` on every change until the returned function is called. */
   subscribe(listener: (change: WorkspaceChange) => void): () => void;
 }

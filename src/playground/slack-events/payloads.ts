@@ -234,30 +234,6 @@ export function viewBlockActionPayload(
   };
 }
 
-/** `view_submission`: the person submitted a modal with these input values (`state.values`). */
-export function viewSubmissionPayload(
-  app: AppIdentity,
-  input: {
-    person: SlackPerson;
-    view: Record<string, unknown>;
-    values: Record<string, Record<string, { type: string; value: string }>>;
-    triggerId: string;
-  },
-): object {
-  return {
-    type: 'view_submission',
-    team: { id: app.teamId, domain: 'playground' },
-    user: userOf(input.person),
-    api_app_id: app.apiAppId,
-    token: 'legacy-verification-token',
-    trigger_id: input.triggerId,
-    view: { ...input.view, state: { values: input.values } },
-    response_urls: [],
-    is_enterprise_install: false,
-    enterprise: null,
-  };
-}
-
 /** A slash command as Slack posts it: form fields, answered through `response_url`. */
 export function slashCommandBody(
   app: AppIdentity,

@@ -385,7 +385,8 @@ export function playgroundRoutes(deps: PlaygroundRouteDeps): PlaygroundRoute[] {
           ]),
         );
         const payload = viewSubmissionPayload(deps.app, {
-          person: personOf(user),
+          userId: user.id,
+          userTeamId: user.teamId,
           view,
           values,
           triggerId: deps.triggerId(user.id),
