@@ -74,6 +74,7 @@ describe.skipIf(!hasChromium)('the playground in a browser', () => {
       await page.goto(playground.url);
       try {
         await runProject(page, playground);
+        await rejectWithReason(page);
       } catch (err) {
         await page.screenshot({ path: join(SHOTS, 'failure.png') }).catch(() => undefined);
         const seen = await page
@@ -154,6 +155,45 @@ async function runProject(page: Page, playground: RunningPlayground): Promise<vo
     await page.reload();
     await expect.poll(() => thread.locator('.pw-row').allTextContents()).toEqual(before);
   }
+}
+
+/** A second project, rejected at its first gate through the reason modal. */
+async function rejectWithReason(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Close thread' }).click();
+  await actAs(page, 'requester');
+  const message = page.getByRole('textbox', { name: 'Message' });
+  await message.fill(
+    '@pipewright forecast weekly demand per store and serve it as an API on our Kubernetes cluster',
+  );
+  await message.press('Enter');
+  const thread = page.getByRole('complementary', { name: 'Thread' });
+  await page
+    .locator('.pw-row', { hasText: 'forecast weekly demand' })
+    .getByRole('button', { name: /repl(y|ies)$/ })
+    .click({ timeout: 30_000 });
+  await waitForText(page, thread, /A few questions/);
+  const reply = page.getByRole('textbox', { name: 'Reply' });
+  await reply.fill('go');
+  await reply.press('Enter');
+  const reject = thread.getByRole('button', { name: 'Reject', exact: true }).last();
+  await reject.waitFor({ timeout: RUN_TIMEOUT_MS });
+  await actAs(page, 'approver');
+  await reject.click();
+  const modal = page.getByRole('dialog', { name: 'Reject deployment' });
+  await modal.waitFor({ timeout: 20_000 });
+  // Submitting without a reason keeps the modal open with the app's error under the input.
+  await modal.getByRole('button', { name: 'Reject', exact: true }).click();
+  await modal.locator('.pw-input-error').filter({ hasText: /\S/ }).first().waitFor({ timeout: 20_000 });
+  await modal
+    .getByRole('textbox', { name: 'Why do you reject it?' })
+    .fill('The rollout skips the EU region <!channel>');
+  await page.screenshot({ path: join(SHOTS, '4-reject-modal.png') });
+  await modal.getByRole('button', { name: 'Reject', exact: true }).click();
+  await modal.waitFor({ state: 'detached', timeout: 20_000 });
+  await waitForText(page, thread, /Their reason/);
+  const notice = thread.locator('.pw-row', { hasText: 'Their reason' }).last();
+  expect(await notice.innerText()).toContain('The rollout skips the EU region <!channel>');
+  await page.screenshot({ path: join(SHOTS, '5-rejected-with-reason.png') });
 }
 
 async function actAs(page: Page, role: 'requester' | 'teammate' | 'approver'): Promise<void> {

@@ -127,7 +127,9 @@ function inputBlock(block: Json, ctx: RenderContext): string {
   const maxLength =
     typeof element.max_length === 'number' ? attr('maxlength', String(element.max_length)) : '';
   const required = block.optional === true ? '' : ' required';
-  const ids = `${attr('data-input-block-id', blockId)}${attr('data-input-action-id', actionId)}${maxLength}${required}`;
+  const hintText = asString(asObject(element.placeholder)?.text);
+  const placeholder = hintText ? attr('placeholder', hintText) : '';
+  const ids = `${attr('data-input-block-id', blockId)}${attr('data-input-action-id', actionId)}${maxLength}${placeholder}${required}`;
   const control =
     element.multiline === true
       ? `<textarea class="pw-input-control" rows="4"${ids}>${escapeHtml(initial)}</textarea>`
