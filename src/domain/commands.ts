@@ -1,6 +1,8 @@
 /** Thread commands of the contract, recognised with or without a mention, case-insensitively. */
 export type ThreadCommand =
   | { kind: 'status' }
+  /** `status picture`: the picture of the run so far, as a PNG in the thread. */
+  | { kind: 'status_picture' }
   | { kind: 'help' }
   | { kind: 'cancel' }
   | { kind: 'resume' }
@@ -22,6 +24,7 @@ export function parseThreadCommand(raw: string): ThreadCommand {
   const text = stripMentions(raw);
   const lower = text.toLowerCase().replace(/[.!?]+$/, '');
   if (lower === 'status') return { kind: 'status' };
+  if (lower === 'status picture' || lower === 'picture') return { kind: 'status_picture' };
   if (lower === 'help') return { kind: 'help' };
   if (lower === 'cancel') return { kind: 'cancel' };
   if (lower === 'resume') return { kind: 'resume' };

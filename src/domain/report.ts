@@ -54,7 +54,18 @@ export interface RunMetadata {
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
-export function buildReport(project: Project, deliverables: ReadonlyMap<string, Deliverable>): RunReport {
+/** Shown in the report besides the records: the run picture as a base64 PNG, embedded as a data URI. */
+export interface ReportExtras {
+  timelinePngBase64?: string;
+  /** The file the same picture is attached to the thread as. */
+  timelineFilename?: string;
+}
+
+export function buildReport(
+  project: Project,
+  deliverables: ReadonlyMap<string, Deliverable>,
+  extras: ReportExtras = {},
+): RunReport {
   const stages = project.plan?.stages ?? [];
   const metadata: RunMetadata = {
     projectId: project.id,
@@ -131,5 +142,16 @@ export function buildReport(project: Project, deliverables: ReadonlyMap<string, 
     lines.push(d ? d.deliverable : `_No deliverable${run?.error ? `: ${run.error}` : ''}._`, '');
   }
   lines.push('## Run metadata', '', '```json', JSON.stringify(metadata, null, 2), '```', '');
+  if (extras.timelinePngBase64) {
+    // Last, so a preview of the file shows the words first; any Markdown viewer shows the picture.
+    lines.push(
+      '## Timeline',
+      '',
+      `Each stage over time: retries, waits for people and the critical path.${extras.timelineFilename ? ` Also attached to the thread as \`${extras.timelineFilename}\`.` : ''}`,
+      '',
+      `![Run timeline](data:image/png;base64,${extras.timelinePngBase64})`,
+      '',
+    );
+  }
   return { markdown: lines.join('\n'), metadata };
 }

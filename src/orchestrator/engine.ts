@@ -126,7 +126,9 @@ async function carryOut(
 ): Promise<void> {
   const agentJobs = effects.flatMap((e) => (e.kind === 'agent_job' ? [e] : []));
   const slackWrites = effects.flatMap((e) =>
-    e.kind === 'thread_message' || e.kind === 'ephemeral' || e.kind === 'report' ? [e] : [],
+    e.kind === 'thread_message' || e.kind === 'ephemeral' || e.kind === 'report' || e.kind === 'run_picture'
+      ? [e]
+      : [],
   );
   await deps.work.queueAgentJobs(project.id, agentJobs);
   if (slackWrites.length > 0) {
@@ -149,6 +151,7 @@ async function carryOut(
       case 'thread_message':
       case 'ephemeral':
       case 'report':
+      case 'run_picture':
         break; // queued above
       default:
         assertNever(effect);

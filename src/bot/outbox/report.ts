@@ -1,14 +1,17 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Deliverable } from '../../domain/deliverable.js';
+import type { Project } from '../../domain/project.js';
 import { buildReport } from '../../domain/report.js';
 import type { OutboxJob } from '../../memory/queues.js';
 import { markText } from '../views/offline.js';
+import { renderRunPicture } from '../views/picture/png.js';
 import type { OutboxDeps } from './deps.js';
 import { isRateLimited, platformError } from './slack-errors.js';
 import { eachThreadMessage } from './thread-lookup.js';
 
 const REPORT_FILENAME = 'pipewright-report.md';
+export const PICTURE_FILENAME = 'pipewright-run.png';
 
 /**
  * Uploads the full report (Markdown and JSON metadata) into the thread, once per report key.
@@ -36,14 +39,25 @@ export async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJo
     const d = run ? await deps.deliverables.get(projectId, stage.id, run.attempt) : undefined;
     if (d) deliverables.set(stage.id, d);
   }
-  const report = buildReport(project, deliverables);
+  const picture = drawPicture(project, log);
+  const report = buildReport(
+    project,
+    deliverables,
+    picture ? { timelinePngBase64: picture.toString('base64'), timelineFilename: PICTURE_FILENAME } : {},
+  );
   await deps.messages.markPending(projectId, effect.key);
   try {
     const result = await deps.writer.filesUploadV2({
       channel_id: channelId,
       thread_ts: threadTs,
-      initial_comment: markText('Full report: every deliverable, and the run metadata as JSON.', deps.render),
+      initial_comment: markText(
+        picture
+          ? 'The run at a glance (timeline), the full report with every deliverable, and the run metadata as JSON.'
+          : 'Full report: every deliverable, and the run metadata as JSON.',
+        deps.render,
+      ),
       file_uploads: [
+        ...(picture ? [{ file: picture, filename: PICTURE_FILENAME, title: 'Run timeline' }] : []),
         {
           file: Buffer.from(report.markdown, 'utf8'),
           filename: REPORT_FILENAME,
@@ -63,6 +77,16 @@ export async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJo
     deps.metrics.slackApiErrors.inc({ error: platformError(err) ?? 'transport' });
     log.error({ err }, 'report upload failed');
     throw err;
+  }
+}
+
+/** The run picture; a report goes out without it rather than not at all. */
+function drawPicture(project: Project, log: Logger): Buffer | undefined {
+  try {
+    return renderRunPicture(project, project.updatedAt).png;
+  } catch (err) {
+    log.error({ err }, 'run picture could not be drawn; the report goes without it');
+    return undefined;
   }
 }
 

@@ -2,6 +2,7 @@ import { DelayedError, type Job, type Queue, UnrecoverableError, Worker } from '
 import { assertNever } from '../../domain/assert-never.js';
 import type { OutboxJob, Queues } from '../../memory/queues.js';
 import type { OutboxDeps } from './deps.js';
+import { uploadRunPicture } from './picture.js';
 import { uploadReport } from './report.js';
 import { isRateLimited } from './slack-errors.js';
 import { sendEphemeral, writeThreadMessage } from './thread-message.js';
@@ -53,6 +54,9 @@ async function deliver(
       switch (effect.kind) {
         case 'report':
           await uploadReport(deps, log, job.data);
+          break;
+        case 'run_picture':
+          await uploadRunPicture(deps, log, job.data);
           break;
         case 'thread_message':
           await writeThreadMessage(deps, log, job, token);

@@ -24,6 +24,11 @@ export function onThreadMessage(s: Step, event: MessageEvent): void {
     case 'status':
       s.post(messageKeys.reply('status-reply', key), statusView(s.project));
       return;
+    case 'status_picture':
+      if (s.project.plan)
+        s.effects.push({ kind: 'run_picture', key: messageKeys.reply('status-picture', key) });
+      else s.notice(messageKeys.reply('status-picture', key), 'info', say.noPictureYet(s.project.phase));
+      return;
     case 'help':
       s.notice(messageKeys.reply('help', key), 'info', HELP_TEXT);
       return;
