@@ -217,7 +217,7 @@ export async function startSystem(
         deliverables: new DeliverableStore(command, keys),
         logger: logger.child({ component: 'outbox' }),
         metrics,
-        render: { offlineModel: config.offlineModel.inUse },
+        render: { offlineModel: config.offlineModel.inUse, tableBlocks: config.tableBlocks },
       })),
     );
     const server = await app.start(extras.host ? { port: config.port, host: extras.host } : config.port);

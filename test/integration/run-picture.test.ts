@@ -1,4 +1,7 @@
+import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { keySpace } from '../../src/memory/keys.js';
+import { outboxShard, outboxShardName } from '../../src/memory/queues.js';
 import { waitFor } from '../support/wait.js';
 import { CHANNEL, type Harness, REQUESTER, runToFirstGate, startHarness } from './harness.js';
 
@@ -49,6 +52,18 @@ describe('the run picture', () => {
     await h.click(threadTs, 'phase3.kubernetes-architect', 'approve', REQUESTER);
     await h.waitForThread(threadTs, /Executive summary/, 20_000);
 
+    // The summary's table: every stage's cost, the project manager's, and the total.
+    const summary = h.posts(threadTs).find((c) => String(c.args.text).startsWith('Executive summary'));
+    const summaryBlocks = (summary?.args.blocks ?? []) as Array<{
+      type: string;
+      rows?: Array<Array<{ text: string }>>;
+    }>;
+    const table = summaryBlocks.find((b) => b.type === 'table');
+    const rows = table?.rows?.map((r) => r.map((c) => c.text)) ?? [];
+    expect(rows[0]).toEqual(['Stage', 'State', 'Tokens', 'Cost']);
+    expect(rows.slice(1, 8).every((r) => r[1] === '✅ done')).toBe(true);
+    expect(rows.at(-1)?.[0]).toBe('total');
+
     // With the summary: the picture, uploaded with the report in one message.
     const shared = await waitFor(async () => (await threadFiles(h, threadTs, 'pipewright-run.png'))[0], {
       timeoutMs: 15_000,
@@ -83,5 +98,42 @@ describe('the run picture', () => {
     await h.waitForThread(threadTs, /A few questions before I plan/);
     await h.reply(threadTs, 'status picture');
     await h.waitForThread(threadTs, /No picture yet: the run is clarifying/);
+  });
+
+  it('`status picture` is not uploaded twice when the bot died between uploading it and recording it', async () => {
+    const h = await startHarness();
+    const threadTs = await runToFirstGate(h);
+    await h.reply(threadTs, 'status picture');
+    const keys = keySpace(h.config.redis.keyPrefix);
+    const projectId = `T0001-${CHANNEL}-${threadTs}`;
+    const messages = keys.projectMessages(projectId);
+    const key = await waitFor(
+      async () => (await h.redis.hkeys(messages)).find((k) => /^status-picture\.[^#]+$/.test(k)),
+      { message: 'the picture was never recorded' },
+    );
+    const fileId = await h.redis.hget(messages, key);
+    expect(await threadFiles(h, threadTs, 'pipewright-run-so-far.png')).toHaveLength(1);
+
+    // The crash: uploaded, never recorded. The replayed job finds the file in the thread instead.
+    await h.redis.hdel(messages, key, `${key}#rev`);
+    await h.redis.hset(messages, `${key}#pending`, '1');
+    const outbox = new Queue(outboxShardName(outboxShard(projectId, h.config.outboxShards)), {
+      connection: h.redis,
+      prefix: keys.bull,
+    });
+    await outbox.add('picture', {
+      projectId,
+      channelId: CHANNEL,
+      threadTs,
+      revision: 0,
+      effect: { kind: 'run_picture', key },
+    });
+    expect(
+      await waitFor(async () => (await h.redis.hget(messages, key)) ?? undefined, {
+        message: 'the replay never recorded the picture',
+      }),
+    ).toBe(fileId);
+    expect(await threadFiles(h, threadTs, 'pipewright-run-so-far.png')).toHaveLength(1);
+    await outbox.close();
   });
 });

@@ -70,7 +70,8 @@ export async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJo
         },
       ],
     });
-    const fileId = JSON.stringify(result.files ?? []).match(/"id":"(F[A-Z0-9]+)"/)?.[1] ?? 'uploaded';
+    // The report's own file id: a crash-time look-up in the thread finds the report by that file.
+    const fileId = uploadedFileId(result.files, REPORT_FILENAME) ?? 'uploaded';
     await deps.messages.record(projectId, effect.key, fileId, data.revision);
   } catch (err) {
     if (isRateLimited(err)) throw err;
@@ -78,6 +79,22 @@ export async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJo
     log.error({ err }, 'report upload failed');
     throw err;
   }
+}
+
+/** The id Slack gave the uploaded file named `name` (files.uploadV2 answers one completion per file). */
+function uploadedFileId(completions: unknown, name: string): string | undefined {
+  const files: Array<{ id?: unknown; name?: unknown }> = [];
+  const collect = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(collect);
+    else if (node && typeof node === 'object') {
+      const o = node as { id?: unknown; name?: unknown; files?: unknown };
+      if (typeof o.id === 'string' && /^F[A-Z0-9]+$/.test(o.id)) files.push(o);
+      if (o.files !== undefined) collect(o.files);
+    }
+  };
+  collect(completions ?? []);
+  const named = files.find((f) => f.name === name) ?? files[0];
+  return typeof named?.id === 'string' ? named.id : undefined;
 }
 
 /** The run picture; a report goes out without it rather than not at all. */

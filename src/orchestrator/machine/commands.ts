@@ -22,7 +22,7 @@ export function onThreadMessage(s: Step, event: MessageEvent): void {
   const key = event.eventId;
   switch (command.kind) {
     case 'status':
-      s.post(messageKeys.reply('status-reply', key), statusView(s.project));
+      s.post(messageKeys.reply('status-reply', key), { ...statusView(s.project), reply: true });
       return;
     case 'status_picture':
       if (s.project.plan)
