@@ -51,6 +51,8 @@ const envSchema = z.object({
   ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
   /** How long the offline model (no ANTHROPIC_API_KEY) takes to answer one call, in ms, jittered ±40%; 0 answers at once. Default 1500. */
   OFFLINE_MODEL_LATENCY_MS: nonNegativeInt(1_500),
+  /** Status and summary show stages, states, tokens and cost in Slack's table block ("false": as text). Default true. */
+  SLACK_TABLE_BLOCKS: z.preprocess(blankAsUnset, z.enum(['true', 'false']).default('true')),
   /** Model used by every role. Default claude-sonnet-5-5. */
   PIPEWRIGHT_MODEL: optionalString.default('claude-sonnet-5-5'),
   /** Redis for state, memory and queues. Default redis://127.0.0.1:6379. */
@@ -147,6 +149,8 @@ export interface Config {
   };
   /** The offline model answers when there is no ANTHROPIC_API_KEY; every bot message then says so. */
   offlineModel: { inUse: boolean; latencyMs: number };
+  /** Table blocks in status and summary (SLACK_TABLE_BLOCKS); the outbox still falls back to text if Slack refuses one. */
+  tableBlocks: boolean;
   jobs: { backoffMs: number; lockMs: number };
   breaker: { failureThreshold: number; openMs: number };
   stageInputTokenBudget: number;
@@ -206,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.MODEL_TIMEOUT_MS,
     },
     offlineModel: { inUse: e.ANTHROPIC_API_KEY === undefined, latencyMs: e.OFFLINE_MODEL_LATENCY_MS },
+    tableBlocks: e.SLACK_TABLE_BLOCKS === 'true',
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     jobs: { backoffMs: e.STAGE_BACKOFF_MS, lockMs: e.JOB_LOCK_MS },
     breaker: { failureThreshold: e.BREAKER_FAILURE_THRESHOLD, openMs: e.BREAKER_OPEN_MS },

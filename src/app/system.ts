@@ -227,7 +227,7 @@ export async function startSystem(
         audit: new AuditLog(command, keys, retention),
         logger: logger.child({ component: 'outbox' }),
         metrics,
-        render: { offlineModel: config.offlineModel.inUse },
+        render: { offlineModel: config.offlineModel.inUse, tableBlocks: config.tableBlocks },
         features: config.features,
         holds: new FeatureHolds(command, keys),
       })),

@@ -1,6 +1,8 @@
 /** Thread commands of the contract, recognised with or without a mention, case-insensitively. */
 export type ThreadCommand =
   | { kind: 'status' }
+  /** `status picture`: the picture of the run so far, as a PNG in the thread. */
+  | { kind: 'status_picture' }
   | { kind: 'help' }
   | { kind: 'audit' }
   | { kind: 'cancel' }
@@ -23,6 +25,7 @@ export function parseThreadCommand(raw: string): ThreadCommand {
   const text = stripMentions(raw);
   const lower = text.toLowerCase().replace(/[.!?]+$/, '');
   if (lower === 'status') return { kind: 'status' };
+  if (lower === 'status picture' || lower === 'picture') return { kind: 'status_picture' };
   if (lower === 'help') return { kind: 'help' };
   if (lower === 'audit') return { kind: 'audit' };
   if (lower === 'cancel') return { kind: 'cancel' };

@@ -23,6 +23,8 @@ export const effectSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ephemeral'), key: z.string(), userId: z.string(), view: viewSchema }),
   /** The full report (every deliverable and the run's metadata) uploaded to the thread as files. */
   z.object({ kind: z.literal('report'), key: z.string() }),
+  /** The picture of the run so far (`status picture`) uploaded to the thread as a PNG. */
+  z.object({ kind: z.literal('run_picture'), key: z.string() }),
   /** Delete the project's deliverables and the agent memory only it contributed, then report in the thread. */
   z.object({
     kind: z.literal('forget'),

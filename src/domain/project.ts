@@ -19,6 +19,17 @@ export const STAGE_STATES = [
 ] as const;
 export type StageState = (typeof STAGE_STATES)[number];
 
+/** One ended attempt of a stage, kept when `retry` or `resume` starts the next (attempts.ts). */
+export const earlierAttemptSchema = z.object({
+  attempt: z.number().int().min(1),
+  state: z.enum(STAGE_STATES),
+  startedAt: z.number().optional(),
+  finishedAt: z.number().optional(),
+  gateOpenedAt: z.number().optional(),
+  gateDecidedAt: z.number().optional(),
+});
+export type EarlierAttempt = z.infer<typeof earlierAttemptSchema>;
+
 export const stageRunSchema = z.object({
   state: z.enum(STAGE_STATES),
   /** Bumped by `retry`/`resume`; model jobs and notes are keyed by it so an old attempt never counts twice. */
@@ -49,6 +60,10 @@ export const stageRunSchema = z.object({
       reason: z.string().optional(),
     })
     .optional(),
+  /** When this attempt's gate last opened: the wait for a person ends at `decision.at` (the run picture). */
+  gateOpenedAt: z.number().optional(),
+  /** Earlier attempts that started or waited at a gate, oldest first (attempts.ts): the run picture's retries. */
+  earlierAttempts: z.array(earlierAttemptSchema).optional(),
 });
 export type StageRun = z.infer<typeof stageRunSchema>;
 

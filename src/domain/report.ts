@@ -57,11 +57,20 @@ export interface RunMetadata {
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
+/** Shown in the report besides the records: the audit trail, and the run picture as a base64 PNG data URI. */
+export interface ReportExtras {
+  audit?: readonly AuditEntry[];
+  timelinePngBase64?: string;
+  /** The file the same picture is attached to the thread as. */
+  timelineFilename?: string;
+}
+
 export function buildReport(
   project: Project,
   deliverables: ReadonlyMap<string, Deliverable>,
-  audit: readonly AuditEntry[] = [],
+  extras: ReportExtras = {},
 ): RunReport {
+  const audit = extras.audit ?? [];
   const stages = project.plan?.stages ?? [];
   const metadata: RunMetadata = {
     projectId: project.id,
@@ -144,6 +153,17 @@ export function buildReport(
     lines.push('');
   }
   lines.push('## Run metadata', '', '```json', JSON.stringify(metadata, null, 2), '```', '');
+  if (extras.timelinePngBase64) {
+    // Last, so a preview of the file shows the words first; any Markdown viewer shows the picture.
+    lines.push(
+      '## Timeline',
+      '',
+      `Each stage over time: retries, waits for people and the critical path.${extras.timelineFilename ? ` Also attached to the thread as \`${extras.timelineFilename}\`.` : ''}`,
+      '',
+      `![Run timeline](data:image/png;base64,${extras.timelinePngBase64})`,
+      '',
+    );
+  }
   return { markdown: lines.join('\n'), metadata };
 }
 

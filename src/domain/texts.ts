@@ -12,10 +12,12 @@ const codes = (ids: readonly string[]) => ids.map(code).join(', ');
 const usd = (value: number) => `$${value.toFixed(2)}`;
 
 export const HELP_TEXT =
-  'In a project thread I understand: `status` and `audit` (who decided what; anyone), `help`, and for the requester and approvers `cancel`, `resume`, `retry <stage>`, `forget`, `memory <role>`, and, while I am asking questions, `go` to use the defaults. Mention me with a request in a channel, or write it to me in a direct message, to start a project.';
+  'In a project thread I understand: `status` and `audit` (who decided what; anyone), `status picture` (the run as a timeline), `help`, and for the requester and approvers `cancel`, `resume`, `retry <stage>`, `forget`, `memory <role>`, and, while I am asking questions, `go` to use the defaults. Mention me with a request in a channel, or write it to me in a direct message, to start a project.';
 
 /** Notices posted in a project's thread. */
 export const say = {
+  noPictureYet: (phase: RunPhase) =>
+    `No picture yet: the run is ${phase} and has no plan; once it has, \`status picture\` draws each stage over time.`,
   clarifyFailed: () =>
     'I could not get usable clarification from the model, so I will go ahead with the defaults shown in the plan; say `cancel` to stop.',
   goTooLate: (phase: RunPhase) => `The run is already ${phase}; \`go\` only skips questions.`,

@@ -20,6 +20,8 @@ export const stageLineSchema = z.object({
   degraded: z.boolean().optional(),
   /** What every attempt of the stage has cost so far. */
   spentUsd: z.number().optional(),
+  /** Tokens the stage's finished attempt used. */
+  tokens: z.number().optional(),
 });
 export type StageLine = z.infer<typeof stageLineSchema>;
 
@@ -31,6 +33,8 @@ export const statusViewSchema = z.object({
   /** The project's budget ceiling now. */
   budgetUsd: z.number().optional(),
   stopReason: z.string().optional(),
+  /** The answer to `status` (not the live status message): its stages go in a table where Slack allows. */
+  reply: z.boolean().optional(),
 });
 
 export const viewSchema = z.discriminatedUnion('type', [
@@ -100,6 +104,8 @@ export const viewSchema = z.discriminatedUnion('type', [
     spentOn: z.array(z.object({ label: z.string(), usd: z.number() })).optional(),
     budgetUsd: z.number().optional(),
     stageCount: z.number().int(),
+    /** Every stage with its state, tokens and cost: the summary's table. */
+    stages: z.array(stageLineSchema).optional(),
     degradedStages: z.array(z.string()),
     failedStages: z.array(z.string()),
   }),

@@ -42,7 +42,10 @@ export interface OutboxJob {
   threadTs: string;
   /** Project revision the view was rendered from; older renders of the same key are skipped. */
   revision: number;
-  effect: Extract<Effect, { kind: 'thread_message' | 'ephemeral' | 'report' | 'session_status' }>;
+  effect: Extract<
+    Effect,
+    { kind: 'thread_message' | 'ephemeral' | 'report' | 'session_status' | 'run_picture' }
+  >;
   /**
    * Set by the outbox, not the sender: when (ms, this job's clock) the channel post slot it reserved comes.
    * A job set aside to wait for its slot keeps it, instead of queueing for a new one when it returns.

@@ -172,7 +172,8 @@ async function carryOut(
     e.kind === 'thread_message' ||
     e.kind === 'ephemeral' ||
     e.kind === 'report' ||
-    e.kind === 'session_status'
+    e.kind === 'session_status' ||
+    e.kind === 'run_picture'
       ? [e]
       : [],
   );
@@ -216,6 +217,7 @@ async function carryOut(
       case 'ephemeral':
       case 'report':
       case 'session_status':
+      case 'run_picture':
         break; // queued above
       default:
         assertNever(effect);

@@ -65,7 +65,7 @@ describe('who may act', () => {
     await waitForIdleQueues(h);
     const said = newPosts(h, threadTs, posted);
     expect(said[0]).toMatch(/^\*Status: running\*/);
-    expect(said[0]).toContain('awaiting approval · `phase3.mlops-engineer`');
+    expect(said[0]).toContain('phase3.mlops-engineer 🔒\n🔒 awaiting approval'); // a table row
     expect(said[1]).toContain('In a project thread I understand');
     // No decision, no model call, no edit of the gate.
     expect(h.model.requests).toHaveLength(calls);

@@ -117,8 +117,9 @@ describe('thread controls', () => {
     await waitForIdleQueues(h);
     const status = await say(h, threadTs, 'status', 'Status:');
     expect(status).toMatch(/^\*Status: cancelled\*/);
-    expect(status).toContain(`cancelled · \`${running}\` — abandoned by cancel`);
-    for (const id of [...queued, 'phase2.review']) expect(status).toContain(`cancelled · \`${id}\``);
+    // The reply's table: stage, state, tokens, cost, note.
+    expect(status).toMatch(new RegExp(`${running}\\n✖️ cancelled\\n.*\\n.*\\nabandoned by cancel`));
+    for (const id of [...queued, 'phase2.review']) expect(status).toContain(`${id}\n✖️ cancelled`);
     await waitFor(() => /^\*Status: cancelled\*/.test(liveStatus(h as Harness, threadTs)));
     expect(h.threadText(threadTs)).not.toContain('phase2.review* (');
 
@@ -159,8 +160,8 @@ describe('thread controls', () => {
     expect(requestsFor(h, 'phase2.python-pro')).toHaveLength(1);
     const status = await say(h, threadTs, 'status', 'Status:');
     expect(status).toMatch(/^\*Status: running\*/);
-    expect(status).toContain('awaiting approval · `phase3.mlops-engineer`');
-    expect(status).toContain('done · `phase1.data-scientist`');
+    expect(status).toContain('phase3.mlops-engineer 🔒\n🔒 awaiting approval');
+    expect(status).toContain('phase1.data-scientist\n✅ done');
   });
 
   it('retry of a rejected stage asks for approval again, and approving it lets the run go on', async () => {

@@ -6,6 +6,8 @@ describe('thread commands', () => {
     ['status', { kind: 'status' }],
     ['STATUS', { kind: 'status' }],
     ['<@UBOT> status', { kind: 'status' }],
+    ['status picture', { kind: 'status_picture' }],
+    ['<@UBOT> Status Picture', { kind: 'status_picture' }],
     ['  Cancel ', { kind: 'cancel' }],
     ['resume!', { kind: 'resume' }],
     ['go', { kind: 'go' }],

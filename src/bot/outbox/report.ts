@@ -1,14 +1,17 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Deliverable } from '../../domain/deliverable.js';
+import type { Project } from '../../domain/project.js';
 import { buildReport } from '../../domain/report.js';
 import type { OutboxJob } from '../../memory/queues.js';
 import { markText } from '../views/offline.js';
+import { renderRunPicture } from '../views/picture/png.js';
 import type { OutboxDeps } from './deps.js';
 import { isRateLimited, platformError } from './slack-errors.js';
 import { eachThreadMessage } from './thread-lookup.js';
 
 const REPORT_FILENAME = 'pipewright-report.md';
+export const PICTURE_FILENAME = 'pipewright-run.png';
 
 /**
  * Uploads the full report (Markdown and JSON metadata) into the thread, once per report key.
@@ -37,14 +40,24 @@ export async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJo
     if (d) deliverables.set(stage.id, d);
   }
   const audit = await deps.audit.all(projectId);
-  const report = buildReport(project, deliverables, audit);
+  const picture = drawPicture(project, log);
+  const report = buildReport(project, deliverables, {
+    audit,
+    ...(picture ? { timelinePngBase64: picture.toString('base64'), timelineFilename: PICTURE_FILENAME } : {}),
+  });
   await deps.messages.markPending(projectId, effect.key);
   try {
     const result = await deps.writer.filesUploadV2({
       channel_id: channelId,
       thread_ts: threadTs,
-      initial_comment: markText('Full report: every deliverable, and the run metadata as JSON.', deps.render),
+      initial_comment: markText(
+        picture
+          ? 'The run at a glance (timeline), the full report with every deliverable, and the run metadata as JSON.'
+          : 'Full report: every deliverable, and the run metadata as JSON.',
+        deps.render,
+      ),
       file_uploads: [
+        ...(picture ? [{ file: picture, filename: PICTURE_FILENAME, title: 'Run timeline' }] : []),
         {
           file: Buffer.from(report.markdown, 'utf8'),
           filename: REPORT_FILENAME,
@@ -57,13 +70,40 @@ export async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJo
         },
       ],
     });
-    const fileId = JSON.stringify(result.files ?? []).match(/"id":"(F[A-Z0-9]+)"/)?.[1] ?? 'uploaded';
+    // The report's own file id: a crash-time look-up in the thread finds the report by that file.
+    const fileId = uploadedFileId(result.files, REPORT_FILENAME) ?? 'uploaded';
     await deps.messages.record(projectId, effect.key, fileId, data.revision);
   } catch (err) {
     if (isRateLimited(err)) throw err;
     deps.metrics.slackApiErrors.inc({ error: platformError(err) ?? 'transport' });
     log.error({ err }, 'report upload failed');
     throw err;
+  }
+}
+
+/** The id Slack gave the uploaded file named `name` (files.uploadV2 answers one completion per file). */
+function uploadedFileId(completions: unknown, name: string): string | undefined {
+  const files: Array<{ id?: unknown; name?: unknown }> = [];
+  const collect = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(collect);
+    else if (node && typeof node === 'object') {
+      const o = node as { id?: unknown; name?: unknown; files?: unknown };
+      if (typeof o.id === 'string' && /^F[A-Z0-9]+$/.test(o.id)) files.push(o);
+      if (o.files !== undefined) collect(o.files);
+    }
+  };
+  collect(completions ?? []);
+  const named = files.find((f) => f.name === name) ?? files[0];
+  return typeof named?.id === 'string' ? named.id : undefined;
+}
+
+/** The run picture; a report goes out without it rather than not at all. */
+function drawPicture(project: Project, log: Logger): Buffer | undefined {
+  try {
+    return renderRunPicture(project, project.updatedAt).png;
+  } catch (err) {
+    log.error({ err }, 'run picture could not be drawn; the report goes without it');
+    return undefined;
   }
 }
 

@@ -62,6 +62,10 @@ export async function sendWithFallback<T>(
     if (isRateLimited(err)) throw err; // counted and handled by the caller
     const slackError = platformError(err);
     metrics.slackApiErrors.inc({ error: slackError ?? 'transport' });
+    if (slackError === 'invalid_blocks' && 'withoutTables' in message && message.withoutTables) {
+      log.warn({ err }, 'slack refused the table block; sending the message with text instead');
+      return await sendWithFallback(log, metrics, message.withoutTables, call);
+    }
     if (slackError === 'invalid_blocks') {
       log.error({ err }, 'slack refused the blocks; sending plain text instead');
       return await call({ text: message.text });

@@ -2,6 +2,7 @@ import { DelayedError, type Job, type Queue, UnrecoverableError, Worker } from '
 import { assertNever } from '../../domain/assert-never.js';
 import type { OutboxJob, Queues } from '../../memory/queues.js';
 import type { OutboxDeps } from './deps.js';
+import { uploadRunPicture } from './picture.js';
 import { uploadReport } from './report.js';
 import { setSessionStatus } from './session-status.js';
 import { isRateLimited } from './slack-errors.js';
@@ -54,6 +55,9 @@ async function deliver(
       switch (effect.kind) {
         case 'report':
           await uploadReport(deps, log, job.data);
+          break;
+        case 'run_picture':
+          await uploadRunPicture(deps, log, job.data);
           break;
         case 'thread_message':
           await writeThreadMessage(deps, log, job, token);

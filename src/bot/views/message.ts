@@ -6,6 +6,8 @@ import { escapeKeepingUserMentions, escapeText, LIMITS, truncate } from './text.
 export interface RenderedMessage {
   text: string;
   blocks: types.KnownBlock[];
+  /** The same message without its table block, sent instead if Slack refuses the table (views/tables.ts). */
+  withoutTables?: RenderedMessage;
 }
 
 /** Our own sentence (may name users); the fallback text strips the markup. */

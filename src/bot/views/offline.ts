@@ -6,6 +6,8 @@ import { LIMITS, truncate } from './text.js';
 export interface RenderSettings {
   /** The offline model answers (no ANTHROPIC_API_KEY): every message says so. */
   offlineModel: boolean;
+  /** Stages, states, tokens and cost as Slack table blocks (SLACK_TABLE_BLOCKS); absent: on. */
+  tableBlocks?: boolean;
 }
 
 export const ONLINE: RenderSettings = { offlineModel: false };

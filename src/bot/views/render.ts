@@ -10,6 +10,7 @@ import type { RenderedMessage } from './message.js';
 import { renderNotice } from './notices.js';
 import { ONLINE, type RenderSettings, withOfflineMark } from './offline.js';
 import { renderPlan, renderStageNote, renderStatus, renderSummary } from './run.js';
+import { renderStatusTable, renderSummaryTable, tablesOn } from './tables.js';
 
 /**
  * The one entry point from a view to Block Kit. Each family of views renders in its own module
@@ -17,10 +18,14 @@ import { renderPlan, renderStageNote, renderStatus, renderSummary } from './run.
  * what every message of this deployment carries (the offline mark).
  */
 export function renderView(view: View, settings: RenderSettings = ONLINE): RenderedMessage {
-  return withOfflineMark(renderViewBody(view), settings);
+  const body = renderViewBody(view, settings);
+  const marked = withOfflineMark(body, settings);
+  return body.withoutTables
+    ? { ...marked, withoutTables: withOfflineMark(body.withoutTables, settings) }
+    : marked;
 }
 
-function renderViewBody(view: View): RenderedMessage {
+function renderViewBody(view: View, settings: RenderSettings): RenderedMessage {
   switch (view.type) {
     case 'welcome':
       return renderWelcome(view);
@@ -29,13 +34,13 @@ function renderViewBody(view: View): RenderedMessage {
     case 'plan':
       return renderPlan(view);
     case 'status':
-      return renderStatus(view);
+      return tablesOn(settings) && view.reply ? renderStatusTable(view) : renderStatus(view);
     case 'stage_note':
       return renderStageNote(view);
     case 'gate':
       return renderGate(view);
     case 'summary':
-      return renderSummary(view);
+      return tablesOn(settings) ? renderSummaryTable(view) : renderSummary(view);
     case 'forget_confirm':
       return renderForgetConfirm(view);
     case 'memory':

@@ -15,7 +15,7 @@ import {
 
 type KnownBlock = types.KnownBlock;
 
-const STATE_LABEL: Record<StageState, string> = {
+export const STATE_LABEL: Record<StageState, string> = {
   pending: ':white_circle: pending',
   awaiting_approval: ':lock: awaiting approval',
   queued: ':hourglass_flowing_sand: queued',
@@ -27,7 +27,7 @@ const STATE_LABEL: Record<StageState, string> = {
   skipped: ':fast_forward: skipped',
 };
 
-const PHASE_LABEL: Record<RunPhase, string> = {
+export const PHASE_LABEL: Record<RunPhase, string> = {
   clarifying: 'clarifying requirements',
   planning: 'tailoring the plan',
   running: 'running',

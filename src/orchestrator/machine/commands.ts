@@ -1,4 +1,5 @@
 import { assertNever } from '../../domain/assert-never.js';
+import { nextAttempt } from '../../domain/attempts.js';
 import { parseThreadCommand } from '../../domain/commands.js';
 import type { MessageEvent } from '../../domain/events.js';
 import { messageKeys } from '../../domain/ids.js';
@@ -21,7 +22,12 @@ export function onThreadMessage(s: Step, event: MessageEvent): void {
   const key = event.eventId;
   switch (command.kind) {
     case 'status':
-      s.post(messageKeys.reply('status-reply', key), statusView(s.project));
+      s.post(messageKeys.reply('status-reply', key), { ...statusView(s.project), reply: true });
+      return;
+    case 'status_picture':
+      if (s.project.plan)
+        s.effects.push({ kind: 'run_picture', key: messageKeys.reply('status-picture', key) });
+      else s.notice(messageKeys.reply('status-picture', key), 'info', say.noPictureYet(s.project.phase));
       return;
     case 'help':
       s.notice(messageKeys.reply('help', key), 'info', HELP_TEXT);
@@ -125,11 +131,7 @@ export function resume(s: Step, userId: string, key: string): void {
     // A stage that ended runs as a new attempt; an approval not yet acted on is asked for again.
     const restarted = run.state !== 'pending' && run.state !== 'awaiting_approval';
     const { decision: _dropped, error: _error, ...rest } = run;
-    s.project.stages[stage.id] = {
-      ...rest,
-      state: 'pending',
-      attempt: restarted ? run.attempt + 1 : run.attempt,
-    };
+    s.project.stages[stage.id] = restarted ? nextAttempt(run) : { ...rest, state: 'pending' };
   }
   s.project.phase = 'running';
   s.statusDirty = true;
@@ -156,8 +158,7 @@ export function retry(s: Step, stageRef: string, userId: string, key: string): v
     s.notice(messageKeys.reply('retry', key), 'info', say.cannotRetry(stage.id, run.state));
     return;
   }
-  const { decision: _dropped, error: _error, ...rest } = run;
-  s.project.stages[stage.id] = { ...rest, state: 'pending', attempt: run.attempt + 1 };
+  s.project.stages[stage.id] = nextAttempt(run);
   if (!isActive(s.project.phase)) {
     s.project.phase = 'running';
     s.project.stopReason = undefined;

@@ -36,7 +36,11 @@ export function gateKey(s: Step, stageId: string): string {
 export function openGate(s: Step, stageId: string): void {
   const run = s.project.stages[stageId];
   if (!run) return;
-  s.setStage(stageId, { state: 'awaiting_approval', gateRound: (run.gateRound ?? 0) + 1 });
+  s.setStage(stageId, {
+    state: 'awaiting_approval',
+    gateRound: (run.gateRound ?? 0) + 1,
+    gateOpenedAt: s.settings.now,
+  });
   const view = gateView(s, stageId);
   if (view) s.post(gateKey(s, stageId), view);
 }

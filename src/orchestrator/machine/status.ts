@@ -1,4 +1,5 @@
 import type { Project } from '../../domain/project.js';
+import { totalTokens } from '../../domain/usage.js';
 import type { StatusView } from '../../domain/views.js';
 
 export function statusView(project: Project): StatusView {
@@ -18,6 +19,7 @@ export function statusView(project: Project): StatusView {
         ...(run?.error ? { error: run.error } : {}),
         ...(run?.degraded ? { degraded: true } : {}),
         ...(run?.spentUsd ? { spentUsd: run.spentUsd } : {}),
+        ...(run?.usage ? { tokens: totalTokens(run.usage) } : {}),
       };
     }),
     usage: project.usage,

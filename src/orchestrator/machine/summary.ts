@@ -5,6 +5,7 @@ import { spentOnWhat } from '../../domain/spending.js';
 import { say } from '../../domain/texts.js';
 import { addUsage } from '../../domain/usage.js';
 import { holdAlso } from './budget.js';
+import { statusView } from './status.js';
 import type { Step } from './step.js';
 
 /** The finish: the executive summary (or one from the stage notes) and the report. */
@@ -43,6 +44,7 @@ export function finish(s: Step, summary: ExecutiveSummary): void {
     spentOn: spentOnWhat(s.project),
     ...(s.project.budget ? { budgetUsd: s.project.budget.limitUsd } : {}),
     stageCount: runs.length,
+    stages: statusView(s.project).stages,
     degradedStages: runs.filter((r) => r.run?.degraded).map((r) => r.id),
     failedStages: runs
       .filter((r) => r.run?.state === 'failed' || r.run?.state === 'skipped')

@@ -25,12 +25,21 @@ export function contentProblem(method: string, args: Record<string, unknown>): A
   });
 }
 
-/** Checks the Block Kit limits Slack enforces on a message's (or, with `max` and `at`, a view's) blocks. */
-export function blockKitErrors(blocks: unknown[], max = MESSAGE_BLOCKS_LIMIT, at = '/blocks'): string[] {
+/**
+ * Checks the Block Kit limits Slack enforces on a message's (or, with `max` and `at`, a view's) blocks.
+ * A table block is allowed in messages only, one a message (`tables: false` for views).
+ */
+export function blockKitErrors(
+  blocks: unknown[],
+  max = MESSAGE_BLOCKS_LIMIT,
+  at = '/blocks',
+  tables = true,
+): string[] {
   const errors: string[] = [];
   if (blocks.length > max) {
     errors.push(`no more than ${max} blocks allowed, got ${blocks.length} [json-pointer:${at}]`);
   }
+  errors.push(...tableCountErrors(blocks, at, tables));
   blocks.forEach((block, i) => {
     checkBlock(block, `${at}/${i}`, errors);
   });
@@ -69,10 +78,43 @@ function checkBlock(block: unknown, at: string, errors: string[]): void {
         }
       });
       return;
+    case 'table':
+      checkTable(block, at, errors);
+      return;
     default:
       // divider, image, rich_text, input, ...: no limits modelled here.
       return;
   }
+}
+
+const TABLE_ROWS_LIMIT = 100;
+const TABLE_CELLS_LIMIT = 20;
+
+/** Slack's table block: 1 to 100 rows of at most 20 cells (raw_text, raw_number or rich_text), 20 column settings. */
+function checkTable(block: Record<string, unknown>, at: string, errors: string[]): void {
+  if (!Array.isArray(block.rows) || block.rows.length === 0) {
+    errors.push(`table block must have at least one row [json-pointer:${at}/rows]`);
+    return;
+  }
+  checkList(block.rows, TABLE_ROWS_LIMIT, `${at}/rows`, errors, (row, rowAt) =>
+    checkList(row, TABLE_CELLS_LIMIT, rowAt, errors, (cell, cellAt) => {
+      if (!isRecord(cell) || !['raw_text', 'raw_number', 'rich_text'].includes(String(cell.type))) {
+        errors.push(
+          `table cell type must be "raw_text", "raw_number" or "rich_text" [json-pointer:${cellAt}]`,
+        );
+      } else if (cell.type !== 'rich_text' && (typeof cell.text !== 'string' || cell.text.length === 0)) {
+        errors.push(`must be more than 0 characters [json-pointer:${cellAt}/text]`);
+      }
+    }),
+  );
+  checkList(block.column_settings, TABLE_CELLS_LIMIT, `${at}/column_settings`, errors, () => undefined);
+}
+
+function tableCountErrors(blocks: unknown[], at: string, allowed: boolean): string[] {
+  const tables = blocks.flatMap((b, i) => (isRecord(b) && b.type === 'table' ? [i] : []));
+  if (!allowed)
+    return tables.map((i) => `table blocks are only allowed in messages [json-pointer:${at}/${i}]`);
+  return tables.slice(1).map((i) => `only one table block is allowed per message [json-pointer:${at}/${i}]`);
 }
 
 function checkElement(element: unknown, at: string, errors: string[]): void {
@@ -148,6 +190,6 @@ export function viewErrors(view: unknown, kind: 'home' | 'modal'): string[] {
   checkLength(view.callback_id, 255, '/view/callback_id', errors);
   checkLength(view.private_metadata, 3000, '/view/private_metadata', errors);
   if (!Array.isArray(view.blocks)) errors.push('must be an array [json-pointer:/view/blocks]');
-  else errors.push(...blockKitErrors(view.blocks, VIEW_BLOCKS_LIMIT, '/view/blocks'));
+  else errors.push(...blockKitErrors(view.blocks, VIEW_BLOCKS_LIMIT, '/view/blocks', false));
   return errors;
 }

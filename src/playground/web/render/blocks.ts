@@ -25,6 +25,7 @@ const KNOWN_BLOCKS = [
   'markdown',
   'file',
   'input',
+  'table',
 ] as const;
 type KnownBlockType = (typeof KNOWN_BLOCKS)[number];
 
@@ -71,6 +72,39 @@ function blockBody(type: KnownBlockType, block: Json, blockId: string, ctx: Rend
       return fileBlock(block, ctx);
     case 'input':
       return inputBlock(block, ctx);
+    case 'table':
+      return tableBlock(block, ctx);
+  }
+}
+
+/** Slack's table block: the first row is the header; cells are raw text, raw numbers or rich text. */
+function tableBlock(block: Json, ctx: RenderContext): string {
+  const align = asArray(block.column_settings).map((s) => asString(asObject(s)?.align));
+  const rows = asArray(block.rows).map((row, r) =>
+    asArray(row)
+      .map((cell, c) => {
+        const tag = r === 0 ? 'th' : 'td';
+        const a = align[c];
+        const alignAttr = a === 'right' || a === 'center' ? attr('style', `text-align:${a}`) : '';
+        return `<${tag}${alignAttr}>${tableCell(cell, ctx)}</${tag}>`;
+      })
+      .join(''),
+  );
+  const [head, ...body] = rows;
+  return `<table class="pw-table">${head === undefined ? '' : `<thead><tr>${head}</tr></thead>`}<tbody>${body
+    .map((row) => `<tr>${row}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+function tableCell(cell: unknown, ctx: RenderContext): string {
+  const obj = asObject(cell) ?? {};
+  switch (typeOf(cell)) {
+    case 'rich_text':
+      return renderRichText(obj, ctx);
+    case 'raw_number':
+      return escapeHtml(asString(obj.text) ?? String(obj.value ?? ''));
+    default:
+      return escapeHtml(asString(obj.text) ?? '');
   }
 }
 
