@@ -147,6 +147,16 @@ async function runProject(page: Page, playground: RunningPlayground): Promise<vo
     const body = await file.text();
     expect(body).toMatch(/^# /m);
     expect(body).toContain('phase3.kubernetes-architect');
+    // The run picture comes with the summary and shows inline, decoded by the browser.
+    const picture = thread.locator('img.pw-file-image').last();
+    await picture.waitFor({ timeout: 30_000 });
+    await picture.scrollIntoViewIfNeeded();
+    await expect
+      .poll(() => picture.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(1000);
+    await picture.screenshot({ path: join(SHOTS, 'run-picture.png') });
     await page.screenshot({ path: join(SHOTS, '3-finished-run.png'), fullPage: false });
     // The README's picture is this screenshot: `UPDATE_README_SCREENSHOT=1 npx vitest run test/playground/browser.test.ts`.
     if (process.env.UPDATE_README_SCREENSHOT) copyFileSync(join(SHOTS, '3-finished-run.png'), README_SHOT);
