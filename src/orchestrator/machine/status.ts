@@ -1,27 +1,2 @@
-import type { Project } from '../../domain/project.js';
-import type { StatusView } from '../../domain/views.js';
-
-export function statusView(project: Project): StatusView {
-  const plan = project.plan;
-  return {
-    type: 'status',
-    phase: project.phase,
-    stages: (plan?.stages ?? []).map((s) => {
-      const run = project.stages[s.id];
-      return {
-        id: s.id,
-        role: s.role,
-        phase: s.phase,
-        state: run?.state ?? 'pending',
-        needsApproval: s.needsApproval,
-        ...(run?.summary ? { summary: run.summary } : {}),
-        ...(run?.error ? { error: run.error } : {}),
-        ...(run?.degraded ? { degraded: true } : {}),
-        ...(run?.spentUsd ? { spentUsd: run.spentUsd } : {}),
-      };
-    }),
-    usage: project.usage,
-    ...(project.budget ? { budgetUsd: project.budget.limitUsd } : {}),
-    ...(project.stopReason ? { stopReason: project.stopReason } : {}),
-  };
-}
+// The status view is pure and also drawn outside a thread (App Home, `/pipewright`): it lives in the domain.
+export { statusView } from '../../domain/status-view.js';
