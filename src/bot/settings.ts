@@ -18,4 +18,10 @@ export interface SlackAppSettings {
   port: number;
   /** The offline model answers (no ANTHROPIC_API_KEY): the bot's messages say so. */
   offlineModel: { inUse: boolean };
+  /** APPROVER_IDS: App Home lists every project for them, and their gates as waiting on them. */
+  approverIds: string[];
+  /** Open projects one person may have (`/pipewright new` says so before it posts anything). */
+  maxOpenProjectsPerUser: number;
+  /** Least time between two refreshes of one person's App Home, in ms. */
+  homeRefreshIntervalMs: number;
 }

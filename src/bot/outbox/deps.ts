@@ -26,4 +26,6 @@ export interface OutboxDeps {
   metrics: Metrics;
   /** What every message carries in this deployment (the offline mark). */
   render: RenderSettings;
+  /** Told when a project's thread was written to, so the App Home of those who see it is refreshed. */
+  onThreadWritten?: (projectId: string) => Promise<void>;
 }

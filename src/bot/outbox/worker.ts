@@ -66,6 +66,10 @@ async function deliver(
       throw err;
     }
     await passTurn(deps, queue, projectId, jobId);
+    // The thread shows a change (state, progress, a question, a gate): so should App Home.
+    await deps
+      .onThreadWritten?.(projectId)
+      .catch((err: unknown) => log.warn({ err }, 'could not ask for an App Home refresh'));
   } catch (err) {
     if (!isRateLimited(err)) throw err;
     // Slack refused the call outright: nothing reached the thread. Try again after Retry-After, still
