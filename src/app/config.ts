@@ -118,6 +118,8 @@ const envSchema = z.object({
   PROJECT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().positive().max(36_500).default(90)),
   /** Slack agent sessions (agents.sessions.setStatus, Slack's Stop button) for every project thread; off for workspaces without the feature. Default on. */
   AGENT_SESSIONS: onOff(true),
+  /** Least time between two refreshes of one person's App Home after their projects change, in ms (Slack's views.publish is Tier 4, per workspace). Default 10000. */
+  HOME_REFRESH_INTERVAL_MS: positiveInt(10_000),
   /** pino level. Default info. */
   LOG_LEVEL: optionalString.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -167,6 +169,8 @@ export interface Config {
   /** Spending ceilings (DESIGN.md, "Spending"). */
   budgets: { projectUsd: number; workspaceDailyUsd: number };
   maxOpenProjectsPerUser: number;
+  /** Least time between two refreshes of one person's App Home (HOME_REFRESH_INTERVAL_MS). */
+  homeRefreshIntervalMs: number;
   projectConcurrency: number;
   workerConcurrency: number;
   clarifyMaxRounds: number;
@@ -232,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter((s) => s.length > 0),
     budgets: { projectUsd: e.PROJECT_BUDGET_USD, workspaceDailyUsd: e.WORKSPACE_DAILY_BUDGET_USD },
     maxOpenProjectsPerUser: e.MAX_OPEN_PROJECTS_PER_USER,
+    homeRefreshIntervalMs: e.HOME_REFRESH_INTERVAL_MS,
     projectConcurrency: e.PROJECT_CONCURRENCY,
     workerConcurrency: e.WORKER_CONCURRENCY,
     clarifyMaxRounds: e.CLARIFY_MAX_ROUNDS,

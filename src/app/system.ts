@@ -7,6 +7,8 @@ import { AnthropicProvider } from '../agents/model/anthropic.js';
 import { OfflineProvider } from '../agents/model/offline/index.js';
 import { startAgentWorker } from '../agents/worker.js';
 import { createSlackApp } from '../bot/app.js';
+import { projectChanged } from '../bot/home/publish.js';
+import { startHomeRefreshWorker } from '../bot/home/refresh-worker.js';
 import { createSlackWriter, startOutboxWorkers } from '../bot/outbox/index.js';
 import { FREE, parsePriceTable, priceFor } from '../domain/pricing.js';
 import { AgentMemory } from '../memory/agent-memory/index.js';
@@ -16,7 +18,9 @@ import { CircuitBreaker } from '../memory/circuit-breaker.js';
 import { DeliverableStore } from '../memory/deliverables.js';
 import { createEventIntake, type EventIntake } from '../memory/event-intake.js';
 import { FeatureHolds } from '../memory/feature-holds.js';
+import { HomeRefreshSchedule } from '../memory/home-refresh.js';
 import { keySpace } from '../memory/keys.js';
+import { ProjectIndex } from '../memory/project-index.js';
 import { type LockLease, withProjectLock } from '../memory/project-lock.js';
 import { ProjectStore } from '../memory/project-store.js';
 import { closeBullClient, createQueues } from '../memory/queues.js';
@@ -76,7 +80,11 @@ export async function startSystem(
   await warnUnlessNoEviction(command, logger);
   const queues = createQueues(blocking, keys, config.outboxShards);
   const retention = { finishedTtlMs: config.projectRetentionMs };
-  const projects = new ProjectStore(command, keys, retention);
+  const index = new ProjectIndex(command, keys, {
+    approverIds: config.approverIds,
+    finishedTtlMs: config.projectRetentionMs,
+  });
+  const projects = new ProjectStore(command, keys, retention, index);
   const metrics = createMetrics(queues);
   const memory = new AgentMemory(command, config.redis.keyPrefix, {
     historyCap: config.memory.historyCap,
@@ -197,7 +205,18 @@ export async function startSystem(
   if (role !== 'worker') {
     // Slack listeners enqueue on the fail-fast command connection (see memory/event-intake.ts).
     intake = createEventIntake(command, keys);
+    const home = {
+      index,
+      projects,
+      schedule: new HomeRefreshSchedule(command, keys, queues, config.homeRefreshIntervalMs),
+    };
+    const homeDeps = {
+      ...home,
+      approverIds: config.approverIds,
+      logger: logger.child({ component: 'home' }),
+    };
     app = createSlackApp({
+      home,
       config,
       redis: command,
       keys,
@@ -230,7 +249,9 @@ export async function startSystem(
         render: { offlineModel: config.offlineModel.inUse, tableBlocks: config.tableBlocks },
         features: config.features,
         holds: new FeatureHolds(command, keys),
+        onThreadWritten: (projectId) => projectChanged(homeDeps, projectId),
       })),
+      startHomeRefreshWorker({ ...homeDeps, connection: blocking, keys, client: app.client }),
     );
     const server = await app.start(extras.host ? { port: config.port, host: extras.host } : config.port);
     port = listeningPort(server) ?? config.port;

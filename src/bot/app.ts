@@ -8,11 +8,15 @@ import type { ProjectStore } from '../memory/project-store.js';
 import type { Queues } from '../memory/queues.js';
 import type { Metrics } from '../ops/metrics.js';
 import { boltLogger } from './bolt-logger.js';
+import type { HomeDeps } from './home/publish.js';
 import { ScreenedHTTPReceiver } from './http-receiver.js';
 import { registerActionListeners } from './listeners/actions.js';
 import { registerAgentSessionListeners } from './listeners/agent-session.js';
+import { registerCommandListeners } from './listeners/commands.js';
 import { registerEventListeners } from './listeners/events.js';
+import { registerHomeListeners } from './listeners/home.js';
 import { registerRejectListeners } from './listeners/reject-modal.js';
+import { createSlackWriter } from './outbox/writer.js';
 import type { SlackAppSettings } from './settings.js';
 import { SlackDirectory } from './slack-directory.js';
 import { AckAfterProcessingSocketModeReceiver } from './socket-mode-receiver.js';
@@ -29,6 +33,8 @@ export interface SlackAppDeps {
   /** Operator routes served beside /slack/events (/healthz, /metrics). */
   routes: CustomRoute[];
   metrics: Metrics;
+  /** App Home and `/pipewright`: the listings, the refresh schedule (memory/project-index.ts, home-refresh.ts). */
+  home: Omit<HomeDeps, 'logger' | 'approverIds'>;
 }
 
 /**
@@ -118,6 +124,17 @@ export function createSlackApp(deps: SlackAppDeps): App {
     slack: config.slack,
   });
   registerAgentSessionListeners(app, { ...listenerDeps, projects: deps.projects });
+  const writer = createSlackWriter(config.slack, logger.child({ component: 'bot-writer' }));
+  const homeDeps = { ...deps.home, approverIds: config.approverIds, logger };
+  registerHomeListeners(app, { ...homeDeps, writer, render: listenerDeps.render });
+  registerCommandListeners(app, {
+    ...listenerDeps,
+    projects: deps.projects,
+    index: deps.home.index,
+    approverIds: config.approverIds,
+    maxOpenProjectsPerUser: config.maxOpenProjectsPerUser,
+    writer,
+  });
 
   app.error(async (error) => {
     logger.error({ err: error }, 'slack request failed');

@@ -16,8 +16,12 @@ export interface SlackAppSettings {
   slack: SlackSettings;
   /** HTTP port (events, interactivity, commands, /healthz, /metrics). */
   port: number;
-  /** APPROVER_IDS: who may decide gates (the Reject listener checks before it opens its modal). */
+  /** APPROVER_IDS: who may decide gates (the Reject listener checks before it opens its modal); App Home lists every project for them, and their gates as waiting on them. */
   approverIds: readonly string[];
   /** The offline model answers (no ANTHROPIC_API_KEY): the bot's messages say so. */
   offlineModel: { inUse: boolean };
+  /** Open projects one person may have (`/pipewright new` says so before it posts anything). */
+  maxOpenProjectsPerUser: number;
+  /** Least time between two refreshes of one person's App Home, in ms. */
+  homeRefreshIntervalMs: number;
 }

@@ -46,6 +46,8 @@ export const eventIds = {
   summaryFailed: (projectId: string, round: number) => `summary_failed.${projectId}.${round}`,
   /** A model call refused before it was made because it would pass a budget. */
   budgetExceeded: (projectId: string, jobKey: string) => `budget_exceeded.${projectId}.${jobKey}`,
+  /** `/pipewright new`: the command's trigger_id, unique per command typed. */
+  command: (triggerId: string) => `command.${triggerId}`,
   /**
    * A click: unique per click (Slack's action_ts), so two people's clicks are two events. A submitted
    * Reject modal uses its view id in place of the action_ts: the same modal submitted twice is one event.

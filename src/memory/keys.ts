@@ -87,6 +87,20 @@ export interface KeySpace {
   workspaceRaiseApplied(teamId: string, day: string, raiseId: string): string;
   /** The open projects of one person in one workspace (set of project ids), for the per-person cap. */
   openProjectsOf(teamId: string, userId: string): string;
+  /**
+   * The projects one person sees outside their threads (App Home, `/pipewright list`): those they asked
+   * for and those they may approve. Zset of project ids scored by when the project's keys expire (ms;
+   * `+inf` while active); at most 200, the first to expire dropped first; expires with its last member.
+   */
+  userProjects(teamId: string, userId: string): string;
+  /** The projects of one conversation (`/pipewright status`), kept like `userProjects`. */
+  channelProjects(teamId: string, channelId: string): string;
+  /** Set while a refresh of a person's App Home waits to run (one at a time). TTL a minute at most. */
+  homeRefreshPending(teamId: string, userId: string): string;
+  /** Set when a person's App Home was published; lives for the minimum spacing of publishes. */
+  homeRefreshRecent(teamId: string, userId: string): string;
+  /** The page of their App Home a person last turned to, so a refresh keeps it. TTL 1 day. */
+  homePage(teamId: string, userId: string): string;
   /** What Slack's users.info said about a user, as seen from a workspace (JSON). TTL a few minutes. */
   slackUser(teamId: string, userId: string): string;
   /** Who can read a conversation, from conversations.info ("public" / "private"). TTL a few minutes. */
@@ -117,6 +131,11 @@ export function keySpace(prefix: string): KeySpace {
     workspaceRaise: (teamId, day) => `${prefix}:spend:${teamId}:${day}:raise`,
     workspaceRaiseApplied: (teamId, day, raiseId) => `${prefix}:spend:${teamId}:${day}:raise:${raiseId}`,
     openProjectsOf: (teamId, userId) => `${prefix}:user:${teamId}:${userId}:open`,
+    userProjects: (teamId, userId) => `${prefix}:user:${teamId}:${userId}:projects`,
+    channelProjects: (teamId, channelId) => `${prefix}:channel:${teamId}:${channelId}:projects`,
+    homeRefreshPending: (teamId, userId) => `${prefix}:home:${teamId}:${userId}:pending`,
+    homeRefreshRecent: (teamId, userId) => `${prefix}:home:${teamId}:${userId}:recent`,
+    homePage: (teamId, userId) => `${prefix}:home:${teamId}:${userId}:page`,
     slackUser: (teamId, userId) => `${prefix}:slack:user:${teamId}:${userId}`,
     slackChannel: (teamId, channelId) => `${prefix}:slack:channel:${teamId}:${channelId}`,
   };

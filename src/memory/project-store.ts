@@ -7,6 +7,7 @@ import { type Project, projectSchema } from '../domain/project.js';
 import { scopeSegment, writeScope } from './agent-memory/scopes.js';
 import type { KeySpace } from './keys.js';
 import { loadScript, runScript } from './lua.js';
+import type { ProjectIndex } from './project-index.js';
 import { type LockLease, LockLostError } from './project-lock.js';
 
 const effectsSchema = z.array(effectSchema);
@@ -28,6 +29,8 @@ export class ProjectStore {
     private readonly redis: Redis,
     private readonly keys: KeySpace,
     private readonly retention: ProjectRetention = DEFAULT_PROJECT_RETENTION,
+    /** Listings outside the threads (App Home, `/pipewright`), kept in step with every save. */
+    private readonly index?: ProjectIndex,
   ) {}
 
   async exists(projectId: string): Promise<boolean> {
@@ -94,6 +97,8 @@ export class ProjectStore {
       finished ? '0' : '1',
     );
     if (written !== 1) throw new LockLostError(project.id);
+    // After the record: a listing whose member's record is missing drops it when read, never the reverse.
+    await this.index?.record(project);
   }
 
   /** Replaces the list of effects still owed (after some of them ran), while `lease` holds the lock. */

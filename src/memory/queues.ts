@@ -20,6 +20,8 @@ export const QUEUE_NAMES = {
    * each processed one job at a time so a thread reads in order while threads are written in parallel.
    */
   slackOutbox: 'slack-outbox',
+  /** Refreshes of people's App Home (views.publish), spaced per person (memory/home-refresh.ts). */
+  homeRefresh: 'home-refresh',
 } as const;
 
 export function outboxShardName(shard: number): string {
@@ -53,12 +55,19 @@ export interface OutboxJob {
   postAt?: number;
 }
 
+/** Publish one person's App Home again. */
+export interface HomeRefreshJob {
+  teamId: string;
+  userId: string;
+}
+
 export interface Queues {
   orchestrator: Queue<OrchestratorEvent>;
   agents: Queue<AgentJob>;
   /** One queue per outbox shard (`outboxShard`). */
   slackOutbox: Queue<OutboxJob>[];
   outboxFor(projectId: string): Queue<OutboxJob>;
+  homeRefresh: Queue<HomeRefreshJob>;
   /** Every queue, for metrics. */
   all(): Queue[];
   close(): Promise<void>;
@@ -105,12 +114,14 @@ export function createQueues(connection: Redis, keys: KeySpace, outboxShards: nu
     { length: outboxShards },
     (_, i) => new Queue<OutboxJob>(outboxShardName(i), opts),
   );
-  const all = (): Queue[] => [orchestrator, agents, ...slackOutbox];
+  const homeRefresh = new Queue<HomeRefreshJob>(QUEUE_NAMES.homeRefresh, opts);
+  const all = (): Queue[] => [orchestrator, agents, ...slackOutbox, homeRefresh];
   return {
     orchestrator,
     agents,
     slackOutbox,
     outboxFor: (projectId) => slackOutbox[outboxShard(projectId, outboxShards)] as Queue<OutboxJob>,
+    homeRefresh,
     all,
     async close() {
       await Promise.all(all().map((q) => closeBullClient(q)));

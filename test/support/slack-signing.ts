@@ -2,8 +2,10 @@ import {
   type AppIdentity,
   blockActionPayload as buildBlockAction,
   eventEnvelope as buildEnvelope,
+  viewBlockActionPayload as buildViewAction,
   viewSubmissionPayload as buildViewSubmission,
   triggerId,
+  type ViewActionInput,
   type ViewSubmissionInput,
 } from '../../src/playground/slack-events/payloads.js';
 import {
@@ -33,7 +35,15 @@ const TEST_APP: AppIdentity = { teamId: DEFAULT_TEAM_ID, botUserId: 'UBOT', apiA
 export function postSignedCommand(
   appUrl: string,
   signingSecret: string,
-  command: { command: string; text?: string; userId: string; channelId: string; teamId?: string },
+  command: {
+    command: string;
+    text?: string;
+    userId: string;
+    channelId: string;
+    teamId?: string;
+    /** Where the app answers (`response_url`); point it at the Slack stand-in's `responseUrl()`. */
+    responseUrl?: string;
+  },
   opts: SignedPostOptions = {},
 ): Promise<SignedPostResult> {
   const teamId = command.teamId ?? DEFAULT_TEAM_ID;
@@ -49,7 +59,7 @@ export function postSignedCommand(
     text: command.text ?? '',
     api_app_id: TEST_APP.apiAppId,
     is_enterprise_install: 'false',
-    response_url: 'https://hooks.slack.com/commands/T/1/x',
+    response_url: command.responseUrl ?? 'https://hooks.slack.com/commands/T/1/x',
     trigger_id: triggerId(),
   }).toString();
   return postSignedRaw(appUrl, signingSecret, body, 'application/x-www-form-urlencoded', opts);
@@ -103,4 +113,9 @@ export function blockActionPayload(opts: BlockActionOptions): object {
 /** A realistic `view_submission` payload: `user` submitted the modal `view` (as views.open answered it). */
 export function viewSubmissionPayload(opts: ViewSubmissionInput): object {
   return buildViewSubmission(TEST_APP, opts);
+}
+
+/** A `block_actions` payload for a button on a view (App Home): container `view`, no channel or message. */
+export function viewBlockActionPayload(opts: Omit<ViewActionInput, 'teamId'> & { teamId?: string }): object {
+  return buildViewAction(TEST_APP, opts);
 }

@@ -34,4 +34,6 @@ export interface OutboxDeps {
   features: { agentSessions: boolean };
   /** Workspaces that lately refused one of those features. */
   holds: FeatureHolds;
+  /** Told when a project's thread was written to, so the App Home of those who see it is refreshed. */
+  onThreadWritten?: (projectId: string) => Promise<void>;
 }

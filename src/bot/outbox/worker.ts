@@ -74,6 +74,11 @@ async function deliver(
       throw err;
     }
     await passTurn(deps, queue, projectId, jobId);
+    // The thread shows a change (state, progress, a question, a gate): so should App Home. Not awaited:
+    // the lane goes on to the next write; the request is a look-up and a marker (memory/home-refresh.ts).
+    deps
+      .onThreadWritten?.(projectId)
+      .catch((err: unknown) => log.warn({ err }, 'could not ask for an App Home refresh'));
   } catch (err) {
     if (!isRateLimited(err)) throw err;
     // Slack refused the call outright: nothing reached the thread. Try again after Retry-After, still

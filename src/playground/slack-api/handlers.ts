@@ -1,5 +1,6 @@
 import { agentMethod } from './agent-methods.js';
 import { type Answer, fail, ok } from './answers.js';
+import { setSuggestedPrompts } from './assistant-methods.js';
 import {
   deleteMessage,
   history,
@@ -69,6 +70,8 @@ export async function succeed(
       const override = ctx.channelOverrides.get(args.channel);
       return ok({ channel: channelInfo(identity, args.channel, stored, override) });
     }
+    case 'assistant.threads.setSuggestedPrompts':
+      return setSuggestedPrompts(args);
     case 'apps.connections.open':
       return ok({ url: ctx.socket.openConnection() });
     default:

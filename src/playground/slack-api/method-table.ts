@@ -21,6 +21,7 @@ const EXTRA_REQUIRED: Record<string, string[]> = {
   'files.getUploadURLExternal': ['filename', 'length'],
   'files.completeUploadExternal': ['files'],
   'views.update': ['view'],
+  'assistant.threads.setSuggestedPrompts': ['channel_id', 'prompts'],
 };
 
 let knownMethods: Map<string, string[]> | undefined;

@@ -175,10 +175,6 @@ export interface SlackPerson {
   teamId: string;
 }
 
-function userOf(person: SlackPerson): Record<string, string> {
-  return { id: person.id, username: person.name, name: person.name, team_id: person.teamId };
-}
-
 /** `app_home_opened`: the person opened the app's Home or Messages tab (`view` is the published Home view). */
 export function appHomeOpenedEvent(input: {
   user: string;
@@ -197,37 +193,72 @@ export function appHomeOpenedEvent(input: {
   };
 }
 
-/** A button click inside a view (the Home tab or a modal): `block_actions` with a `view` container. */
-export function viewBlockActionPayload(
-  app: AppIdentity,
-  input: {
-    person: SlackPerson;
-    view: Record<string, unknown>;
-    actionId: string;
-    blockId: string;
-    value: string;
-    label: string;
-    triggerId: string;
-  },
-): object {
+export interface ViewActionInput {
+  userId: string;
+  /** The view the button is on (App Home's, as views.publish answered it). */
+  view: {
+    id: string;
+    type?: 'home' | 'modal';
+    blocks?: unknown[];
+    private_metadata?: string;
+    callback_id?: string;
+    hash?: string;
+  };
+  actionId: string;
+  value: string;
+  blockId?: string;
+  label?: string;
+  teamId?: string;
+  userTeamId?: string;
+  userName?: string;
+  triggerId?: string;
+}
+
+/**
+ * A `block_actions` payload for a button on a view (App Home, a modal): the container is the view, the
+ * payload repeats the view, and there is no channel, message or response_url (Slack sends none for Home).
+ */
+export function viewBlockActionPayload(app: AppIdentity, input: ViewActionInput): object {
+  const teamId = input.teamId ?? app.teamId;
+  const userName = input.userName ?? `user-${input.userId.toLowerCase()}`;
   return {
     type: 'block_actions',
-    user: userOf(input.person),
+    user: { id: input.userId, username: userName, name: userName, team_id: input.userTeamId ?? teamId },
     api_app_id: app.apiAppId,
     token: 'legacy-verification-token',
     container: { type: 'view', view_id: input.view.id },
-    trigger_id: input.triggerId,
-    team: { id: app.teamId, domain: 'playground' },
+    trigger_id: input.triggerId ?? triggerId(),
+    team: { id: teamId, domain: 'playground' },
     enterprise: null,
     is_enterprise_install: false,
-    view: input.view,
+    view: {
+      id: input.view.id,
+      team_id: teamId,
+      type: input.view.type ?? 'home',
+      blocks: input.view.blocks ?? [],
+      private_metadata: input.view.private_metadata ?? '',
+      callback_id: input.view.callback_id ?? '',
+      state: { values: {} },
+      hash: input.view.hash ?? `${Math.floor(Date.now() / 1000)}.${randomId(8)}`,
+      title: { type: 'plain_text', text: 'Home', emoji: true },
+      clear_on_close: false,
+      notify_on_close: false,
+      close: null,
+      submit: null,
+      previous_view_id: null,
+      root_view_id: input.view.id,
+      app_id: app.apiAppId,
+      external_id: '',
+      app_installed_team_id: app.teamId,
+      bot_id: 'B0PIPEWRIGHT',
+    },
     actions: [
       {
         type: 'button',
         action_id: input.actionId,
-        block_id: input.blockId,
+        block_id: input.blockId ?? 'b1',
         value: input.value,
-        text: { type: 'plain_text', text: input.label, emoji: true },
+        text: { type: 'plain_text', text: input.label ?? 'Status', emoji: true },
         action_ts: `${(Date.now() / 1000).toFixed(6)}`,
       },
     ],

@@ -354,8 +354,10 @@ export function playgroundRoutes(deps: PlaygroundRouteDeps): PlaygroundRoute[] {
         const user = await person(body.user);
         const view = await ownView(deps, user.id, body.viewId);
         const payload = viewBlockActionPayload(deps.app, {
-          person: personOf(user),
-          view,
+          userId: user.id,
+          userName: user.name,
+          userTeamId: user.teamId,
+          view: view as Parameters<typeof viewBlockActionPayload>[1]['view'],
           actionId: body.actionId,
           blockId: body.blockId,
           value: body.value,
