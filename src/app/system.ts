@@ -7,6 +7,7 @@ import { AnthropicProvider } from '../agents/model/anthropic.js';
 import { OfflineProvider } from '../agents/model/offline/index.js';
 import { startAgentWorker } from '../agents/worker.js';
 import { createSlackApp } from '../bot/app.js';
+import { ApproverGroupDirectory } from '../bot/approver-group.js';
 import { createSlackWriter, startOutboxWorkers } from '../bot/outbox/index.js';
 import { FREE, parsePriceTable, priceFor } from '../domain/pricing.js';
 import { AgentMemory } from '../memory/agent-memory/index.js';
@@ -125,6 +126,12 @@ export async function startSystem(
         projectBudgetUsd: config.budgets.projectUsd,
         workspaceDailyBudgetUsd: config.budgets.workspaceDailyUsd,
         maxOpenProjectsPerUser: config.maxOpenProjectsPerUser,
+        approvals: {
+          groupId: config.approvals.groupId,
+          required: config.approvals.required,
+          allowSelfApproval: config.approvals.allowSelfApproval,
+          gateTimeoutMs: config.approvals.gateTimeoutMs,
+        },
         forecast: {
           // The plan's forecast says what the run would cost: nothing with the offline model.
           price: config.offlineModel.inUse ? FREE : priceFor(prices, config.anthropic.model),
@@ -218,6 +225,11 @@ export async function startSystem(
         logger: logger.child({ component: 'outbox' }),
         metrics,
         render: { offlineModel: config.offlineModel.inUse },
+        ...(config.approvals.groupId
+          ? {
+              approverGroup: new ApproverGroupDirectory(command, keys, logger.child({ component: 'outbox' })),
+            }
+          : {}),
       })),
     );
     const server = await app.start(extras.host ? { port: config.port, host: extras.host } : config.port);

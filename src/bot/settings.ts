@@ -18,4 +18,8 @@ export interface SlackAppSettings {
   port: number;
   /** The offline model answers (no ANTHROPIC_API_KEY): the bot's messages say so. */
   offlineModel: { inUse: boolean };
+  /** APPROVER_IDS, for the gate-click listener's group lookup (skipped for approvers by id). */
+  approverIds?: readonly string[];
+  /** APPROVER_GROUP: a gate click from anyone else asks Slack whether they are in it. */
+  approvals?: { groupId: string | undefined };
 }

@@ -43,6 +43,12 @@ export const stageRunSchema = z.object({
   decision: z
     .object({ verdict: z.enum(['approved', 'rejected']), by: z.string(), at: z.number() })
     .optional(),
+  /** Approvals on the current gate round, one per person; the gate opens its stage once there are enough. */
+  approvals: z.array(z.object({ by: z.string(), at: z.number() })).optional(),
+  /** When the current gate round opened; it expires GATE_TIMEOUT_HOURS later. */
+  gateOpenedAt: z.number().optional(),
+  /** The main risks the stage's agent named in its deliverable (model text: shown escaped). */
+  risks: z.array(z.string()).optional(),
 });
 export type StageRun = z.infer<typeof stageRunSchema>;
 
@@ -67,6 +73,7 @@ export const decisionSchema = z.object({
     'budget_hold',
     'budget_raised',
     'budget_stop',
+    'gate_expired',
   ]),
   by: z.string().optional(),
   stageId: z.string().optional(),

@@ -42,7 +42,7 @@ export interface OutboxJob {
   threadTs: string;
   /** Project revision the view was rendered from; older renders of the same key are skipped. */
   revision: number;
-  effect: Extract<Effect, { kind: 'thread_message' | 'ephemeral' | 'report' }>;
+  effect: Extract<Effect, { kind: 'thread_message' | 'ephemeral' | 'report' | 'direct_messages' }>;
   /**
    * Set by the outbox, not the sender: when (ms, this job's clock) the channel post slot it reserved comes.
    * A job set aside to wait for its slot keeps it, instead of queueing for a new one when it returns.

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { gateTimerEvent } from '../domain/approval.js';
 import { assertNever } from '../domain/assert-never.js';
 import type { Effect } from '../domain/effects.js';
 import type { OrchestratorEvent } from '../domain/events.js';
@@ -31,7 +32,7 @@ export interface ProjectLocks {
 export interface EngineDeps {
   locks: ProjectLocks;
   projects: Pick<ProjectStore, 'get' | 'pendingEffects' | 'save' | 'setPendingEffects' | 'openProjects'>;
-  work: Pick<WorkQueues, 'queueAgentJobs' | 'queueSlackWrites' | 'removeWaitingAgentJobs'>;
+  work: Pick<WorkQueues, 'queueAgentJobs' | 'queueSlackWrites' | 'removeWaitingAgentJobs' | 'queueTimers'>;
   messages: Pick<ThreadMessageStore, 'want'>;
   memory: Pick<AgentMemory, 'describeRole' | 'forgetProject'>;
   deliverables: Pick<DeliverableStore, 'remove'>;
@@ -126,9 +127,19 @@ async function carryOut(
 ): Promise<void> {
   const agentJobs = effects.flatMap((e) => (e.kind === 'agent_job' ? [e] : []));
   const slackWrites = effects.flatMap((e) =>
-    e.kind === 'thread_message' || e.kind === 'ephemeral' || e.kind === 'report' ? [e] : [],
+    e.kind === 'thread_message' ||
+    e.kind === 'ephemeral' ||
+    e.kind === 'report' ||
+    e.kind === 'direct_messages'
+      ? [e]
+      : [],
   );
   await deps.work.queueAgentJobs(project.id, agentJobs);
+  await deps.work.queueTimers(
+    effects.flatMap((e) =>
+      e.kind === 'gate_timer' ? [{ event: gateTimerEvent(project.id, e), fireAt: e.fireAt }] : [],
+    ),
+  );
   if (slackWrites.length > 0) {
     await deps.work.queueSlackWrites(targetOf(project), slackWrites);
     const editedInPlace = slackWrites.flatMap((e) =>
@@ -146,6 +157,8 @@ async function carryOut(
         await deps.ledger.raiseWorkspace(effect.teamId, effect.amountUsd, raiseId(project.id, effect.key));
         break;
       case 'agent_job':
+      case 'gate_timer':
+      case 'direct_messages':
       case 'thread_message':
       case 'ephemeral':
       case 'report':

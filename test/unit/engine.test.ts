@@ -69,6 +69,7 @@ function world(): World {
       queueSlackWrites: async (target, effects) => {
         for (const effect of effects) w.slackWrites.push({ target, effect });
       },
+      queueTimers: async () => undefined,
       removeWaitingAgentJobs: async (projectId) => {
         const before = w.agentJobs.length;
         w.agentJobs = w.agentJobs.filter((j) => j.projectId !== projectId);

@@ -8,6 +8,7 @@ import type { ProjectStore } from '../../memory/project-store.js';
 import type { ThreadMessageStore } from '../../memory/thread-messages.js';
 import type { ThreadOrder } from '../../memory/thread-order.js';
 import type { Metrics } from '../../ops/metrics.js';
+import type { ApproverGroupDirectory } from '../approver-group.js';
 import type { RenderSettings } from '../views/offline.js';
 
 export interface OutboxDeps {
@@ -26,4 +27,6 @@ export interface OutboxDeps {
   metrics: Metrics;
   /** What every message carries in this deployment (the offline mark). */
   render: RenderSettings;
+  /** APPROVER_GROUP's members, for direct messages to a group; undefined: no group configured. */
+  approverGroup?: ApproverGroupDirectory;
 }

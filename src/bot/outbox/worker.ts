@@ -2,6 +2,7 @@ import { DelayedError, type Job, type Queue, UnrecoverableError, Worker } from '
 import { assertNever } from '../../domain/assert-never.js';
 import type { OutboxJob, Queues } from '../../memory/queues.js';
 import type { OutboxDeps } from './deps.js';
+import { sendDirectMessages } from './direct-messages.js';
 import { uploadReport } from './report.js';
 import { isRateLimited } from './slack-errors.js';
 import { sendEphemeral, writeThreadMessage } from './thread-message.js';
@@ -56,6 +57,9 @@ async function deliver(
           break;
         case 'thread_message':
           await writeThreadMessage(deps, log, job, token);
+          break;
+        case 'direct_messages':
+          await sendDirectMessages(deps, log, job.data);
           break;
         default:
           assertNever(effect);

@@ -3,6 +3,7 @@ import type { OrchestratorEvent } from '../../domain/events.js';
 import { messageKeys } from '../../domain/ids.js';
 import { notes, refusals, say } from '../../domain/texts.js';
 import type { GateView } from '../../domain/views.js';
+import { afterGateOpened, countApprove, gateDetails, gateRules, tellRequester } from './approvals.js';
 import { advance, parkQueuedStages } from './stages.js';
 import type { Step } from './step.js';
 
@@ -21,7 +22,8 @@ export function gateView(s: Step, stageId: string): GateView | undefined {
     role: stage.role,
     task: stage.task,
     basis: stage.reads.map((dep) => ({ stageId: dep, summary: s.project.stages[dep]?.summary ?? '' })),
-    approverIds: approversOf(s.project, s.settings.approverIds),
+    approverIds: approversOf(s.project, s.settings.approverIds, s.settings.approvals?.groupId),
+    ...gateDetails(s, stageId),
     ...(run?.decision ? { decision: run.decision } : {}),
   };
 }
@@ -36,9 +38,15 @@ export function gateKey(s: Step, stageId: string): string {
 export function openGate(s: Step, stageId: string): void {
   const run = s.project.stages[stageId];
   if (!run) return;
-  s.setStage(stageId, { state: 'awaiting_approval', gateRound: (run.gateRound ?? 0) + 1 });
+  s.setStage(stageId, {
+    state: 'awaiting_approval',
+    gateRound: (run.gateRound ?? 0) + 1,
+    approvals: [],
+    gateOpenedAt: s.settings.now,
+  });
   const view = gateView(s, stageId);
   if (view) s.post(gateKey(s, stageId), view);
+  afterGateOpened(s, stageId);
 }
 
 export function closeGate(s: Step, stageId: string, reason: string): void {
@@ -74,11 +82,13 @@ export function onGateDecision(s: Step, event: Extract<OrchestratorEvent, { type
     s.refuse(key, userId, refusals.gateOutOfDate(stageId));
     return;
   }
-  const permission = mayApprove(s.project, event, s.settings.approverIds, stageId);
+  const permission = mayApprove(s.project, event, s.settings.approverIds, stageId, gateRules(s), verdict);
   if (!permission.allowed) {
     s.refuse(key, userId, permission.refusal);
     return;
   }
+  // An Approve counts towards the quorum; the stage opens once it is met. A Reject decides at once.
+  if (verdict === 'approve' && !countApprove(s, event)) return;
   const decision = {
     verdict: verdict === 'approve' ? ('approved' as const) : ('rejected' as const),
     by: userId,
@@ -86,6 +96,7 @@ export function onGateDecision(s: Step, event: Extract<OrchestratorEvent, { type
   };
   s.decide(decision.verdict, notes.decided(decision.verdict, userId), { by: userId, stageId });
   const messageKey = gateKey(s, stageId);
+  tellRequester(s, stageId, decision.verdict, userId);
   if (verdict === 'approve') {
     s.setStage(stageId, { state: 'pending', decision });
     s.effects.push({
