@@ -54,6 +54,14 @@ export const effectSchema = z.discriminatedUnion('kind', [
     timer: z.enum(['reminder', 'expiry']),
     fireAt: z.number(),
   }),
+  /** A gate round closed (decided, closed, expired): its timers still waiting are dropped from the queue. */
+  z.object({
+    kind: z.literal('cancel_gate_timers'),
+    key: z.string(),
+    stageId: z.string(),
+    attempt: z.number().int().min(1),
+    gateRound: z.number().int().min(1),
+  }),
   /**
    * Direct messages, one per person, each sent once (`key` and the person's id): to `userIds` and, when
    * `groupId` is set, to that user group's members (up to a cap), never to `exceptUserIds`. `linkTo` is

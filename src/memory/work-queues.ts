@@ -63,6 +63,14 @@ export class WorkQueues {
     );
   }
 
+  /** Drops timers that are still waiting (a gate decided before its reminder or expiry); others are left. */
+  async removeTimers(eventIds: readonly string[]): Promise<void> {
+    for (const eventId of eventIds) {
+      // A timer being applied right now is locked and stays: its own round check makes it do nothing.
+      await this.queues.orchestrator.remove(jobIds.event(eventId)).catch(() => 0);
+    }
+  }
+
   /** Slack writes for one thread, in one round trip, on the lane that keeps that thread in order. */
   async queueSlackWrites(target: ThreadTarget, effects: ReadonlyArray<OutboxJob['effect']>): Promise<void> {
     if (effects.length === 0) return;

@@ -32,7 +32,10 @@ export interface ProjectLocks {
 export interface EngineDeps {
   locks: ProjectLocks;
   projects: Pick<ProjectStore, 'get' | 'pendingEffects' | 'save' | 'setPendingEffects' | 'openProjects'>;
-  work: Pick<WorkQueues, 'queueAgentJobs' | 'queueSlackWrites' | 'removeWaitingAgentJobs' | 'queueTimers'>;
+  work: Pick<
+    WorkQueues,
+    'queueAgentJobs' | 'queueSlackWrites' | 'removeWaitingAgentJobs' | 'queueTimers' | 'removeTimers'
+  >;
   messages: Pick<ThreadMessageStore, 'want'>;
   memory: Pick<AgentMemory, 'describeRole' | 'forgetProject'>;
   deliverables: Pick<DeliverableStore, 'remove'>;
@@ -140,6 +143,15 @@ async function carryOut(
       e.kind === 'gate_timer' ? [{ event: gateTimerEvent(project.id, e), fireAt: e.fireAt }] : [],
     ),
   );
+  await deps.work.removeTimers(
+    effects.flatMap((e) =>
+      e.kind === 'cancel_gate_timers'
+        ? (['reminder', 'expiry'] as const).map(
+            (timer) => gateTimerEvent(project.id, { ...e, timer }).eventId,
+          )
+        : [],
+    ),
+  );
   if (slackWrites.length > 0) {
     await deps.work.queueSlackWrites(targetOf(project), slackWrites);
     const editedInPlace = slackWrites.flatMap((e) =>
@@ -158,6 +170,7 @@ async function carryOut(
         break;
       case 'agent_job':
       case 'gate_timer':
+      case 'cancel_gate_timers':
       case 'direct_messages':
       case 'thread_message':
       case 'ephemeral':

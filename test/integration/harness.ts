@@ -502,7 +502,7 @@ export async function waitForIdleQueues(h: Harness, timeoutMs = 15_000): Promise
  * Delayed orchestrator jobs due within `ms` (a busy project's event set aside for a moment), leaving out
  * timers due later (a gate's reminder and expiry). BullMQ scores its delayed set by due time × 0x1000.
  */
-async function orchestratorJobsDueWithin(h: Harness, ms: number): Promise<number> {
+export async function orchestratorJobsDueWithin(h: Harness, ms: number): Promise<number> {
   const key = `${h.config.redis.keyPrefix}:bull:orchestrator:delayed`;
   return h.redis.zcount(key, '-inf', (Date.now() + ms) * 0x1000);
 }

@@ -70,6 +70,7 @@ function world(): World {
         for (const effect of effects) w.slackWrites.push({ target, effect });
       },
       queueTimers: async () => undefined,
+      removeTimers: async () => undefined,
       removeWaitingAgentJobs: async (projectId) => {
         const before = w.agentJobs.length;
         w.agentJobs = w.agentJobs.filter((j) => j.projectId !== projectId);

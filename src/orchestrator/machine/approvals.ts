@@ -117,6 +117,19 @@ export function afterGateOpened(s: Step, stageId: string): void {
   });
 }
 
+/** The gate round of `stageId` is closing: its reminder and expiry, if still waiting, are dropped. */
+export function stopGateTimers(s: Step, stageId: string): void {
+  const run = s.project.stages[stageId];
+  if (!run) return;
+  s.effects.push({
+    kind: 'cancel_gate_timers',
+    key: `cancel-timers.${gateKey(s, stageId)}`,
+    stageId,
+    attempt: run.attempt,
+    gateRound: run.gateRound ?? 1,
+  });
+}
+
 /**
  * An authorised Approve on a live round: counted once per person. Returns the approvals when they now meet
  * the quorum (the caller opens the stage); otherwise the gate message shows the count, keeps its buttons,

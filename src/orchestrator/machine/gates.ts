@@ -3,7 +3,14 @@ import type { OrchestratorEvent } from '../../domain/events.js';
 import { messageKeys } from '../../domain/ids.js';
 import { notes, refusals, say } from '../../domain/texts.js';
 import type { GateView } from '../../domain/views.js';
-import { afterGateOpened, countApprove, gateDetails, gateRules, tellRequester } from './approvals.js';
+import {
+  afterGateOpened,
+  countApprove,
+  gateDetails,
+  gateRules,
+  stopGateTimers,
+  tellRequester,
+} from './approvals.js';
 import { advance, parkQueuedStages } from './stages.js';
 import type { Step } from './step.js';
 
@@ -50,6 +57,7 @@ export function openGate(s: Step, stageId: string): void {
 }
 
 export function closeGate(s: Step, stageId: string, reason: string): void {
+  stopGateTimers(s, stageId);
   const view = gateView(s, stageId);
   if (view) {
     s.effects.push({
@@ -97,6 +105,7 @@ export function onGateDecision(s: Step, event: Extract<OrchestratorEvent, { type
   s.decide(decision.verdict, notes.decided(decision.verdict, userId), { by: userId, stageId });
   const messageKey = gateKey(s, stageId);
   tellRequester(s, stageId, decision.verdict, userId);
+  stopGateTimers(s, stageId);
   if (verdict === 'approve') {
     s.setStage(stageId, { state: 'pending', decision });
     s.effects.push({
