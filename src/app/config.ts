@@ -66,6 +66,25 @@ const envSchema = z.object({
   ),
   /** Comma-separated Slack user IDs allowed to approve gated stages. Default: unset, the requester may. */
   APPROVER_IDS: optionalString,
+  /** A Slack user group id (S…) whose members may approve gated stages, looked up with usergroups.users.list. Default: unset. */
+  APPROVER_GROUP: optionalString.pipe(
+    z
+      .string()
+      .regex(/^S[A-Z0-9]{2,30}$/, 'a Slack user group id, like S0123ABCD')
+      .optional(),
+  ),
+  /** Distinct approvers a gate needs before its stage runs. Default 1. */
+  APPROVALS_REQUIRED: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(20).default(1)),
+  /** Whether the requester may approve their own project's gates (when they are an approver). Default true. */
+  ALLOW_SELF_APPROVAL: z.preprocess(
+    blankAsUnset,
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], 'true or false')
+      .default('true')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  ),
+  /** Hours a gate waits for its approvals before it expires (reminder at half time); fractions allowed. Default 72. */
+  GATE_TIMEOUT_HOURS: z.preprocess(blankAsUnset, z.coerce.number().positive().max(8_760).default(72)),
   /** Stages of one project that may run at once. Default 3. */
   PROJECT_CONCURRENCY: positiveInt(3),
   /** Stage jobs one worker process runs at once, across projects. Default 8. */
@@ -166,6 +185,17 @@ export interface Config {
   modelPricesJson: string | undefined;
   redis: { url: string; keyPrefix: string };
   approverIds: string[];
+  /** Who may decide gates besides APPROVER_IDS, how many must approve, and how long a gate waits. */
+  approvals: {
+    /** APPROVER_GROUP: a Slack user group whose members may approve. */
+    groupId: string | undefined;
+    /** APPROVALS_REQUIRED: distinct approvers a gate needs. */
+    required: number;
+    /** ALLOW_SELF_APPROVAL: whether the requester may approve their own project's gates. */
+    allowSelfApproval: boolean;
+    /** GATE_TIMEOUT_HOURS, in ms (at least 1): a gate not approved by then expires. */
+    gateTimeoutMs: number;
+  };
   /** Spending ceilings (DESIGN.md, "Spending"). */
   budgets: { projectUsd: number; workspaceDailyUsd: number };
   maxOpenProjectsPerUser: number;
@@ -192,6 +222,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       'invalid environment:\n  METRICS_PORT: must differ from PORT; leave it unset to serve /metrics on PORT\nSee .env.example for every variable.',
     );
+  }
+  const approverIds = (e.APPROVER_IDS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  const approvalProblem = approvalsProblem(
+    approverIds,
+    e.APPROVER_GROUP,
+    e.APPROVALS_REQUIRED,
+    e.ALLOW_SELF_APPROVAL,
+  );
+  if (approvalProblem) {
+    throw new ConfigError(`invalid environment:\n  ${approvalProblem}\nSee .env.example for every variable.`);
   }
   const slackApiUrl =
     e.SLACK_API_URL && !e.SLACK_API_URL.endsWith('/') ? `${e.SLACK_API_URL}/` : e.SLACK_API_URL;
@@ -230,10 +273,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokenBudget: e.MEMORY_TOKEN_BUDGET,
     },
     modelPricesJson: e.MODEL_PRICES,
-    approverIds: (e.APPROVER_IDS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
+    approverIds,
+    approvals: {
+      groupId: e.APPROVER_GROUP,
+      required: e.APPROVALS_REQUIRED,
+      allowSelfApproval: e.ALLOW_SELF_APPROVAL,
+      // Whole ms, at least 1: a fractional hour count (tests) still makes a real timer.
+      gateTimeoutMs: Math.max(1, Math.round(e.GATE_TIMEOUT_HOURS * 60 * 60 * 1000)),
+    },
     budgets: { projectUsd: e.PROJECT_BUDGET_USD, workspaceDailyUsd: e.WORKSPACE_DAILY_BUDGET_USD },
     maxOpenProjectsPerUser: e.MAX_OPEN_PROJECTS_PER_USER,
     homeRefreshIntervalMs: e.HOME_REFRESH_INTERVAL_MS,
@@ -244,6 +291,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     features: { agentSessions: e.AGENT_SESSIONS },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/**
+ * Approval settings no gate could ever satisfy: more approvers required than can exist, or self-approval
+ * off with nobody but the requester to approve. Said at start-up rather than discovered at a gate.
+ */
+function approvalsProblem(
+  approverIds: readonly string[],
+  groupId: string | undefined,
+  required: number,
+  allowSelfApproval: boolean,
+): string | undefined {
+  if (approverIds.length === 0 && groupId === undefined) {
+    if (required > 1)
+      return `APPROVALS_REQUIRED: ${required} approvers cannot be found when only the requester may approve; set APPROVER_IDS or APPROVER_GROUP`;
+    if (!allowSelfApproval)
+      return 'ALLOW_SELF_APPROVAL: with it false and no APPROVER_IDS or APPROVER_GROUP, nobody could approve a gate';
+  } else if (groupId === undefined && required > approverIds.length) {
+    return `APPROVALS_REQUIRED: ${required} distinct approvers are needed but APPROVER_IDS names ${approverIds.length}`;
+  }
+  return undefined;
 }
 
 /** What each process role cannot start without. Returns the missing variables, with why. */

@@ -7,6 +7,7 @@ import { AnthropicProvider } from '../agents/model/anthropic.js';
 import { OfflineProvider } from '../agents/model/offline/index.js';
 import { startAgentWorker } from '../agents/worker.js';
 import { createSlackApp } from '../bot/app.js';
+import { ApproverGroupDirectory } from '../bot/approver-group.js';
 import { projectChanged } from '../bot/home/publish.js';
 import { startHomeRefreshWorker } from '../bot/home/refresh-worker.js';
 import { createSlackWriter, startOutboxWorkers } from '../bot/outbox/index.js';
@@ -139,6 +140,12 @@ export async function startSystem(
         projectBudgetUsd: config.budgets.projectUsd,
         workspaceDailyBudgetUsd: config.budgets.workspaceDailyUsd,
         maxOpenProjectsPerUser: config.maxOpenProjectsPerUser,
+        approvals: {
+          groupId: config.approvals.groupId,
+          required: config.approvals.required,
+          allowSelfApproval: config.approvals.allowSelfApproval,
+          gateTimeoutMs: config.approvals.gateTimeoutMs,
+        },
         forecast: {
           // The plan's forecast says what the run would cost: nothing with the offline model.
           price: config.offlineModel.inUse ? FREE : priceFor(prices, config.anthropic.model),
@@ -250,6 +257,11 @@ export async function startSystem(
         features: config.features,
         holds: new FeatureHolds(command, keys),
         onThreadWritten: (projectId) => projectChanged(homeDeps, projectId),
+        ...(config.approvals.groupId
+          ? {
+              approverGroup: new ApproverGroupDirectory(command, keys, logger.child({ component: 'outbox' })),
+            }
+          : {}),
       })),
       startHomeRefreshWorker({ ...homeDeps, connection: blocking, keys, client: app.client }),
     );

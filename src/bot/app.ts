@@ -7,6 +7,7 @@ import type { KeySpace } from '../memory/keys.js';
 import type { ProjectStore } from '../memory/project-store.js';
 import type { Queues } from '../memory/queues.js';
 import type { Metrics } from '../ops/metrics.js';
+import { ApproverGroupDirectory } from './approver-group.js';
 import { boltLogger } from './bolt-logger.js';
 import type { HomeDeps } from './home/publish.js';
 import { ScreenedHTTPReceiver } from './http-receiver.js';
@@ -114,6 +115,15 @@ export function createSlackApp(deps: SlackAppDeps): App {
     logger,
     metrics: deps.metrics,
     render: { offlineModel: config.offlineModel.inUse },
+    ...(config.approvals?.groupId
+      ? {
+          approvers: {
+            approverIds: config.approverIds ?? [],
+            groupId: config.approvals.groupId,
+            directory: new ApproverGroupDirectory(deps.redis, deps.keys, logger),
+          },
+        }
+      : {}),
   };
   registerEventListeners(app, { ...listenerDeps, projects: deps.projects });
   registerActionListeners(app, listenerDeps);

@@ -24,4 +24,6 @@ export interface SlackAppSettings {
   maxOpenProjectsPerUser: number;
   /** Least time between two refreshes of one person's App Home, in ms. */
   homeRefreshIntervalMs: number;
+  /** APPROVER_GROUP: a gate click from anyone else asks Slack whether they are in it. */
+  approvals?: { groupId: string | undefined };
 }

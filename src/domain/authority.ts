@@ -30,9 +30,16 @@ export type Permission = { allowed: true } | { allowed: false; refusal: string }
 
 const ALLOWED: Permission = { allowed: true };
 
-/** The people who may decide gates: the configured approvers, or the requester when there are none. */
-export function approversOf(project: Pick<Project, 'requesterId'>, approverIds: readonly string[]): string[] {
-  return approverIds.length > 0 ? [...approverIds] : [project.requesterId];
+/**
+ * The people named as gate deciders: the configured approvers, or the requester when no approver is
+ * configured at all (neither ids nor a group; with only a group, nobody is named by id).
+ */
+export function approversOf(
+  project: Pick<Project, 'requesterId'>,
+  approverIds: readonly string[],
+  groupId?: string | undefined,
+): string[] {
+  return approverIds.length > 0 || groupId !== undefined ? [...approverIds] : [project.requesterId];
 }
 
 /**
@@ -82,21 +89,60 @@ export function mayControl(
   };
 }
 
-/** Approve or reject a gate: the approvers, or the requester when no approver is configured. */
+/** Who may decide gates beyond `APPROVER_IDS`, and whether a requester may approve their own. */
+export interface ApproverRules {
+  /** APPROVER_GROUP: its members may decide. Membership is looked up at the edge and given as `inApproverGroup`. */
+  groupId?: string | undefined;
+  /** ALLOW_SELF_APPROVAL; default true. */
+  allowSelfApproval?: boolean | undefined;
+}
+
+/** A clicker on a gate: who, and whether Slack listed them in APPROVER_GROUP when they clicked. */
+export interface GateActor extends Actor {
+  /** Undefined: not looked up (no group configured, or already an approver by id), which counts as no. */
+  inApproverGroup?: boolean | undefined;
+}
+
+/** How a refusal or a gate names the deciders: `<@U1>, <@U2> or members of <!subteam^S1>`. */
+export function deciderMention(
+  project: Pick<Project, 'requesterId'>,
+  approverIds: readonly string[],
+  groupId: string | undefined,
+): string {
+  const group = groupId ? `members of <!subteam^${groupId}>` : '';
+  return [mention(approversOf(project, approverIds, groupId)), group].filter((p) => p !== '').join(' or ');
+}
+
+/**
+ * Approve or reject a gate: the approvers (APPROVER_IDS, members of APPROVER_GROUP), or the requester when
+ * neither is configured. With self-approval off, the requester may reject but not approve their own gate.
+ */
 export function mayApprove(
   project: Pick<Project, 'teamId' | 'requesterId'>,
-  actor: Actor,
+  actor: GateActor,
   approverIds: readonly string[],
   stageId: string,
+  rules: ApproverRules = {},
+  verdict: 'approve' | 'reject' = 'approve',
 ): Permission {
   const barred = outsider(project, actor, `approve or reject \`${stageId}\``);
   if (barred) return barred;
-  const approvers = approversOf(project, approverIds);
-  if (approvers.includes(actor.userId)) return ALLOWED;
-  return {
-    allowed: false,
-    refusal: `Only ${mention(approvers)} can approve or reject \`${stageId}\`. Nothing changed.`,
-  };
+  const approver =
+    approversOf(project, approverIds, rules.groupId).includes(actor.userId) ||
+    (rules.groupId !== undefined && actor.inApproverGroup === true);
+  if (!approver) {
+    return {
+      allowed: false,
+      refusal: `Only ${deciderMention(project, approverIds, rules.groupId)} can approve or reject \`${stageId}\`. Nothing changed.`,
+    };
+  }
+  if (verdict === 'approve' && rules.allowSelfApproval === false && actor.userId === project.requesterId) {
+    return {
+      allowed: false,
+      refusal: `You asked for this project, and here a requester may not approve their own deploy (ALLOW_SELF_APPROVAL is off): another approver must approve \`${stageId}\`. You can still reject it. Nothing changed.`,
+    };
+  }
+  return ALLOWED;
 }
 
 /** Answers to the project manager's questions come from the requester alone. */

@@ -10,6 +10,8 @@ export const deliverableSchema = z.object({
   deliverable: z.string(),
   /** The deliverable condensed for downstream prompts. */
   digest: z.string(),
+  /** The main risks the agent named, if any. */
+  risks: z.array(z.string()).optional(),
   usage: usageSchema,
   model: z.string(),
   /** Produced by the fallback model. */

@@ -61,6 +61,42 @@ export const effectSchema = z.discriminatedUnion('kind', [
     title: z.string(),
     initiatorUserId: z.string(),
   }),
+  /**
+   * A gate's reminder or expiry, due at `fireAt` (epoch ms): a delayed job on the orchestrator's queue
+   * whose event id (and so job id) names the gate round, so setting it again adds nothing.
+   */
+  z.object({
+    kind: z.literal('gate_timer'),
+    key: z.string(),
+    stageId: z.string(),
+    attempt: z.number().int().min(1),
+    gateRound: z.number().int().min(1),
+    timer: z.enum(['reminder', 'expiry']),
+    fireAt: z.number(),
+  }),
+  /** A gate round closed (decided, closed, expired): its timers still waiting are dropped from the queue. */
+  z.object({
+    kind: z.literal('cancel_gate_timers'),
+    key: z.string(),
+    stageId: z.string(),
+    attempt: z.number().int().min(1),
+    gateRound: z.number().int().min(1),
+  }),
+  /**
+   * Direct messages, one per person, each sent once (`key` and the person's id): to `userIds` and, when
+   * `groupId` is set, to that user group's members (up to a cap), never to `exceptUserIds`. `linkTo` is
+   * the key of the thread message they link to; the link is made when they are sent. Only people the
+   * configuration or the project names are written to, never anyone a model named.
+   */
+  z.object({
+    kind: z.literal('direct_messages'),
+    key: z.string(),
+    userIds: z.array(z.string()),
+    groupId: z.string().optional(),
+    exceptUserIds: z.array(z.string()).optional(),
+    linkTo: z.string(),
+    view: viewSchema,
+  }),
   /** Model work for the agents' queue; `key` makes the job id. */
   z.object({ kind: z.literal('agent_job'), key: z.string(), job: agentJobSchema }),
 ]);

@@ -80,7 +80,21 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
     /** Why, as the rejecter wrote it in the Reject modal (user text). */
     reason: z.string().max(REASON_MAX_CHARS).optional(),
     ...actor,
+    /** Whether Slack listed the clicker in APPROVER_GROUP when they clicked (looked up by the listener). */
+    inApproverGroup: z.boolean().optional(),
     origin: originSchema,
+  }),
+  /**
+   * A gate's timer came due (a delayed job on this queue): `reminder` at half time, `expiry` at the end.
+   * It carries the round it was set for, so a timer of a gate decided or opened again since does nothing.
+   */
+  z.object({
+    type: z.literal('gate_timer'),
+    ...projectScoped,
+    stageId: z.string(),
+    attempt: z.number().int().min(1),
+    gateRound: z.number().int().min(1),
+    timer: z.enum(['reminder', 'expiry']),
   }),
   z.object({
     type: z.literal('clarify_done'),
@@ -115,6 +129,8 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
     stageId: z.string(),
     attempt: z.number().int(),
     summary: z.string(),
+    /** The main risks the agent named (at most five short lines); shown on the gates that build on it. */
+    risks: z.array(z.string().max(300)).max(5).optional(),
     usage: usageSchema,
     model: z.string(),
     degraded: z.boolean(),

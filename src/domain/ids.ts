@@ -48,6 +48,14 @@ export const eventIds = {
   budgetExceeded: (projectId: string, jobKey: string) => `budget_exceeded.${projectId}.${jobKey}`,
   /** `/pipewright new`: the command's trigger_id, unique per command typed. */
   command: (triggerId: string) => `command.${triggerId}`,
+  /** A gate's reminder or expiry timer, one per gate round: the round in it makes a stale timer do nothing. */
+  gateTimer: (
+    projectId: string,
+    stageId: string,
+    attempt: number,
+    gateRound: number,
+    timer: 'reminder' | 'expiry',
+  ) => `gate_${timer}.${projectId}.${stageId}.${attempt}.${gateRound}`,
   /**
    * A click: unique per click (Slack's action_ts), so two people's clicks are two events. A submitted
    * Reject modal uses its view id in place of the action_ts: the same modal submitted twice is one event.
@@ -126,6 +134,17 @@ export const messageKeys = {
   clarifyFailed: (round: number) => `clarify-failed.${round}`,
   gate: (stageId: string, attempt: number, gateRound: number) => `gate.${stageId}.${attempt}.${gateRound}`,
   rejected: (stageId: string, attempt: number) => `rejected.${stageId}.${attempt}`,
+  gateReminder: (stageId: string, attempt: number, gateRound: number) =>
+    `gate-reminder.${stageId}.${attempt}.${gateRound}`,
+  gateExpired: (stageId: string, attempt: number, gateRound: number) =>
+    `gate-expired.${stageId}.${attempt}.${gateRound}`,
+  /** Direct messages: to the deciders when a gate round opens; to the requester when someone else decided. */
+  gateOpenedDms: (stageId: string, attempt: number, gateRound: number) =>
+    `dm.gate.${stageId}.${attempt}.${gateRound}`,
+  gateDecidedDm: (stageId: string, attempt: number, gateRound: number) =>
+    `dm.decided.${stageId}.${attempt}.${gateRound}`,
+  /** One direct message of a `direct_messages` effect: its key and the person. */
+  directMessage: (effectKey: string, userId: string) => `${effectKey}.${userId}`,
   stageNote: (stageId: string, attempt: number) => `note.${stageId}.${attempt}`,
   summary: (round: number) => `summary.${round}`,
   summaryFailed: (round: number) => `summary-failed.${round}`,

@@ -64,6 +64,10 @@ export const stageRunSchema = z.object({
   gateOpenedAt: z.number().optional(),
   /** Earlier attempts that started or waited at a gate, oldest first (attempts.ts): the run picture's retries. */
   earlierAttempts: z.array(earlierAttemptSchema).optional(),
+  /** Approvals on the current gate round, one per person; the gate opens its stage once there are enough. */
+  approvals: z.array(z.object({ by: z.string(), at: z.number() })).optional(),
+  /** The main risks the stage's agent named in its deliverable (model text: shown escaped). */
+  risks: z.array(z.string()).optional(),
 });
 export type StageRun = z.infer<typeof stageRunSchema>;
 
@@ -88,6 +92,7 @@ export const decisionSchema = z.object({
     'budget_hold',
     'budget_raised',
     'budget_stop',
+    'gate_expired',
   ]),
   by: z.string().optional(),
   stageId: z.string().optional(),

@@ -127,7 +127,8 @@ How a stage is handed over: each stage gets its task, the outputs of the stages 
 the digest their authors wrote), the project's requirements and plan, the decisions taken so far, and what its role
 remembers from earlier projects in this workspace. It replies with JSON: a one- or two-sentence summary for the Slack
 thread; the full deliverable in Markdown; a digest of at most 800 words for the stages that build on it (decisions,
-interfaces, names and numbers they need); its outcome (success, partial or failure) and key insights; delegations
+interfaces, names and numbers they need); its outcome (success, partial or failure) and key insights; its main risks
+(at most five short lines: what could go wrong if the work built on it ships, shown to whoever approves a deploy); delegations
 (work another role should take on); insights worth remembering for future projects in this workspace, each with an
 area, an impact (low, medium, high), a confidence from 0 to 1 and tags such as the tools involved; and messages for
 other roles (a role id, or "all"): a warning, an insight or a request to read before their next task.

@@ -50,6 +50,8 @@ export const say = {
   /** Followed by the reason, quoted and escaped (a notice's detail). */
   rejectedWithReason: (by: string, stageId: string) =>
     `Rejected by <@${by}>: ${code(stageId)} will not run, so the run has stopped and nothing was deployed. Say \`retry ${stageId}\` to ask for approval again. Their reason:`,
+  gateExpired: (stageId: string, waited: string) =>
+    `${code(stageId)} was not approved within ${waited}, so its approval request expired and the run has stopped; nothing was deployed. Say \`retry ${stageId}\` to ask for approval again.`,
   budgetStopped: (by: string) =>
     `<@${by}> stopped the run at the budget. Stages already running finish; say \`resume\` to go on (it asks again before spending past the budget).`,
   defaultPlan: (why: string) => `Using the default plan: ${why}.`,
@@ -88,6 +90,8 @@ export const refusals = {
     `${code(stageId)} was already ${verdict} by <@${by}>; nothing changed.`,
   gateNotWaiting: (stageId: string, state: string) =>
     `${code(stageId)} is not waiting for approval (it is ${state.replace('_', ' ')}); nothing changed.`,
+  alreadyApproved: (stageId: string, approvals: number, required: number) =>
+    `You have already approved ${code(stageId)} (${approvals} of ${required}); it needs another approver. Nothing changed.`,
   gateOutOfDate: (stageId: string) =>
     `That approval request for ${code(stageId)} is out of date: use the latest one in this thread. Nothing changed.`,
   commandOutsideProject: (command: string, openProjects: readonly string[]) =>
@@ -104,6 +108,22 @@ export const refusals = {
     'I could not confirm your account with Slack just now, so I did not start a project. Try again in a minute.',
   tooManyOpen: (count: number, cap: number, openProjects: readonly string[]) =>
     `You already have ${count} open projects, the most one person may have at once (${cap}): ${openProjects.join('; ')}. Finish, \`cancel\` or \`forget\` one of them, then ask again. Nothing was started.`,
+} as const;
+
+/** Direct messages: to the deciders when a gate opens, to the requester when someone else decided. */
+export const dms = {
+  approvalNeeded: (g: {
+    stageId: string;
+    channelId: string;
+    requesterId: string;
+    required: number;
+    expiresIn: string;
+  }) =>
+    `Your approval is asked for: ${code(g.stageId)} in <#${g.channelId}>, a project <@${g.requesterId}> asked for. It needs ${g.required} approver${g.required === 1 ? '' : 's'} and expires in ${g.expiresIn}.`,
+  decided: (d: { stageId: string; channelId: string; verdict: 'approved' | 'rejected'; by: string }) =>
+    d.verdict === 'approved'
+      ? `<@${d.by}> approved ${code(d.stageId)} in your project in <#${d.channelId}>: it runs now.`
+      : `<@${d.by}> rejected ${code(d.stageId)} in your project in <#${d.channelId}>: the run has stopped and nothing was deployed.`,
 } as const;
 
 /** How a refusal names an open project: “build a churn model…” in <#C1> (running). */
@@ -125,6 +145,9 @@ export const notes = {
   retry: (stageId: string, attempt: number, by: string) =>
     `retry ${stageId} (attempt ${attempt}) asked by <@${by}>`,
   decided: (verdict: string, by: string) => `${verdict} by <@${by}>`,
+  approvalCounted: (by: string, approvals: number, required: number) =>
+    `approval ${approvals} of ${required} by <@${by}>`,
+  gateExpired: (stageId: string, waited: string) => `${stageId} not approved within ${waited}: expired`,
   rejected: (stageId: string, by: string) => `${stageId} rejected by <@${by}>`,
   stageFailed: (stageId: string) => `${stageId} failed`,
   fallbackModel: (model: string) => `produced by the fallback model ${model}`,

@@ -84,6 +84,19 @@ export const viewSchema = z.discriminatedUnion('type', [
     /** One line per stage this deployment builds on: why it is safe to go ahead. */
     basis: z.array(z.object({ stageId: z.string(), summary: z.string() })),
     approverIds: z.array(z.string()),
+    /** APPROVER_GROUP: its members may decide too. */
+    approverGroupId: z.string().optional(),
+    /** Approvals so far on this round, and how many it needs (APPROVALS_REQUIRED). */
+    approvals: z.array(z.object({ by: z.string(), at: z.number() })).optional(),
+    approvalsRequired: z.number().int().min(1).optional(),
+    /** The main risks the stages it builds on named (model text: rendered escaped). */
+    risks: z.array(z.object({ stageId: z.string(), text: z.string() })).optional(),
+    /** Spent so far, the most the stages still to run may cost (when priced), and the budget. */
+    spend: z
+      .object({ spentUsd: z.number(), restForecastUsd: z.number().optional(), budgetUsd: z.number() })
+      .optional(),
+    /** When this round expires unless approved. */
+    expiresAt: z.number().optional(),
     decision: z
       .object({
         verdict: z.enum(['approved', 'rejected']),
@@ -93,8 +106,21 @@ export const viewSchema = z.discriminatedUnion('type', [
         reason: z.string().optional(),
       })
       .optional(),
-    /** Set when the gate closed without a decision (run cancelled or stopped). */
+    /** Set when the gate closed without a decision (run cancelled or stopped, or the gate expired). */
     closedReason: z.string().optional(),
+  }),
+  /**
+   * Half time on a gate: a reminder in the thread naming the configured deciders who have not approved
+   * (never anyone a model named), with what is still needed and when the gate expires.
+   */
+  z.object({
+    type: z.literal('gate_reminder'),
+    stageId: z.string(),
+    mentionUserIds: z.array(z.string()),
+    mentionGroupId: z.string().optional(),
+    approvals: z.number().int().min(0),
+    approvalsRequired: z.number().int().min(1),
+    expiresAt: z.number(),
   }),
   z.object({
     type: z.literal('summary'),

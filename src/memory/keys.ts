@@ -105,6 +105,8 @@ export interface KeySpace {
   slackUser(teamId: string, userId: string): string;
   /** Who can read a conversation, from conversations.info ("public" / "private"). TTL a few minutes. */
   slackChannel(teamId: string, channelId: string): string;
+  /** The members of a Slack user group (APPROVER_GROUP), from usergroups.users.list (JSON list). TTL 60 s. */
+  slackUserGroup(teamId: string, groupId: string): string;
 }
 
 export function keySpace(prefix: string): KeySpace {
@@ -138,6 +140,7 @@ export function keySpace(prefix: string): KeySpace {
     homePage: (teamId, userId) => `${prefix}:home:${teamId}:${userId}:page`,
     slackUser: (teamId, userId) => `${prefix}:slack:user:${teamId}:${userId}`,
     slackChannel: (teamId, channelId) => `${prefix}:slack:channel:${teamId}:${channelId}`,
+    slackUserGroup: (teamId, groupId) => `${prefix}:slack:usergroup:${teamId}:${groupId}`,
   };
 }
 

@@ -46,7 +46,7 @@ export interface OutboxJob {
   revision: number;
   effect: Extract<
     Effect,
-    { kind: 'thread_message' | 'ephemeral' | 'report' | 'session_status' | 'run_picture' }
+    { kind: 'thread_message' | 'ephemeral' | 'report' | 'session_status' | 'run_picture' | 'direct_messages' }
   >;
   /**
    * Set by the outbox, not the sender: when (ms, this job's clock) the channel post slot it reserved comes.

@@ -1,6 +1,13 @@
+import type { OrchestratorEvent } from '../domain/events.js';
 import { jobIds } from '../domain/ids.js';
 import type { AgentJob } from '../domain/jobs.js';
-import { agentJobOptions, OUTBOX_JOB_OPTIONS, type OutboxJob, type Queues } from './queues.js';
+import {
+  agentJobOptions,
+  ORCHESTRATOR_JOB_OPTIONS,
+  OUTBOX_JOB_OPTIONS,
+  type OutboxJob,
+  type Queues,
+} from './queues.js';
 
 /** The thread a Slack write goes to, and the project revision its view was rendered from. */
 export interface ThreadTarget {
@@ -34,6 +41,34 @@ export class WorkQueues {
         opts: { ...agentJobOptions(this.agentAttempts), jobId: jobIds.agent(projectId, item.key) },
       })),
     );
+  }
+
+  /**
+   * Events that come due later (a gate's reminder and expiry): delayed jobs on the orchestrator's queue,
+   * each with its event id as job id, so setting the same timer again while it waits adds nothing.
+   */
+  async queueTimers(timers: ReadonlyArray<{ event: OrchestratorEvent; fireAt: number }>): Promise<void> {
+    if (timers.length === 0) return;
+    const now = Date.now();
+    await this.queues.orchestrator.addBulk(
+      timers.map(({ event, fireAt }) => ({
+        name: event.type,
+        data: event,
+        opts: {
+          ...ORCHESTRATOR_JOB_OPTIONS,
+          jobId: jobIds.event(event.eventId),
+          delay: Math.max(0, fireAt - now),
+        },
+      })),
+    );
+  }
+
+  /** Drops timers that are still waiting (a gate decided before its reminder or expiry); others are left. */
+  async removeTimers(eventIds: readonly string[]): Promise<void> {
+    for (const eventId of eventIds) {
+      // A timer being applied right now is locked and stays: its own round check makes it do nothing.
+      await this.queues.orchestrator.remove(jobIds.event(eventId)).catch(() => 0);
+    }
   }
 
   /** Slack writes for one thread, in one round trip, on the lane that keeps that thread in order. */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { gateTimerEvent } from '../domain/approval.js';
 import { assertNever } from '../domain/assert-never.js';
 import { AUDIT_LIST_LATEST } from '../domain/audit.js';
 import type { Effect } from '../domain/effects.js';
@@ -34,7 +35,10 @@ export interface ProjectLocks {
 export interface EngineDeps {
   locks: ProjectLocks;
   projects: Pick<ProjectStore, 'get' | 'pendingEffects' | 'save' | 'setPendingEffects' | 'openProjects'>;
-  work: Pick<WorkQueues, 'queueAgentJobs' | 'queueSlackWrites' | 'removeWaitingAgentJobs'>;
+  work: Pick<
+    WorkQueues,
+    'queueAgentJobs' | 'queueSlackWrites' | 'removeWaitingAgentJobs' | 'queueTimers' | 'removeTimers'
+  >;
   messages: Pick<ThreadMessageStore, 'want'>;
   memory: Pick<AgentMemory, 'describeRole' | 'forgetProject'>;
   deliverables: Pick<DeliverableStore, 'remove'>;
@@ -173,11 +177,26 @@ async function carryOut(
     e.kind === 'ephemeral' ||
     e.kind === 'report' ||
     e.kind === 'session_status' ||
-    e.kind === 'run_picture'
+    e.kind === 'run_picture' ||
+    e.kind === 'direct_messages'
       ? [e]
       : [],
   );
   await deps.work.queueAgentJobs(project.id, agentJobs);
+  await deps.work.queueTimers(
+    effects.flatMap((e) =>
+      e.kind === 'gate_timer' ? [{ event: gateTimerEvent(project.id, e), fireAt: e.fireAt }] : [],
+    ),
+  );
+  await deps.work.removeTimers(
+    effects.flatMap((e) =>
+      e.kind === 'cancel_gate_timers'
+        ? (['reminder', 'expiry'] as const).map(
+            (timer) => gateTimerEvent(project.id, { ...e, timer }).eventId,
+          )
+        : [],
+    ),
+  );
   if (slackWrites.length > 0) {
     await deps.work.queueSlackWrites(targetOf(project), slackWrites);
     const editedInPlace = slackWrites.flatMap((e) =>
@@ -213,6 +232,9 @@ async function carryOut(
         break;
       }
       case 'agent_job':
+      case 'gate_timer':
+      case 'cancel_gate_timers':
+      case 'direct_messages':
       case 'thread_message':
       case 'ephemeral':
       case 'report':

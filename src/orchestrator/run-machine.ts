@@ -4,6 +4,7 @@ import type { MessageEvent, OrchestratorEvent } from '../domain/events.js';
 import { messageKeys } from '../domain/ids.js';
 import type { Project } from '../domain/project.js';
 import { say } from '../domain/texts.js';
+import { onGateTimer } from './machine/approvals.js';
 import { onBudgetDecision, onBudgetExceeded } from './machine/budget.js';
 import { onClarifyDone, onClarifyFailed } from './machine/clarify.js';
 import { onThreadMessage } from './machine/commands.js';
@@ -50,6 +51,9 @@ export function applyEvent(
       break;
     case 'gate_decision':
       onGateDecision(s, event);
+      break;
+    case 'gate_timer':
+      onGateTimer(s, event);
       break;
     case 'budget_decision':
       onBudgetDecision(s, event);

@@ -72,6 +72,8 @@ function world(): World {
       queueSlackWrites: async (target, effects) => {
         for (const effect of effects) w.slackWrites.push({ target, effect });
       },
+      queueTimers: async () => undefined,
+      removeTimers: async () => undefined,
       removeWaitingAgentJobs: async (projectId) => {
         const before = w.agentJobs.length;
         w.agentJobs = w.agentJobs.filter((j) => j.projectId !== projectId);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { doneEventId, failedEventId } from '../../src/agents/jobs/table.js';
+import { gateTimerEvent } from '../../src/domain/approval.js';
 import type { Effect } from '../../src/domain/effects.js';
 import type { OrchestratorEvent } from '../../src/domain/events.js';
 import { agentJobKey, eventIds, jobIds } from '../../src/domain/ids.js';
@@ -24,11 +25,13 @@ import { applyEvent, type MachineSettings } from '../../src/orchestrator/run-mac
  * The world around the pure state machine is simulated as the real parts behave: the engine skips events
  * it has applied (recent event ids), BullMQ drops a job whose id it has seen, the agents worker drops a
  * stale job and reports results with the worker's own event ids, and the outbox posts a message key once
- * and edits `upsert` keys in place.
+ * and edits `upsert` keys in place. A gate's reminder and expiry wait as timers (BullMQ delayed jobs) until
+ * the sequence fires them, in any order and at any time; a closed gate's timers are dropped.
  */
 
 const REQUESTER = 'UREQ';
 const APPROVER = 'UAPP';
+const APPROVER2 = 'UAPP2';
 const STRANGER = 'USTRANGER';
 
 interface World {
@@ -44,6 +47,8 @@ interface World {
   eventIdsSeen: Set<string>;
   /** What each thread message key shows now (the outbox posts a key once, then edits `upsert` keys). */
   messages: Map<string, View>;
+  /** Gate timers set and not yet fired or dropped, by event id (the delayed job's id). */
+  timers: Map<string, OrchestratorEvent>;
   seq: number;
   log: string[];
 }
@@ -57,6 +62,7 @@ function newWorld(settings: MachineSettings): World {
     pending: [],
     eventIdsSeen: new Set(),
     messages: new Map(),
+    timers: new Map(),
     seq: 0,
     log: [],
   };
@@ -87,6 +93,15 @@ function carryOut(w: World, project: Project, effect: Effect): void {
     case 'thread_message':
       if (effect.mode === 'post' && w.messages.has(effect.key)) return;
       w.messages.set(effect.key, effect.view);
+      return;
+    case 'gate_timer': {
+      const event = gateTimerEvent(project.id, effect);
+      w.timers.set(event.eventId, event);
+      return;
+    }
+    case 'cancel_gate_timers':
+      for (const timer of ['reminder', 'expiry'] as const)
+        w.timers.delete(gateTimerEvent(project.id, { ...effect, timer }).eventId);
       return;
     default:
       return;
@@ -338,9 +353,11 @@ type Action =
       pick: number;
     }
   | { kind: 'click'; pick: number; approve: boolean; who: number; anyMessage: boolean }
-  | { kind: 'redeliver'; pick: number };
+  | { kind: 'redeliver'; pick: number }
+  /** A gate's reminder or expiry comes due. */
+  | { kind: 'timer'; pick: number };
 
-const PEOPLE = [REQUESTER, APPROVER, STRANGER];
+const PEOPLE = [REQUESTER, APPROVER, STRANGER, APPROVER2];
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   {
@@ -384,11 +401,12 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       kind: fc.constant('click' as const),
       pick: fc.nat(),
       approve: fc.boolean(),
-      who: fc.constantFrom(0, 0, 0, 1, 2),
+      who: fc.constantFrom(0, 0, 0, 1, 2, 3),
       anyMessage: fc.constantFrom(false, false, true),
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('redeliver' as const), pick: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('timer' as const), pick: fc.nat() }) },
 );
 
 const delivered: OrchestratorEvent[] = [];
@@ -435,6 +453,14 @@ function perform(w: World, a: Action): void {
       if (event) apply(w, event);
       return;
     }
+    case 'timer': {
+      const [id, event] = [...w.timers.entries()][a.pick % Math.max(1, w.timers.size)] ?? [];
+      if (!id || !event) return;
+      w.timers.delete(id);
+      delivered.push(event);
+      apply(w, event);
+      return;
+    }
   }
 }
 
@@ -457,7 +483,9 @@ function driveUntil(
     perform(w, { kind: 'deliverAll' });
     const gate = liveButtons(w).find((v) => v.type === 'gate');
     if (gate && opts.approveGates && !reached(w)) {
-      click(w, liveButtons(w).indexOf(gate), true, w.settings.approverIds[0] ?? REQUESTER, false);
+      // Each approver in turn, so a quorum of two is met too.
+      const approvers = w.settings.approverIds.length > 0 ? w.settings.approverIds : [REQUESTER];
+      click(w, liveButtons(w).indexOf(gate), true, approvers[i % approvers.length] ?? REQUESTER, false);
     }
   }
 }
@@ -525,6 +553,7 @@ function resumeMovesIt(w: World): string | undefined {
     pending: [...w.pending],
     eventIdsSeen: new Set(w.eventIdsSeen),
     messages: new Map(w.messages),
+    timers: new Map(w.timers),
     log: [],
   };
   say(copy, 'resume', REQUESTER);
@@ -541,12 +570,31 @@ function describeWorld(w: World): string {
   return `phase ${p.phase}; stages ${stages}; jobs ${[...w.jobs.keys()].join(',') || 'none'}; pending ${w.pending.map((e) => e.eventId).join(',') || 'none'}; messages ${[...w.messages.entries()].map(([k, v]) => `${k}:${v.type === 'gate' ? (v.decision?.verdict ?? v.closedReason ?? 'open') : v.type}`).join(',')}`;
 }
 
-const settingsArb = fc.record({
-  approverIds: fc.constantFrom([], [APPROVER]),
-  clarifyMaxRounds: fc.integer({ min: 1, max: 3 }),
-  projectConcurrency: fc.integer({ min: 1, max: 3 }),
-  now: fc.constant(0),
-});
+/** Approvers and gate rules as the configuration allows them (a quorum needs as many approvers). */
+const approvalsArb = fc.oneof(
+  fc.constant({ approverIds: [] as string[], approvals: {} }),
+  fc.record({
+    approverIds: fc.constant([APPROVER]),
+    approvals: fc.record({ allowSelfApproval: fc.boolean(), gateTimeoutMs: fc.constantFrom(1_000, 60_000) }),
+  }),
+  fc.record({
+    approverIds: fc.constant([APPROVER, APPROVER2]),
+    approvals: fc.record({
+      required: fc.constantFrom(1, 2),
+      allowSelfApproval: fc.boolean(),
+      gateTimeoutMs: fc.constantFrom(1_000, 60_000),
+    }),
+  }),
+);
+
+const settingsArb = fc
+  .record({
+    approvers: approvalsArb,
+    clarifyMaxRounds: fc.integer({ min: 1, max: 3 }),
+    projectConcurrency: fc.integer({ min: 1, max: 3 }),
+    now: fc.constant(0),
+  })
+  .map(({ approvers, ...rest }): MachineSettings => ({ ...rest, ...approvers }));
 
 describe('run liveness (property)', () => {
   it('never leaves a run waiting with nothing that can move it', () => {

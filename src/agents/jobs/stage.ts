@@ -22,6 +22,8 @@ export const stageOutputSchema = z.object({
   /** The deliverable condensed for the stages that build on it; used when the full text is over budget. */
   digest: z.string().min(1).max(8_000),
   outcome: z.enum(['success', 'partial', 'failure']),
+  /** What could go wrong if work built on this ships; shown on the approval gates that build on it. */
+  risks: z.array(z.string().min(1).max(300)).max(5).optional(),
   keyInsights: z.array(z.string().min(1).max(300)).max(5),
   /** Work it says another role should take on. */
   delegations: z.array(z.string().min(1).max(300)).max(5),
@@ -171,6 +173,7 @@ async function runStage(ctx: JobContext, project: Project, job: JobOf<'stage'>):
       summary: value.summary,
       deliverable: value.deliverable,
       digest: value.digest,
+      ...(value.risks && value.risks.length > 0 ? { risks: value.risks } : {}),
       usage,
       model,
       degraded: ctx.model !== undefined,
@@ -232,6 +235,7 @@ async function runStage(ctx: JobContext, project: Project, job: JobOf<'stage'>):
     stageId: stage.id,
     attempt: job.attempt,
     summary: deliverable.summary,
+    ...(deliverable.risks ? { risks: deliverable.risks } : {}),
     usage: deliverable.usage,
     model: deliverable.model,
     degraded: deliverable.degraded,

@@ -12,6 +12,7 @@ import { BUDGET_ACTIONS } from '../views/budget.js';
 import { FORGET_ACTIONS } from '../views/forget.js';
 import { GATE_ACTIONS } from '../views/gate.js';
 import { markText } from '../views/offline.js';
+import { APPROVER_GROUP_UNAVAILABLE_TEXT, approverGroupFact } from './approver-check.js';
 import { deliverEvent, type ListenerDeps } from './deliver-event.js';
 import { type BlockAction, blockActionSchema } from './slack-payloads.js';
 
@@ -26,17 +27,24 @@ export const CLICK_NOT_RECORDED_TEXT =
  */
 export function registerActionListeners(app: App, deps: ListenerDeps): void {
   // Reject asks for a reason in a modal first: listeners/reject-modal.ts.
-  onClick(app, deps, { approve: GATE_ACTIONS.approve }, gateButtonSchema, (target, actionId, p, clicker) => ({
-    type: 'gate_decision',
-    eventId: clickId('gate', target.projectId, p),
-    projectId: target.projectId,
-    stageId: target.stageId,
-    attempt: target.attempt,
-    gateRound: target.gateRound,
-    verdict: actionId === GATE_ACTIONS.approve ? 'approve' : 'reject',
-    ...clicker,
-    origin: originOf(p),
-  }));
+  onClick(
+    app,
+    deps,
+    { approve: GATE_ACTIONS.approve },
+    gateButtonSchema,
+    (target, actionId, p, clicker) => ({
+      type: 'gate_decision',
+      eventId: clickId('gate', target.projectId, p),
+      projectId: target.projectId,
+      stageId: target.stageId,
+      attempt: target.attempt,
+      gateRound: target.gateRound,
+      verdict: actionId === GATE_ACTIONS.approve ? 'approve' : 'reject',
+      ...clicker,
+      origin: originOf(p),
+    }),
+    gateFacts,
+  );
   onClick(app, deps, FORGET_ACTIONS, forgetButtonSchema, (target, actionId, p, clicker) => ({
     type: 'forget_decision',
     eventId: clickId('forget', target.projectId, p),
@@ -59,6 +67,19 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
 
 export type Clicker = Awaited<ReturnType<typeof clickerOf>>;
 
+/** What a click needs looked up beyond the clicker, or a refusal when it could not be (nothing changes). */
+type ExtraFacts = (
+  deps: ListenerDeps,
+  client: Parameters<ListenerDeps['directory']['user']>[0],
+  payload: BlockAction,
+) => Promise<Record<string, unknown> | { refusal: string }>;
+
+/** A gate click: whether the clicker is in APPROVER_GROUP, when one is configured. */
+const gateFacts: ExtraFacts = async (deps, client, p) => {
+  const fact = await approverGroupFact(deps.approvers, client, originOf(p).teamId, p.user.id);
+  return fact === 'unavailable' ? { refusal: APPROVER_GROUP_UNAVAILABLE_TEXT } : fact;
+};
+
 /**
  * One kind of button (its action ids and value schema): ack, read the value back, establish who clicked,
  * and hand the click to the orchestrator as the event `toEvent` builds.
@@ -69,6 +90,7 @@ function onClick<T>(
   actions: Record<string, string>,
   valueSchema: z.ZodType<T>,
   toEvent: (target: T, actionId: string, payload: BlockAction, clicker: Clicker) => OrchestratorEvent,
+  extraFacts?: ExtraFacts,
 ): void {
   const pattern = new RegExp(`^(${Object.values(actions).join('|')})$`);
   app.action(pattern, async ({ ack, body, client, respond }) => {
@@ -81,7 +103,15 @@ function onClick<T>(
       return;
     }
     const clicker = await clickerOf(deps, client, payload.data);
-    await deliverClick(deps, respond, toEvent(target, action.action_id, payload.data, clicker));
+    const extra = extraFacts ? await extraFacts(deps, client, payload.data) : {};
+    if ('refusal' in extra) {
+      tellClicker(deps, respond, String(extra.refusal));
+      return;
+    }
+    await deliverClick(deps, respond, {
+      ...toEvent(target, action.action_id, payload.data, clicker),
+      ...extra,
+    } as OrchestratorEvent);
   });
 }
 
@@ -123,16 +153,17 @@ export async function deliverClick(
   try {
     await deliverEvent(deps, event);
   } catch {
-    if (!respond) return;
-    // Not awaited: the ack's HTTP answer must not wait on Slack's response_url.
-    respond({
-      response_type: 'ephemeral',
-      replace_original: false,
-      text: markText(CLICK_NOT_RECORDED_TEXT, deps.render),
-    }).catch((err: unknown) =>
-      deps.logger.warn({ err, eventId: event.eventId }, 'could not tell the clicker'),
-    );
+    tellClicker(deps, respond, CLICK_NOT_RECORDED_TEXT);
   }
+}
+
+/** Says something to the clicker alone through the click's response_url, which needs no Redis. */
+function tellClicker(deps: ListenerDeps, respond: RespondFn | undefined, text: string): void {
+  if (!respond) return;
+  // Not awaited: the ack's HTTP answer must not wait on Slack's response_url.
+  respond({ response_type: 'ephemeral', replace_original: false, text: markText(text, deps.render) }).catch(
+    (err: unknown) => deps.logger.warn({ err }, 'could not tell the clicker'),
+  );
 }
 
 /**

@@ -7,6 +7,7 @@ import type { KeySpace } from '../../memory/keys.js';
 import type { Metrics } from '../../ops/metrics.js';
 import type { SlackDirectory } from '../slack-directory.js';
 import type { RenderSettings } from '../views/offline.js';
+import type { ApproverSettings } from './approver-check.js';
 
 /**
  * Who did what, for the log: the facts authorisation is decided from, never what anyone wrote (no message
@@ -43,6 +44,8 @@ export interface ListenerDeps {
   metrics: Metrics;
   /** What every message the listeners send themselves carries (the offline mark). */
   render: RenderSettings;
+  /** Gate approvers, for the APPROVER_GROUP lookup on a gate click; undefined: ids only, nothing to look up. */
+  approvers?: ApproverSettings;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { ProjectStore } from '../../memory/project-store.js';
 import type { ThreadMessageStore } from '../../memory/thread-messages.js';
 import type { ThreadOrder } from '../../memory/thread-order.js';
 import type { Metrics } from '../../ops/metrics.js';
+import type { ApproverGroupDirectory } from '../approver-group.js';
 import type { RenderSettings } from '../views/offline.js';
 
 export interface OutboxDeps {
@@ -36,4 +37,6 @@ export interface OutboxDeps {
   holds: FeatureHolds;
   /** Told when a project's thread was written to, so the App Home of those who see it is refreshed. */
   onThreadWritten?: (projectId: string) => Promise<void>;
+  /** APPROVER_GROUP's members, for direct messages to a group; undefined: no group configured. */
+  approverGroup?: ApproverGroupDirectory;
 }

@@ -2,6 +2,7 @@ import { DelayedError, type Job, type Queue, UnrecoverableError, Worker } from '
 import { assertNever } from '../../domain/assert-never.js';
 import type { OutboxJob, Queues } from '../../memory/queues.js';
 import type { OutboxDeps } from './deps.js';
+import { sendDirectMessages } from './direct-messages.js';
 import { uploadRunPicture } from './picture.js';
 import { uploadReport } from './report.js';
 import { setSessionStatus } from './session-status.js';
@@ -64,6 +65,9 @@ async function deliver(
           break;
         case 'session_status':
           await setSessionStatus(deps, log, job.data);
+          break;
+        case 'direct_messages':
+          await sendDirectMessages(deps, log, job.data);
           break;
         default:
           assertNever(effect);

@@ -5,6 +5,7 @@ import { renderBudget } from './budget.js';
 import { renderQuestions, renderWelcome } from './clarify.js';
 import { renderForgetConfirm } from './forget.js';
 import { renderGate } from './gate.js';
+import { renderGateReminder } from './gate-reminder.js';
 import { renderMemory } from './memory.js';
 import type { RenderedMessage } from './message.js';
 import { renderNotice } from './notices.js';
@@ -39,6 +40,8 @@ function renderViewBody(view: View, settings: RenderSettings): RenderedMessage {
       return renderStageNote(view);
     case 'gate':
       return renderGate(view);
+    case 'gate_reminder':
+      return renderGateReminder(view);
     case 'summary':
       return tablesOn(settings) ? renderSummaryTable(view) : renderSummary(view);
     case 'forget_confirm':

@@ -16,14 +16,16 @@ export function escapeText(text: string): string {
 }
 
 /**
- * For text we wrote ourselves that names users as `<@U123>` (and channels as `<#C123>`): escapes
- * everything, then lets exactly those through. Broadcasts (`<!channel>`, `<!here>`, `<!everyone>`) stay
- * escaped. Never use it on text a model or a person wrote: that goes through `escapeText`.
+ * For text we wrote ourselves that names users as `<@U123>` (channels as `<#C123>`, the configured
+ * approver group as `<!subteam^S123>`): escapes everything, then lets exactly those through. Broadcasts
+ * (`<!channel>`, `<!here>`, `<!everyone>`) stay escaped. Never use it on text a model or a person wrote:
+ * that goes through `escapeText`.
  */
 export function escapeKeepingUserMentions(text: string): string {
   return escapeText(text)
     .replace(/&lt;@([UW][A-Z0-9]{1,20})&gt;/g, '<@$1>')
-    .replace(/&lt;#([CGD][A-Z0-9]{1,20})&gt;/g, '<#$1>');
+    .replace(/&lt;#([CGD][A-Z0-9]{1,20})&gt;/g, '<#$1>')
+    .replace(/&lt;!subteam\^(S[A-Z0-9]{1,30})&gt;/g, '<!subteam^$1>');
 }
 
 /** Cuts to at most `max` characters, ending with an ellipsis when something was cut. */

@@ -3,6 +3,14 @@ import type { OrchestratorEvent } from '../../domain/events.js';
 import { messageKeys } from '../../domain/ids.js';
 import { notes, refusals, say } from '../../domain/texts.js';
 import type { GateView } from '../../domain/views.js';
+import {
+  afterGateOpened,
+  countApprove,
+  gateDetails,
+  gateRules,
+  stopGateTimers,
+  tellRequester,
+} from './approvals.js';
 import { advance, parkQueuedStages } from './stages.js';
 import type { Step } from './step.js';
 
@@ -21,7 +29,8 @@ export function gateView(s: Step, stageId: string): GateView | undefined {
     role: stage.role,
     task: stage.task,
     basis: stage.reads.map((dep) => ({ stageId: dep, summary: s.project.stages[dep]?.summary ?? '' })),
-    approverIds: approversOf(s.project, s.settings.approverIds),
+    approverIds: approversOf(s.project, s.settings.approverIds, s.settings.approvals?.groupId),
+    ...gateDetails(s, stageId),
     ...(run?.decision ? { decision: run.decision } : {}),
   };
 }
@@ -39,13 +48,16 @@ export function openGate(s: Step, stageId: string): void {
   s.setStage(stageId, {
     state: 'awaiting_approval',
     gateRound: (run.gateRound ?? 0) + 1,
+    approvals: [],
     gateOpenedAt: s.settings.now,
   });
   const view = gateView(s, stageId);
   if (view) s.post(gateKey(s, stageId), view);
+  afterGateOpened(s, stageId);
 }
 
 export function closeGate(s: Step, stageId: string, reason: string): void {
+  stopGateTimers(s, stageId);
   const view = gateView(s, stageId);
   if (view) {
     s.effects.push({
@@ -78,11 +90,13 @@ export function onGateDecision(s: Step, event: Extract<OrchestratorEvent, { type
     s.refuse(key, userId, refusals.gateOutOfDate(stageId));
     return;
   }
-  const permission = mayApprove(s.project, event, s.settings.approverIds, stageId);
+  const permission = mayApprove(s.project, event, s.settings.approverIds, stageId, gateRules(s), verdict);
   if (!permission.allowed) {
     s.refuse(key, userId, permission.refusal);
     return;
   }
+  // An Approve counts towards the quorum; the stage opens once it is met. A Reject decides at once.
+  if (verdict === 'approve' && !countApprove(s, event)) return;
   const decision = {
     verdict: verdict === 'approve' ? ('approved' as const) : ('rejected' as const),
     by: userId,
@@ -92,6 +106,8 @@ export function onGateDecision(s: Step, event: Extract<OrchestratorEvent, { type
   s.decide(decision.verdict, notes.decided(decision.verdict, userId), { by: userId, stageId });
   s.audit(verdict, userId, { stageId, reason: decision.reason });
   const messageKey = gateKey(s, stageId);
+  tellRequester(s, stageId, decision.verdict, userId);
+  stopGateTimers(s, stageId);
   if (verdict === 'approve') {
     s.setStage(stageId, { state: 'pending', decision });
     s.effects.push({

@@ -16,6 +16,19 @@ export interface MachineSettings {
   forecast?: ForecastSettings;
   /** Open projects one person may have at once (MAX_OPEN_PROJECTS_PER_USER). Default 5. */
   maxOpenProjectsPerUser?: number;
+  /** Gate rules beyond `approverIds` (APPROVER_GROUP, APPROVALS_REQUIRED, ALLOW_SELF_APPROVAL, GATE_TIMEOUT_HOURS). */
+  approvals?: GateSettings;
+}
+
+export interface GateSettings {
+  /** A Slack user group whose members may decide gates. */
+  groupId?: string | undefined;
+  /** Distinct approvers a gate needs. Default 1. */
+  required?: number;
+  /** Whether the requester may approve their own project's gates. Default true. */
+  allowSelfApproval?: boolean;
+  /** How long a gate round waits before it expires, in ms (reminder at half time). Default 72 hours. */
+  gateTimeoutMs?: number;
 }
 
 /** What the engine looked up for this event: facts the pure machine cannot read itself. */

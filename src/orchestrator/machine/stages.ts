@@ -24,6 +24,7 @@ export function onStageDone(s: Step, event: Extract<OrchestratorEvent, { type: '
   s.setStage(stageId, {
     state: 'done',
     summary,
+    ...(event.risks && event.risks.length > 0 ? { risks: event.risks } : {}),
     usage,
     spentUsd: (run.spentUsd ?? 0) + usage.costUsd,
     model: event.model,

@@ -11,6 +11,7 @@ import {
 } from './chat-methods.js';
 import type { ApiContext } from './context.js';
 import { completeUpload, getUploadUrl } from './file-methods.js';
+import { peopleMethod } from './people-methods.js';
 import { channelInfo, userProfile } from './slack-shapes.js';
 import { openView, publishView, updateView } from './view-methods.js';
 
@@ -75,6 +76,6 @@ export async function succeed(
     case 'apps.connections.open':
       return ok({ url: ctx.socket.openConnection() });
     default:
-      return agentMethod(ctx, method, args) ?? ok();
+      return agentMethod(ctx, method, args) ?? (await peopleMethod(ctx, method, args)) ?? ok();
   }
 }

@@ -95,6 +95,7 @@ export function composeStage(p: StagePurpose): StageOutput {
     deliverable: deliverableMarkdown(p, draft),
     digest: clip(digest, 8_000),
     outcome: 'success',
+    risks: draft.risks.slice(0, 5).map((r) => clip(r, 300)),
     keyInsights: [draft.insight.text, ...draft.risks.slice(0, 1)].map((t) => clip(t, 300)),
     delegations: [],
     insights: [
