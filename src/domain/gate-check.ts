@@ -1,4 +1,4 @@
-import { type Actor, mayApprove, type Permission } from './authority.js';
+import { type ApproverRules, type GateActor, mayApprove, type Permission } from './authority.js';
 import { type GateButton, projectIdFor } from './ids.js';
 import type { Project } from './project.js';
 import { refusals } from './texts.js';
@@ -14,8 +14,9 @@ export function mayDecideGate(
   project: Pick<Project, 'id' | 'teamId' | 'requesterId' | 'phase' | 'stages'> | undefined,
   gate: GateButton,
   origin: { teamId: string; channelId: string; threadTs: string },
-  actor: Actor,
+  actor: GateActor,
   approverIds: readonly string[],
+  rules: ApproverRules = {},
 ): Permission {
   const run = project?.stages[gate.stageId];
   if (
@@ -38,5 +39,6 @@ export function mayDecideGate(
   if (gate.attempt !== run.attempt || gate.gateRound !== (run.gateRound ?? 1)) {
     return { allowed: false, refusal: refusals.gateOutOfDate(gate.stageId) };
   }
-  return mayApprove(project, actor, approverIds, gate.stageId);
+  // Only rejections come through here (the Reject modal): self-approval rules do not bar a rejection.
+  return mayApprove(project, actor, approverIds, gate.stageId, rules, 'reject');
 }

@@ -1,3 +1,4 @@
+import { webApi } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { REJECTED_WITHOUT_REASON_TEXT } from '../../src/bot/listeners/reject-modal.js';
 import { postSignedAction, viewSubmissionPayload } from '../support/slack-signing.js';
@@ -51,6 +52,22 @@ async function gateState(h: Harness, threadTs: string): Promise<string> {
 }
 
 describe('Reject asks for a reason in a modal', () => {
+  it('opens it for a member of APPROVER_GROUP too, and records their rejection with its reason', async () => {
+    const h = await startHarness({ APPROVER_GROUP: 'S00000001' });
+    const client = new webApi.WebClient(h.slack.botToken, { slackApiUrl: h.slack.apiUrl });
+    await client.usergroups.create({ name: 'ML approvers', handle: 'ml-approvers' });
+    await client.usergroups.users.update({ usergroup: 'S00000001', users: 'UGROUPMEMBER' });
+    const threadTs = await runToFirstGate(h);
+    const view = openedWith(h, await clickReject(h, threadTs, 'UGROUPMEMBER'));
+    expect(view).toMatchObject({ callback_id: 'gate_reject_reason' });
+    // Someone outside the group gets the refusal and no modal.
+    expect(openedWith(h, await clickReject(h, threadTs, 'UOUTSIDER'))).toBeUndefined();
+    const answer = await submit(h, view ?? {}, 'UGROUPMEMBER', 'no rollback plan');
+    expect(answer).toEqual({ status: 200, body: undefined });
+    await waitFor(() => h.threadText(threadTs).includes('no rollback plan'), { message: 'no reason shown' });
+    expect(h.threadText(threadTs)).toContain('Rejected by <@UGROUPMEMBER>');
+  });
+
   it('opens a modal with the click’s trigger id; the reason is recorded and shown in the thread, escaped', async () => {
     const h = await startHarness();
     const threadTs = await runToFirstGate(h);

@@ -1,6 +1,7 @@
 import { type App, type RespondFn, webApi } from '@slack/bolt';
 import { z } from 'zod';
 import { REASON_MAX_CHARS } from '../../domain/audit.js';
+import type { ApproverRules } from '../../domain/authority.js';
 import type { OrchestratorEvent } from '../../domain/events.js';
 import { mayDecideGate } from '../../domain/gate-check.js';
 import {
@@ -24,6 +25,7 @@ import {
   deliverClick,
   originOf,
 } from './actions.js';
+import { APPROVER_GROUP_UNAVAILABLE_TEXT, approverGroupFact } from './approver-check.js';
 import { deliverEvent, type ListenerDeps } from './deliver-event.js';
 import { blockActionSchema } from './slack-payloads.js';
 
@@ -75,7 +77,12 @@ export function registerRejectListeners(app: App, deps: RejectModalDeps): void {
     }
     const p = payload.data;
     const origin = originOf(p);
-    const clicker = await clickerOf(deps, client, p);
+    const groupFact = await approverGroupFact(deps.approvers, client, origin.teamId, p.user.id);
+    if (groupFact === 'unavailable') {
+      tell(deps, respond, APPROVER_GROUP_UNAVAILABLE_TEXT);
+      return;
+    }
+    const clicker = { ...(await clickerOf(deps, client, p)), ...groupFact };
     const click = rejection(gate, clickId('gate', gate.projectId, p), clicker, origin);
     let project: Awaited<ReturnType<RejectModalDeps['projects']['get']>>;
     try {
@@ -85,7 +92,7 @@ export function registerRejectListeners(app: App, deps: RejectModalDeps): void {
       tell(deps, respond, CLICK_NOT_RECORDED_TEXT);
       return;
     }
-    if (!mayDecideGate(project, gate, origin, clicker, deps.approverIds).allowed) {
+    if (!mayDecideGate(project, gate, origin, clicker, deps.approverIds, rulesOf(deps)).allowed) {
       await deliverClick(deps, respond, click);
       return;
     }
@@ -132,11 +139,13 @@ export function registerRejectListeners(app: App, deps: RejectModalDeps): void {
       deps.logger.warn({ userId: user.id, viewId: view.id }, 'Reject modal with metadata not its own');
       return void (await errors(REJECT_MODAL_ERRORS.notYours));
     }
-    const actor = await actorOf(deps, client, meta.origin.teamId, user);
+    const groupFact = await approverGroupFact(deps.approvers, client, meta.origin.teamId, user.id);
+    if (groupFact === 'unavailable') return void (await errors(APPROVER_GROUP_UNAVAILABLE_TEXT));
+    const actor = { ...(await actorOf(deps, client, meta.origin.teamId, user)), ...groupFact };
     let permission: ReturnType<typeof mayDecideGate>;
     try {
       const project = await deps.projects.get(meta.gate.projectId);
-      permission = mayDecideGate(project, meta.gate, meta.origin, actor, deps.approverIds);
+      permission = mayDecideGate(project, meta.gate, meta.origin, actor, deps.approverIds, rulesOf(deps));
     } catch (err) {
       deps.logger.error({ err, projectId: meta.gate.projectId }, 'could not read the project of a Reject');
       return void (await errors(REJECT_MODAL_ERRORS.notRecorded));
@@ -160,6 +169,11 @@ export function registerRejectListeners(app: App, deps: RejectModalDeps): void {
     }
     await ack();
   });
+}
+
+/** The approver rules the orchestrator applies (APPROVER_GROUP), so the modal opens for the same people. */
+function rulesOf(deps: RejectModalDeps): ApproverRules {
+  return deps.approvers?.groupId ? { groupId: deps.approvers.groupId } : {};
 }
 
 function rejection(
