@@ -1,11 +1,12 @@
 import { type Answer, fail, ok } from './answers.js';
 import { type ApiContext, arrayOrUndefined, flag, str } from './context.js';
+import { openConversation } from './people-methods.js';
 import { slackMessage } from './slack-shapes.js';
 
 /** chat.postMessage / update / delete / postEphemeral and conversations.history / replies, on the stored workspace. */
 
 export async function postMessage(ctx: ApiContext, args: Record<string, unknown>): Promise<Answer> {
-  const channel = String(args.channel);
+  const channel = await conversationOf(ctx, String(args.channel));
   const threadTs = str(args.thread_ts);
   const blocks = arrayOrUndefined(args.blocks);
   const attachments = arrayOrUndefined(args.attachments);
@@ -20,6 +21,17 @@ export async function postMessage(ctx: ApiContext, args: Record<string, unknown>
     ...(args.metadata !== undefined && { metadata: args.metadata }),
   });
   return ok({ channel, ts: stored.ts, message: slackMessage(ctx, stored) });
+}
+
+/**
+ * A post to a user id lands in the app's DM with that person, as Slack does (the answer names the D…
+ * channel); the DM is opened first when it does not exist yet.
+ */
+async function conversationOf(ctx: ApiContext, channel: string): Promise<string> {
+  if (!/^[UW][A-Z0-9]+$/.test(channel)) return channel;
+  const opened = await openConversation(ctx, { users: channel });
+  const id = (opened.body.channel as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? id : channel;
 }
 
 /** Only the bot's own messages can be edited with its token, as in Slack. */
