@@ -74,6 +74,7 @@ describe.skipIf(!hasChromium)('the playground in a browser', () => {
       await page.goto(playground.url);
       try {
         await runProject(page, playground);
+        await visitHome(page);
         await rejectWithReason(page);
       } catch (err) {
         await page.screenshot({ path: join(SHOTS, 'failure.png') }).catch(() => undefined);
@@ -167,9 +168,32 @@ async function runProject(page: Page, playground: RunningPlayground): Promise<vo
   }
 }
 
+/** App Home lists the person's projects; its Status button answers in the app's Messages tab. */
+async function visitHome(page: Page): Promise<void> {
+  await actAs(page, 'requester');
+  await page.getByRole('button', { name: 'Pipewright · Home' }).click();
+  const home = page.getByRole('region', { name: 'Home tab' });
+  await home.getByText('Your Pipewright projects').waitFor({ timeout: 20_000 });
+  await home
+    .getByText(/churn model/)
+    .first()
+    .waitFor();
+  await page.screenshot({ path: join(SHOTS, '6-app-home.png') });
+  // The project's link opens its thread here, as it would in Slack.
+  await home
+    .getByRole('link', { name: /churn model/ })
+    .first()
+    .click();
+  await page.getByRole('complementary', { name: 'Thread' }).getByText('Executive summary').first().waitFor();
+  await page.getByRole('button', { name: 'Pipewright · Home' }).click();
+  await home.getByRole('button', { name: 'Status' }).first().click();
+  await page.getByRole('button', { name: 'Pipewright · Messages' }).click();
+  await page.locator('#pw-messages .pw-row', { hasText: 'Status of' }).first().waitFor({ timeout: 20_000 });
+  await page.getByRole('button', { name: '#ml-projects' }).click();
+}
+
 /** A second project, rejected at its first gate through the reason modal. */
 async function rejectWithReason(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Close thread' }).click();
   await actAs(page, 'requester');
   const message = page.getByRole('textbox', { name: 'Message' });
   await message.fill(

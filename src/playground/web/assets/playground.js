@@ -312,7 +312,27 @@ function composer(formId, textareaId, threadOf) {
   });
 }
 
+/** A Slack link to a message (…/archives/C…/p1700000000000100[?thread_ts=…]): where it points here. */
+function messageLinkTarget(href) {
+  const match = /\/archives\/([A-Z0-9]+)\/p(\d{10})(\d{6})/.exec(href);
+  if (!match) return undefined;
+  const threadTs = new URL(href, location.href).searchParams.get('thread_ts');
+  return { channel: match[1], thread: threadTs || `${match[2]}.${match[3]}` };
+}
+
 document.addEventListener('click', (event) => {
+  // Links to Slack messages (App Home, DMs about a gate) open the thread here instead of on slack.com.
+  const link = event.target.closest('a[href]');
+  const target = link ? messageLinkTarget(link.getAttribute('href')) : undefined;
+  if (target) {
+    event.preventDefault();
+    view.place = 'channel';
+    view.channel = target.channel;
+    view.thread = target.thread;
+    rememberPlace();
+    load();
+    return;
+  }
   const button = event.target.closest('button[data-action-id]');
   if (!button || button.disabled) return;
   const inView = button.closest('[data-view-id]');
