@@ -195,6 +195,27 @@ describe('the playground page server', () => {
     });
   });
 
+  it("shows the thread's agent session, and Slack's Stop from the requester cancels the run", async () => {
+    const dm = PLAYGROUND_CHANNEL_IDS.dm.requester;
+    const res = await say({ user: requester, channel: dm, text: 'build a fraud model for card payments' });
+    const { ts } = (await res.json()) as { ts: string };
+    const threadState = async () => {
+      const q = new URLSearchParams({ user: requester, channel: dm, thread: ts });
+      return ((await (await fetch(`${base()}/playground/state?${q}`)).json()) as PageState).thread;
+    };
+    // Waiting on the requester's answers: the session is suspended.
+    await waitFor(async () => (await threadState())?.session?.status === 'suspended');
+    const stop = await fetch(`${base()}/playground/stop`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: requester, channel: dm, threadTs: ts }),
+    });
+    expect(await stop.json()).toMatchObject({ ok: true, delivered: { ok: true } });
+    await waitFor(async () => (await threadState())?.session?.status === 'closed');
+    const html = (await threadState())?.messages.map((m) => m.html).join('') ?? '';
+    expect(html).toMatch(/cancel/i);
+  });
+
   it('downloads files rather than rendering them on the page', async () => {
     const slack = new WebClient(playground.slack.botToken, { slackApiUrl: playground.slack.apiUrl });
     await slack.filesUploadV2({

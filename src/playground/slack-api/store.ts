@@ -179,6 +179,7 @@ export class RedisWorkspace implements Workspace {
 
   async saveAgentSession(session: AgentSession): Promise<void> {
     await this.redis.set(this.keys.agentSession(session.channel, session.threadTs), JSON.stringify(session));
+    this.emit({ kind: 'session', channel: session.channel, threadTs: session.threadTs });
   }
 
   subscribe(listener: Listener): () => void {

@@ -112,7 +112,8 @@ export type WorkspaceChange =
       action?: 'posted' | 'edited' | 'deleted';
     }
   | { kind: 'ephemeral'; channel: string; user: string; threadTs?: string }
-  | { kind: 'view'; user: string };
+  | { kind: 'view'; user: string }
+  | { kind: 'session'; channel: string; threadTs: string };
 
 export interface WorkspaceReader {
   team(): Promise<{ id: string; name: string }>;

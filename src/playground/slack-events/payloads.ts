@@ -193,6 +193,22 @@ export function appHomeOpenedEvent(input: {
   };
 }
 
+/** Slack's Stop button on an agent session: the person stopped the thread's session. */
+export function agentSessionStoppedEvent(input: {
+  user: string;
+  channel: string;
+  threadTs: string;
+}): Record<string, unknown> {
+  return {
+    type: 'agent_session_stopped',
+    channel: input.channel,
+    thread_ts: input.threadTs,
+    user: input.user,
+    streaming_message_ts: [],
+    event_ts: (Date.now() / 1000).toFixed(6),
+  };
+}
+
 export interface ViewActionInput {
   userId: string;
   /** The view the button is on (App Home's, as views.publish answered it). */

@@ -40,7 +40,8 @@ export interface PageState {
   channels: Array<{ id: string; label: string; isIm: boolean }>;
   channel: { id: string; label: string };
   messages: RenderedMessage[];
-  thread?: { ts: string; messages: RenderedMessage[] };
+  /** The open thread, and its Slack agent session as the bot set it (Slack shows Stop while processing). */
+  thread?: { ts: string; messages: RenderedMessage[]; session?: { status: string; title?: string } };
   home?: string;
   modals: Array<{ id: string; html: string }>;
 }
@@ -116,7 +117,14 @@ export async function buildPageState(
     const replies = await reader.thread(channel.id, request.thread);
     if (replies.length > 0) {
       const mine = ephemerals.filter((e) => e.threadTs === request.thread);
-      thread = { ts: request.thread, messages: [...replies, ...mine].sort(byTs).map(render) };
+      const session = await reader.agentSession(channel.id, request.thread);
+      thread = {
+        ts: request.thread,
+        messages: [...replies, ...mine].sort(byTs).map(render),
+        ...(session
+          ? { session: { status: session.status, ...(session.title ? { title: session.title } : {}) } }
+          : {}),
+      };
     }
   }
 

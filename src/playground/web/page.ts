@@ -40,7 +40,7 @@ export function pageHtml(opts: { offline: boolean }): string {
     <p id="pw-error" class="pw-error" role="alert" hidden></p>
   </main>
   <aside id="pw-thread" class="pw-thread" aria-label="Thread" hidden>
-    <div class="pw-thread-head"><h2>Thread</h2><button type="button" id="pw-close-thread" class="pw-link">Close thread</button></div>
+    <div class="pw-thread-head"><h2>Thread</h2><span id="pw-session" class="pw-session" hidden></span><button type="button" id="pw-stop" class="pw-stop" hidden>Stop</button><button type="button" id="pw-close-thread" class="pw-link">Close thread</button></div>
     <div id="pw-thread-messages" class="pw-messages" aria-live="polite"></div>
     <form id="pw-reply-composer" class="pw-composer">
       <textarea id="pw-reply" aria-label="Reply" rows="2" placeholder="Reply…"></textarea>

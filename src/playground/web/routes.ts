@@ -6,6 +6,7 @@ import { eventsForMessage, MAX_TYPED_CHARS, readTyped, slackTextOf } from '../co
 import type { Workspace, WorkspaceUser } from '../slack-api/workspace.js';
 import {
   type AppIdentity,
+  agentSessionStoppedEvent,
   appHomeOpenedEvent,
   blockActionPayload,
   eventEnvelope,
@@ -94,6 +95,7 @@ const clickBody = z.object({
 
 const VIEW_ID = z.string().min(1).max(255);
 const closeModalBody = z.object({ user: SLACK_ID, viewId: VIEW_ID });
+const stopBody = z.object({ user: SLACK_ID, channel: SLACK_ID, threadTs: SLACK_TS });
 const openTabBody = z.object({ user: SLACK_ID, tab: z.enum(['home', 'messages']) });
 const viewClickBody = z.object({
   user: SLACK_ID,
@@ -319,6 +321,25 @@ export function playgroundRoutes(deps: PlaygroundRouteDeps): PlaygroundRoute[] {
           triggerId: deps.triggerId(user.id),
         });
         const answer = await postSignedAction(deps.appUrl(), deps.signingSecret, payload);
+        sendJson(res, 200, { ok: true, delivered: deliveryOf([answer]) });
+      }),
+    },
+    {
+      path: '/playground/stop',
+      method: ['POST'],
+      handler: guarded(async (req, res) => {
+        const body = await readJsonBody(req, stopBody);
+        const user = await person(body.user);
+        const event = agentSessionStoppedEvent({
+          user: user.id,
+          channel: body.channel,
+          threadTs: body.threadTs,
+        });
+        const answer = await postSignedEvent(
+          deps.appUrl(),
+          deps.signingSecret,
+          eventEnvelope(deps.app, event),
+        );
         sendJson(res, 200, { ok: true, delivered: deliveryOf([answer]) });
       }),
     },

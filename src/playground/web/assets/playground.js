@@ -173,6 +173,21 @@ function fill(container, messages, inThread) {
   if (nearBottom || before === 0) container.scrollTop = container.scrollHeight;
 }
 
+const SESSION_LABELS = {
+  processing: 'Working…',
+  suspended: 'Waiting for a person',
+  closed: 'Session closed',
+  active: 'Active',
+};
+
+/** The thread's agent session, as Slack shows it: its status, and Stop while the agent is working. */
+function drawSession(session) {
+  const chip = $('pw-session');
+  chip.hidden = !session;
+  chip.textContent = session ? SESSION_LABELS[session.status] || session.status : '';
+  $('pw-stop').hidden = session?.status !== 'processing';
+}
+
 function openTab(tab) {
   return post('/playground/open-tab', { user: view.me, tab }).catch((err) => showError(err.message));
 }
@@ -270,6 +285,7 @@ function draw(state) {
   if (state.thread) {
     pane.hidden = false;
     fill($('pw-thread-messages'), state.thread.messages, true);
+    drawSession(state.thread.session);
   } else {
     pane.hidden = true;
     view.thread = '';
@@ -395,6 +411,11 @@ document.addEventListener('DOMContentLoaded', () => {
     view.thread = '';
     rememberPlace();
     openTab('home').finally(load);
+  });
+  $('pw-stop').addEventListener('click', () => {
+    post('/playground/stop', { user: view.me, channel: view.channel, threadTs: view.thread })
+      .catch((err) => showError(`Stop not delivered: ${err.message}`))
+      .finally(load);
   });
   $('pw-close-thread').addEventListener('click', () => {
     view.thread = '';
