@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -15,7 +15,13 @@ import { type RunningPlayground, startPlayground } from '../../src/app/playgroun
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test-results', 'playground');
-const README_SHOT = join(process.cwd(), 'docs', 'playground.png');
+const DOCS = join(process.cwd(), 'docs');
+const README_SHOTS = [
+  ['3-finished-run.png', 'playground.png'],
+  ['6-app-home.png', 'app-home.png'],
+  ['4-reject-modal.png', 'reject-modal.png'],
+  ['run-picture.png', 'run-picture.png'],
+] as const;
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium && process.env.PLAYGROUND_BROWSER_TEST_REQUIRED) {
   throw new Error(`the playground browser test is required here, and there is no Chromium at ${CHROMIUM}`);
@@ -76,6 +82,10 @@ describe.skipIf(!hasChromium)('the playground in a browser', () => {
         await runProject(page, playground);
         await visitHome(page);
         await rejectWithReason(page);
+        // The README's pictures are these: `UPDATE_README_SCREENSHOT=1 npx vitest run test/playground/browser.test.ts`.
+        if (process.env.UPDATE_README_SCREENSHOT) {
+          for (const [shot, doc] of README_SHOTS) copyFileSync(join(SHOTS, shot), join(DOCS, doc));
+        }
       } catch (err) {
         await page.screenshot({ path: join(SHOTS, 'failure.png') }).catch(() => undefined);
         const seen = await page
@@ -157,10 +167,12 @@ async function runProject(page: Page, playground: RunningPlayground): Promise<vo
         timeout: 10_000,
       })
       .toBeGreaterThan(1000);
-    await picture.screenshot({ path: join(SHOTS, 'run-picture.png') });
+    // The picture itself (2x, as Slack shows it when opened): its PNG bytes, as the thread offers them.
+    const src = await picture.getAttribute('src');
+    const png = await page.request.get(new URL(src ?? '', playground.url).toString());
+    expect(png.headers()['content-type']).toBe('image/png');
+    writeFileSync(join(SHOTS, 'run-picture.png'), await png.body());
     await page.screenshot({ path: join(SHOTS, '3-finished-run.png'), fullPage: false });
-    // The README's picture is this screenshot: `UPDATE_README_SCREENSHOT=1 npx vitest run test/playground/browser.test.ts`.
-    if (process.env.UPDATE_README_SCREENSHOT) copyFileSync(join(SHOTS, '3-finished-run.png'), README_SHOT);
 
     const before = await thread.locator('.pw-row').allTextContents();
     await page.reload();
