@@ -13,6 +13,8 @@ export interface Actor {
   userTeamId?: string | undefined;
   /** Undefined means a member of the workspace. */
   userKind?: 'member' | 'guest' | 'unknown' | undefined;
+  /** Whether Slack listed them in APPROVER_GROUP when they acted (looked up at the edge). */
+  inApproverGroup?: boolean | undefined;
 }
 
 /** What a control is called in a refusal ("… can `cancel` this run"). */
@@ -77,11 +79,14 @@ export function mayControl(
   actor: Actor,
   approverIds: readonly string[],
   control: Control,
+  groupId?: string | undefined,
 ): Permission {
   const what = `${control === 'read agent memory' ? control : `\`${control}\``}`;
   const barred = outsider(project, actor, what);
   if (barred) return barred;
   if (actor.userId === project.requesterId || approverIds.includes(actor.userId)) return ALLOWED;
+  // Members of APPROVER_GROUP are approvers too (DESIGN, "Who may do what").
+  if (groupId !== undefined && actor.inApproverGroup === true) return ALLOWED;
   const approvers = approverIds.length > 0 ? ` or an approver (${mention(approverIds)})` : '';
   return {
     allowed: false,

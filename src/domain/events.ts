@@ -23,6 +23,11 @@ const actor = {
    * not tell us in time (controls are then refused with a request to try again). Undefined: member.
    */
   userKind: z.enum(['member', 'guest', 'unknown']).optional(),
+  /**
+   * Whether Slack listed the user in APPROVER_GROUP when they acted (looked up by the listener, for gate
+   * clicks and controls, only when a group is configured and they are not an approver by id).
+   */
+  inApproverGroup: z.boolean().optional(),
 };
 
 /** Where a click happened: the thread of the message that carried the button. */
@@ -80,8 +85,6 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
     /** Why, as the rejecter wrote it in the Reject modal (user text). */
     reason: z.string().max(REASON_MAX_CHARS).optional(),
     ...actor,
-    /** Whether Slack listed the clicker in APPROVER_GROUP when they clicked (looked up by the listener). */
-    inApproverGroup: z.boolean().optional(),
     origin: originSchema,
   }),
   /**

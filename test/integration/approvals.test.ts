@@ -62,6 +62,23 @@ async function createGroup(h: Harness, members: string[]): Promise<void> {
 }
 
 describe('approvals that scale', () => {
+  it('lets a member of APPROVER_GROUP use the controls of an approver, and no one outside it', async () => {
+    const h = await startHarness({ APPROVER_GROUP: GROUP });
+    await createGroup(h, ['UGROUPMEMBER']);
+    const threadTs = await runToFirstGate(h);
+    const refusals = () =>
+      h.slack
+        .callsTo('chat.postEphemeral')
+        .filter((c) => c.args.user === 'UOUTSIDER' && String(c.args.text).includes('can `cancel` this run'));
+    await h.reply(threadTs, 'cancel', 'UOUTSIDER');
+    await waitFor(() => refusals().length === 1, { message: 'the outsider was not refused' });
+    expect(gateNow(h, threadTs).live).toBe(true);
+    await h.reply(threadTs, 'cancel', 'UGROUPMEMBER');
+    await waitFor(() => /Status: cancelled/.test(h.threadText(threadTs)), {
+      message: 'the group member could not cancel',
+    });
+  });
+
   it('lets a member of APPROVER_GROUP approve, refuses a non-member, and refuses everyone while Slack cannot say who is in it', async () => {
     const h = await startHarness({ APPROVER_GROUP: GROUP });
     await createGroup(h, ['UGROUPMEMBER', 'UOTHERMEMBER']);

@@ -45,24 +45,38 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
     }),
     gateFacts,
   );
-  onClick(app, deps, FORGET_ACTIONS, forgetButtonSchema, (target, actionId, p, clicker) => ({
-    type: 'forget_decision',
-    eventId: clickId('forget', target.projectId, p),
-    projectId: target.projectId,
-    confirmKey: target.confirmKey,
-    verdict: actionId === FORGET_ACTIONS.forget ? 'forget' : 'keep',
-    ...clicker,
-    origin: originOf(p),
-  }));
-  onClick(app, deps, BUDGET_ACTIONS, budgetButtonSchema, (target, actionId, p, clicker) => ({
-    type: 'budget_decision',
-    eventId: clickId('budget', target.projectId, p),
-    projectId: target.projectId,
-    round: target.round,
-    verdict: actionId === BUDGET_ACTIONS.raise ? 'raise' : 'stop',
-    ...clicker,
-    origin: originOf(p),
-  }));
+  onClick(
+    app,
+    deps,
+    FORGET_ACTIONS,
+    forgetButtonSchema,
+    (target, actionId, p, clicker) => ({
+      type: 'forget_decision',
+      eventId: clickId('forget', target.projectId, p),
+      projectId: target.projectId,
+      confirmKey: target.confirmKey,
+      verdict: actionId === FORGET_ACTIONS.forget ? 'forget' : 'keep',
+      ...clicker,
+      origin: originOf(p),
+    }),
+    gateFacts,
+  );
+  onClick(
+    app,
+    deps,
+    BUDGET_ACTIONS,
+    budgetButtonSchema,
+    (target, actionId, p, clicker) => ({
+      type: 'budget_decision',
+      eventId: clickId('budget', target.projectId, p),
+      projectId: target.projectId,
+      round: target.round,
+      verdict: actionId === BUDGET_ACTIONS.raise ? 'raise' : 'stop',
+      ...clicker,
+      origin: originOf(p),
+    }),
+    gateFacts,
+  );
 }
 
 export type Clicker = Awaited<ReturnType<typeof clickerOf>>;
@@ -74,7 +88,7 @@ type ExtraFacts = (
   payload: BlockAction,
 ) => Promise<Record<string, unknown> | { refusal: string }>;
 
-/** A gate click: whether the clicker is in APPROVER_GROUP, when one is configured. */
+/** A gate, budget or forget click: whether the clicker is in APPROVER_GROUP, when one is configured. */
 const gateFacts: ExtraFacts = async (deps, client, p) => {
   const fact = await approverGroupFact(deps.approvers, client, originOf(p).teamId, p.user.id);
   return fact === 'unavailable' ? { refusal: APPROVER_GROUP_UNAVAILABLE_TEXT } : fact;

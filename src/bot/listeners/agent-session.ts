@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { eventIds, projectIdFor } from '../../domain/ids.js';
 import type { ProjectStore } from '../../memory/project-store.js';
+import { controlFacts } from './approver-check.js';
 import { deliverEvent, type ListenerDeps } from './deliver-event.js';
 import { envelopeSchema, installingTeamOf } from './slack-payloads.js';
 
@@ -43,7 +44,11 @@ export function registerAgentSessionListeners(
     const teamId = installingTeamOf(envelope.data);
     const projectId = projectIdFor(teamId, e.channel, e.thread_ts);
     if (!(await deps.projects.exists(projectId))) return;
-    const who = await deps.directory.user(client, teamId, e.user);
+    const [who, groupFact] = await Promise.all([
+      deps.directory.user(client, teamId, e.user),
+      // Stop is a cancel: ask Slack about APPROVER_GROUP as for a typed `cancel`.
+      controlFacts(deps.approvers, client, teamId, e.user, 'cancel', deps.logger),
+    ]);
     await deliverEvent(
       deps,
       {
@@ -53,6 +58,7 @@ export function registerAgentSessionListeners(
         userId: e.user,
         ...(who?.teamId ? { userTeamId: who.teamId } : {}),
         userKind: who?.kind ?? 'unknown',
+        ...groupFact,
       },
       envelope.data.event_id,
     );

@@ -4,6 +4,7 @@ import { eventIds, projectIdFor } from '../../domain/ids.js';
 import type { ProjectStore } from '../../memory/project-store.js';
 import { visibilityOfChannelType } from '../slack-directory.js';
 import { type ReadFilesOptions, readAttachments } from '../slack-files.js';
+import { controlFacts } from './approver-check.js';
 import { deliverEvent, type ListenerDeps } from './deliver-event.js';
 import {
   authorTeamOf,
@@ -39,10 +40,11 @@ export function registerEventListeners(app: App, deps: ListenerDeps & { projects
     // In a DM the message.im event carries the same text; let that one speak.
     if (e.channel.startsWith('D')) return;
     const teamId = installingTeamOf(envelope.data);
-    const [author, visibility, attachments] = await Promise.all([
+    const [author, visibility, attachments, groupFact] = await Promise.all([
       deps.directory.user(client, teamId, e.user),
       deps.directory.visibility(client, teamId, e.channel),
       readAttachments(e.files, fileOptions(deps, client, context)),
+      controlFacts(deps.approvers, client, teamId, e.user, e.text, deps.logger),
     ]);
     if (author?.isBot) return;
     await deliverEvent(
@@ -56,6 +58,7 @@ export function registerEventListeners(app: App, deps: ListenerDeps & { projects
         userId: e.user,
         userTeamId: authorTeamOf(e) ?? author?.teamId,
         userKind: author?.kind ?? 'unknown',
+        ...groupFact,
         text: e.text,
         addressed: true,
         visibility,
@@ -80,9 +83,10 @@ export function registerEventListeners(app: App, deps: ListenerDeps & { projects
     const opensProject = isDm && !m.thread_ts;
     // Chatter in threads we do not run costs one EXISTS and nothing else.
     if (!opensProject && !(await deps.projects.exists(projectIdFor(teamId, m.channel, threadTs)))) return;
-    const [author, attachments] = await Promise.all([
+    const [author, attachments, groupFact] = await Promise.all([
       deps.directory.user(client, teamId, m.user),
       readAttachments(m.files, fileOptions(deps, client, context)),
+      controlFacts(deps.approvers, client, teamId, m.user, m.text, deps.logger),
     ]);
     if (author?.isBot) return;
     await deliverEvent(
@@ -96,6 +100,7 @@ export function registerEventListeners(app: App, deps: ListenerDeps & { projects
         userId: m.user,
         userTeamId: authorTeamOf(m) ?? author?.teamId,
         userKind: author?.kind ?? 'unknown',
+        ...groupFact,
         text: m.text,
         addressed: opensProject,
         visibility: visibilityOfChannelType(m.channel_type),

@@ -66,7 +66,13 @@ export class Step {
 
   /** Checks a control against the actor; a refusal is said to them alone and nothing else happens. */
   permits(actor: Actor, control: Control, key: string): boolean {
-    const permission = mayControl(this.project, actor, this.settings.approverIds, control);
+    const permission = mayControl(
+      this.project,
+      actor,
+      this.settings.approverIds,
+      control,
+      this.settings.approvals?.groupId,
+    );
     if (!permission.allowed) this.refuse(key, actor.userId, permission.refusal);
     return permission.allowed;
   }
