@@ -6,10 +6,10 @@ import { statusViewSchema } from '../../domain/views.js';
 import type { OutboxJob } from '../../memory/queues.js';
 import type { TaskCardStream, TaskCardStreams } from '../../memory/task-card-streams.js';
 import {
-  allChunks,
   changedChunks,
   chunkBytes,
   fitsInStream,
+  openingChunks,
   type StreamChunk,
   type TaskCardSnapshot,
   taskCardSnapshot,
@@ -134,7 +134,7 @@ async function startStream(
 ): Promise<boolean> {
   const { deps, log, project, channelId, threadTs, snapshot } = ctx;
   await waitForPostSlot(deps, job, token);
-  const chunks = allChunks(snapshot);
+  const chunks = openingChunks(snapshot);
   let ts: string;
   try {
     const started = await deps.writer.chat.startStream({

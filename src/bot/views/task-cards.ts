@@ -155,6 +155,32 @@ export function chunkBytes(chunks: readonly StreamChunk[]): number {
  */
 export const STREAM_BYTE_BUDGET = 9_000;
 
+/**
+ * The whole plan for a new stream message, within half the budget so the message has room for the
+ * changes that follow (else every change would start another message): outputs are shortened, then
+ * left out, then details, until it fits. The next change of a task sends it in full again.
+ */
+export function openingChunks(snapshot: TaskCardSnapshot, budget = STREAM_BYTE_BUDGET): StreamChunk[] {
+  const room = Math.floor(budget / 2);
+  const tries: Array<(t: TaskUpdate) => TaskUpdate> = [
+    (t) => t,
+    (t) => withOptional(t, t.details, t.output === undefined ? undefined : clip(t.output, 80)),
+    (t) => withOptional(t, t.details, undefined),
+    (t) => withOptional(t, undefined, undefined),
+  ];
+  let chunks: StreamChunk[] = allChunks(snapshot);
+  for (const shorten of tries) {
+    chunks = [{ type: 'plan_update', title: snapshot.title }, ...snapshot.tasks.map(shorten)];
+    if (chunkBytes(chunks) <= room) break;
+  }
+  return chunks;
+}
+
+function withOptional(task: TaskUpdate, details: string | undefined, output: string | undefined): TaskUpdate {
+  const { details: _d, output: _o, ...rest } = task;
+  return { ...rest, ...(details ? { details } : {}), ...(output ? { output } : {}) };
+}
+
 /** Whether `chunks` still fit in the stream that has taken `sentBytes` so far. */
 export function fitsInStream(
   sentBytes: number,
