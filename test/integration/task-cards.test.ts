@@ -1,3 +1,4 @@
+import { webApi } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { asTailoredPlan, defaultPlan, type Plan } from '../../src/domain/plan.js';
 import type { StoredMessage } from '../../src/playground/slack-api/store.js';
@@ -111,6 +112,34 @@ describe('task cards', () => {
     );
     // The session ended closed, and no status message was posted or edited besides the stream.
     expect((await h.slack.workspace.agentSession(CHANNEL, threadTs))?.status).toBe('closed');
+    expect(editedStatusMessages(h, threadTs)).toEqual([]);
+  });
+
+  it('continues in a new stream message when Slack has ended the one it was using', async () => {
+    const h = await startHarness({ TASK_CARDS: 'on', TASK_CARD_INTERVAL_MS: String(INTERVAL_MS) });
+    const { threadTs } = await h.mention('build a churn model for our subscription data and serve it');
+    await h.waitForThread(threadTs, /A few questions before I plan/);
+    await h.reply(threadTs, 'Postgres, table subscriptions. p99 under 100 ms.');
+    await waitFor(() => h.slack.callsTo('chat.startStream').length === 1, { message: 'no stream started' });
+    // Slack stops the stream itself (someone pressed Stop, or it sat idle too long).
+    const first = String(h.slack.callsTo('chat.startStream')[0]?.response.ts);
+    const slackItself = new webApi.WebClient('xoxb-test-token', { slackApiUrl: h.slack.apiUrl });
+    await slackItself.chat.stopStream({ channel: CHANNEL, ts: first });
+
+    await h.waitForThread(threadTs, /Approval needed: phase3.mlops-engineer/);
+    await h.click(threadTs, 'phase3.mlops-engineer', 'approve', REQUESTER);
+    await h.waitForThread(threadTs, /Approval needed: phase3.kubernetes-architect/);
+    await h.click(threadTs, 'phase3.kubernetes-architect', 'approve', REQUESTER);
+    await h.waitForThread(threadTs, /Executive summary/, 30_000);
+    await waitFor(
+      async () => (await streamedMessages(h, threadTs)).at(-1)?.streaming?.planTitle === 'Status: completed',
+      { message: 'the run’s end never reached a stream' },
+    );
+    const messages = await streamedMessages(h, threadTs);
+    expect(messages).toHaveLength(2);
+    const last = messages[1];
+    expect(last?.streaming?.state).toBe('stopped');
+    expect(last?.streaming?.tasks.every((t) => t.status === 'complete')).toBe(true);
     expect(editedStatusMessages(h, threadTs)).toEqual([]);
   });
 
