@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { isActive, type SessionStatus, sessionStatus } from '../../domain/phases.js';
 import type { Project } from '../../domain/project.js';
@@ -17,7 +17,7 @@ import {
 import type { OutboxDeps } from './deps.js';
 import { holdIfUnsupported } from './session-status.js';
 import { isRateLimited, platformError } from './slack-errors.js';
-import { setAside, waitForPostSlot } from './turns.js';
+import { passTurn, setAside, waitForPostSlot } from './turns.js';
 
 /** Default least time between two updates of one project's task cards (TASK_CARD_INTERVAL_MS). */
 export const DEFAULT_TASK_CARD_INTERVAL_MS = 3_000;
@@ -49,7 +49,8 @@ export function showsAsTaskCards(deps: OutboxDeps, data: OutboxJob): boolean {
  * Shows the live status as Slack's plan and task cards: the first change starts a stream message
  * (chat.startStream, in the channel's post slot), later ones append only the tasks that changed
  * (chat.appendStream), at most one every TASK_CARD_INTERVAL_MS per project: a change that comes sooner
- * waits aside for the rest of the interval, and gives way to a newer one queued meanwhile. A stream that
+ * waits aside for the rest of the interval (out of the thread's line), and gives way to a newer one
+ * queued meanwhile. A stream that
  * would pass its size budget is stopped and continues in a new message with the whole plan; one Slack
  * says is too long or no longer streaming, too. When the run ends the stream stops with the session's
  * status (chat.stopStream would otherwise set it `active`).
@@ -62,6 +63,7 @@ export async function writeTaskCards(
   log: Logger,
   job: Job<OutboxJob>,
   token: string | undefined,
+  queue?: Queue<OutboxJob>,
 ): Promise<boolean> {
   const streams = deps.taskCardStreams;
   const { projectId, channelId, threadTs, revision, effect } = job.data;
@@ -78,7 +80,12 @@ export async function writeTaskCards(
 
   const intervalMs = deps.features.taskCardIntervalMs ?? DEFAULT_TASK_CARD_INTERVAL_MS;
   const sinceLast = stream?.live ? Date.now() - stream.lastAt : Number.POSITIVE_INFINITY;
-  if (sinceLast < intervalMs) await setAside(job, token, intervalMs - sinceLast);
+  if (sinceLast < intervalMs) {
+    // Wait out the interval out of the thread's line: the thread's other messages (a reply to `status`, a
+    // gate) go meanwhile; an edit of the stream has no place in their order. Back, it joins the line anew.
+    if (queue && job.id) await passTurn(deps, queue, projectId, job.id);
+    await setAside(job, token, intervalMs - sinceLast);
+  }
 
   const snapshot = taskCardSnapshot(view.data);
   const ended = !isActive(view.data.phase);
