@@ -107,9 +107,7 @@ describe('task cards', () => {
       expect(task.details).toMatch(/^done in \d+s$/);
       expect(task.output?.length).toBeGreaterThan(0);
     }
-    expect(task(tasks, 'phase3.mlops-engineer').title).toBe(
-      'phase3.mlops-engineer · mlops-engineer (needs approval)',
-    );
+    expect(task(tasks, 'phase3.mlops-engineer').title).toBe('phase3.mlops-engineer (needs approval)');
     // The session ended closed, and no status message was posted or edited besides the stream.
     expect((await h.slack.workspace.agentSession(CHANNEL, threadTs))?.status).toBe('closed');
     expect(editedStatusMessages(h, threadTs)).toEqual([]);

@@ -36,7 +36,7 @@ describe('task cards of the live status', () => {
     ).toEqual({
       type: 'task_update',
       id: 'phase1.data-engineer',
-      title: 'phase1.data-engineer · data-engineer',
+      title: 'phase1.data-engineer',
       status: 'complete',
       details: 'done in 1m 05s',
       output: 'Schema checked',
@@ -46,7 +46,7 @@ describe('task cards of the live status', () => {
     expect(taskOf(line({ state: 'awaiting_approval', needsApproval: true }))).toMatchObject({
       status: 'pending',
       details: 'awaiting approval',
-      title: 'phase1.data-engineer · data-engineer (needs approval)',
+      title: 'phase1.data-engineer (needs approval)',
     });
     const failed = taskOf(line({ state: 'failed', summary: 'half done', error: 'x'.repeat(400) }));
     expect(failed.status).toBe('error');
@@ -54,6 +54,7 @@ describe('task cards of the live status', () => {
     expect(taskOf(line({ state: 'rejected' })).status).toBe('error');
     expect(taskOf(line({ state: 'skipped' })).status).toBe('complete');
     expect(stageDetails(line({ state: 'queued' }))).toBe('queued');
+    expect(taskOf(line({ id: 'phase1.check-01' })).title).toBe('phase1.check-01 · data-engineer');
   });
 
   it('formats elapsed time in seconds, minutes and hours', () => {

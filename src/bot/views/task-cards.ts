@@ -105,7 +105,10 @@ export function taskOf(stage: StageLine): TaskUpdate {
   return {
     type: 'task_update',
     id: stage.id,
-    title: clip(`${stage.id} · ${stage.role}${stage.needsApproval ? ' (needs approval)' : ''}`),
+    // A stage id names its role already (`phase1.data-engineer`); the role is added when it does not.
+    title: clip(
+      `${stage.id.endsWith(`.${stage.role}`) ? stage.id : `${stage.id} · ${stage.role}`}${stage.needsApproval ? ' (needs approval)' : ''}`,
+    ),
     status: taskStatusOf(stage.state),
     details: clip(stageDetails(stage)),
     ...(output ? { output } : {}),
