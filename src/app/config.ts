@@ -137,6 +137,10 @@ const envSchema = z.object({
   PROJECT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().positive().max(36_500).default(90)),
   /** Slack agent sessions (agents.sessions.setStatus, Slack's Stop button) for every project thread; off for workspaces without the feature. Default on. */
   AGENT_SESSIONS: onOff(true),
+  /** The live status as Slack's plan and task cards (chat.startStream), where the workspace offers them; off, or where refused: the status message edited in place. Default on. */
+  TASK_CARDS: onOff(true),
+  /** Least time between two updates of one project's task cards, in ms (chat.appendStream). Default 3000. */
+  TASK_CARD_INTERVAL_MS: nonNegativeInt(3_000),
   /** Least time between two refreshes of one person's App Home after their projects change, in ms (Slack's views.publish is Tier 4, per workspace). Default 10000. */
   HOME_REFRESH_INTERVAL_MS: positiveInt(10_000),
   /** pino level. Default info. */
@@ -205,8 +209,8 @@ export interface Config {
   workerConcurrency: number;
   clarifyMaxRounds: number;
   stageAttempts: number;
-  /** Slack's agent surfaces used (AGENT_SESSIONS). */
-  features: { agentSessions: boolean };
+  /** Slack's agent surfaces used (AGENT_SESSIONS, TASK_CARDS, TASK_CARD_INTERVAL_MS). */
+  features: { agentSessions: boolean; taskCards: boolean; taskCardIntervalMs: number };
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -288,7 +292,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: e.WORKER_CONCURRENCY,
     clarifyMaxRounds: e.CLARIFY_MAX_ROUNDS,
     stageAttempts: e.STAGE_ATTEMPTS,
-    features: { agentSessions: e.AGENT_SESSIONS },
+    features: {
+      agentSessions: e.AGENT_SESSIONS,
+      taskCards: e.TASK_CARDS,
+      taskCardIntervalMs: e.TASK_CARD_INTERVAL_MS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -28,6 +28,7 @@ import { closeBullClient, createQueues } from '../memory/queues.js';
 import { createRedis, waitUntilReady } from '../memory/redis.js';
 import { announceCancel, RunCancels } from '../memory/run-cancels.js';
 import { SpendLedger } from '../memory/spend-ledger.js';
+import { TaskCardStreams } from '../memory/task-card-streams.js';
 import { ThreadMessageStore } from '../memory/thread-messages.js';
 import { ThreadOrder } from '../memory/thread-order.js';
 import { WorkQueues } from '../memory/work-queues.js';
@@ -256,6 +257,7 @@ export async function startSystem(
         render: { offlineModel: config.offlineModel.inUse, tableBlocks: config.tableBlocks },
         features: config.features,
         holds: new FeatureHolds(command, keys),
+        taskCardStreams: new TaskCardStreams(command, keys),
         onThreadWritten: (projectId) => projectChanged(homeDeps, projectId),
         ...(config.approvals.groupId
           ? {

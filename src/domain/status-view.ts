@@ -21,6 +21,8 @@ export function statusView(project: Project): StatusView {
         ...(run?.degraded ? { degraded: true } : {}),
         ...(run?.spentUsd ? { spentUsd: run.spentUsd } : {}),
         ...(run?.usage ? { tokens: totalTokens(run.usage) } : {}),
+        ...(run?.startedAt !== undefined ? { startedAt: run.startedAt } : {}),
+        ...(run?.finishedAt !== undefined ? { finishedAt: run.finishedAt } : {}),
       };
     }),
     usage: project.usage,

@@ -22,6 +22,9 @@ export const stageLineSchema = z.object({
   spentUsd: z.number().optional(),
   /** Tokens the stage's finished attempt used. */
   tokens: z.number().optional(),
+  /** When the current attempt started and finished (ms): the task cards' elapsed time. */
+  startedAt: z.number().optional(),
+  finishedAt: z.number().optional(),
 });
 export type StageLine = z.infer<typeof stageLineSchema>;
 

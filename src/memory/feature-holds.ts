@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { KeySpace } from './keys.js';
 
 /** The Slack features a workspace may lack (an app not declared as an agent, an older plan). */
-export type SlackFeature = 'agent-sessions';
+export type SlackFeature = 'agent-sessions' | 'task-cards';
 
 /** How long a workspace that refused a feature is left alone before it is tried again. */
 export const FEATURE_HOLD_MS = 60 * 60 * 1000;

@@ -63,6 +63,8 @@ export interface KeySpace {
    * Emptied as jobs finish; expires 7 days after its last use.
    */
   projectOutboxLine(projectId: string): string;
+  /** The project's live status as streamed task cards (JSON: its stream message, what it shows, bytes sent). 7 days. */
+  projectTaskCards(projectId: string): string;
   /**
    * Zset of every project id, scored by when its keys expire (ms; `+inf` while active), for operators and
    * later listing. Expired members are dropped by the save script; the key expires with its last member.
@@ -124,6 +126,7 @@ export function keySpace(prefix: string): KeySpace {
     projectAuditKeys: (id) => `${prefix}:project:${id}:audit:keys`,
     deliverable: (id, stageId, attempt) => `${prefix}:project:${id}:deliverable:${stageId}:${attempt}`,
     projectOutboxLine: (id) => `${prefix}:project:${id}:outbox`,
+    projectTaskCards: (id) => `${prefix}:project:${id}:task-cards`,
     projects: () => `${prefix}:projects`,
     agentMemoryProject: (teamId, scope, id) => AgentMemoryKeys.inSegment(prefix, teamId, scope).project(id),
     breaker: () => `${prefix}:breaker:model`,

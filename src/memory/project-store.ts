@@ -131,6 +131,7 @@ function projectKeys(keys: KeySpace, project: Project): string[] {
     keys.projectSpend(project.id),
     keys.projectAudit(project.id),
     keys.projectAuditKeys(project.id),
+    keys.projectTaskCards(project.id),
     keys.agentMemoryProject(project.teamId, scopeSegment(writeScope(project)), project.id),
     ...deliverables,
   ];

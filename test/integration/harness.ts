@@ -48,6 +48,9 @@ export function testEnv(slack: SlackStandIn, model: AnthropicStandIn, extra: Rec
     // Whole runs post a dozen messages in a second; pacing them would make every test wait. It is
     // tested on its own (slack-pacing.test.ts), with pacing on as in production.
     SLACK_CHANNEL_POST_INTERVAL_MS: '0',
+    // The live status as the edited message these tests read; task cards are tested on their own
+    // (task-cards.test.ts), on as in production.
+    TASK_CARDS: 'off',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
     ...extra,
   };

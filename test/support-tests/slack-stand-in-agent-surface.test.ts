@@ -104,7 +104,17 @@ describe('Slack stand-in: agent sessions and streaming', () => {
         { id: 'b', title: 'b · ml-engineer', status: 'pending' },
       ],
     });
-    expect(message?.blocks?.map((b) => (b as { type: string }).type)).toEqual(['task_card', 'task_card']);
+    // In plan mode the tasks are gathered in Slack's plan block under the plan's title.
+    expect(message?.blocks).toMatchObject([
+      {
+        type: 'plan',
+        title: 'Churn model: 2 stages',
+        tasks: [
+          { type: 'task_card', task_id: 'a', status: 'complete' },
+          { type: 'task_card', task_id: 'b', status: 'pending' },
+        ],
+      },
+    ]);
     expect((await slack.workspace.agentSession('C1', '1.000001'))?.status).toBe('closed');
     // A stopped stream takes nothing more.
     expect(await refusal(client.chat.appendStream({ channel: 'C1', ts, markdown_text: 'late' }))).toBe(

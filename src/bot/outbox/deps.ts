@@ -7,6 +7,7 @@ import type { DeliverableStore } from '../../memory/deliverables.js';
 import type { FeatureHolds } from '../../memory/feature-holds.js';
 import type { KeySpace } from '../../memory/keys.js';
 import type { ProjectStore } from '../../memory/project-store.js';
+import type { TaskCardStreams } from '../../memory/task-card-streams.js';
 import type { ThreadMessageStore } from '../../memory/thread-messages.js';
 import type { ThreadOrder } from '../../memory/thread-order.js';
 import type { Metrics } from '../../ops/metrics.js';
@@ -31,8 +32,10 @@ export interface OutboxDeps {
   metrics: Metrics;
   /** What every message carries in this deployment (the offline mark). */
   render: RenderSettings;
-  /** Slack's agent surfaces this deployment uses (AGENT_SESSIONS). */
-  features: { agentSessions: boolean };
+  /** Slack's agent surfaces this deployment uses (AGENT_SESSIONS, TASK_CARDS, TASK_CARD_INTERVAL_MS). */
+  features: { agentSessions: boolean; taskCards?: boolean; taskCardIntervalMs?: number };
+  /** Where each project's live status streams as task cards (TASK_CARDS). */
+  taskCardStreams?: TaskCardStreams;
   /** Workspaces that lately refused one of those features. */
   holds: FeatureHolds;
   /** Told when a project's thread was written to, so the App Home of those who see it is refreshed. */

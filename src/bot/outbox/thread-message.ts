@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError } from 'bullmq';
+import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { assertNever } from '../../domain/assert-never.js';
 import { type View, viewSchema } from '../../domain/views.js';
@@ -9,6 +9,7 @@ import { renderView } from '../views/render.js';
 import { decideWrite } from './decide.js';
 import type { OutboxDeps } from './deps.js';
 import { type SlackCall, sendWithFallback } from './slack-errors.js';
+import { showsAsTaskCards, writeTaskCards } from './task-cards.js';
 import { findPosted, messageMetadata } from './thread-lookup.js';
 import { waitForPostSlot } from './turns.js';
 
@@ -33,9 +34,12 @@ export async function writeThreadMessage(
   log: Logger,
   job: Job<OutboxJob>,
   token: string | undefined,
+  queue?: Queue<OutboxJob>,
 ): Promise<void> {
   const { projectId, channelId, threadTs, revision, effect } = job.data;
   if (effect.kind !== 'thread_message') return;
+  // The live status as task cards where Slack offers them; the edited message below where it does not.
+  if (showsAsTaskCards(deps, job.data) && (await writeTaskCards(deps, log, job, token, queue))) return;
   const message = renderMessage(job.data, deps.render);
   const send = <T>(call: SlackCall<T>) => sendWithFallback(log, deps.metrics, message, call);
 

@@ -61,7 +61,7 @@ async function deliver(
           await uploadRunPicture(deps, log, job.data);
           break;
         case 'thread_message':
-          await writeThreadMessage(deps, log, job, token);
+          await writeThreadMessage(deps, log, job, token, queue);
           break;
         case 'session_status':
           await setSessionStatus(deps, log, job.data);

@@ -295,16 +295,18 @@ function rendered(content: StreamedContent): Pick<StoredMessage, 'text' | 'block
   });
   const blocks: unknown[] = [];
   if (content.markdown !== '') blocks.push({ type: 'markdown', text: content.markdown });
-  for (const task of content.tasks) {
-    blocks.push({
-      type: 'task_card',
-      task_id: task.id,
-      title: task.title,
-      status: task.status,
-      ...(task.details !== undefined && { details: richText(task.details) }),
-      ...(task.output !== undefined && { output: richText(task.output) }),
-    });
-  }
+  const cards = content.tasks.map((task) => ({
+    type: 'task_card',
+    task_id: task.id,
+    title: task.title,
+    status: task.status,
+    ...(task.details !== undefined && { details: richText(task.details) }),
+    ...(task.output !== undefined && { output: richText(task.output) }),
+  }));
+  // In plan mode Slack gathers the tasks under the plan's title: its `plan` block; a timeline lists them.
+  if (content.displayMode === 'plan' && content.planTitle !== undefined && cards.length > 0)
+    blocks.push({ type: 'plan', title: content.planTitle, tasks: cards });
+  else blocks.push(...cards);
   const lines = [
     ...(content.planTitle ? [content.planTitle] : []),
     ...(content.markdown ? [content.markdown] : []),

@@ -8,6 +8,7 @@ import { attr, escapeHtml, safeLocalUrl } from './escape.js';
 import { renderMarkdown } from './markdown.js';
 import { asArray, asObject, asString, type Json, typeOf } from './read.js';
 import { renderRichText } from './rich-text.js';
+import { planBlock, taskCardBlock } from './task-cards.js';
 
 /** The blocks of a message or view, in order. */
 export function renderBlocks(blocks: readonly unknown[], ctx: RenderContext): string {
@@ -26,6 +27,8 @@ const KNOWN_BLOCKS = [
   'file',
   'input',
   'table',
+  'task_card',
+  'plan',
 ] as const;
 type KnownBlockType = (typeof KNOWN_BLOCKS)[number];
 
@@ -74,6 +77,10 @@ function blockBody(type: KnownBlockType, block: Json, blockId: string, ctx: Rend
       return inputBlock(block, ctx);
     case 'table':
       return tableBlock(block, ctx);
+    case 'task_card':
+      return taskCardBlock(block, ctx);
+    case 'plan':
+      return planBlock(block, ctx);
   }
 }
 

@@ -104,6 +104,14 @@ h4.pw-md-heading, h5.pw-md-heading, h6.pw-md-heading { font-size: 15px; }
 .pw-input-label { font-weight: 700; margin-bottom: 4px; }
 .pw-input-hint { font-size: 13px; color: #616061; margin-top: 4px; }
 .pw-task { margin-right: 2px; }
+.pw-plan-title { font-weight: 700; margin: 2px 0 4px; }
+.pw-plan-tasks, .pw-block-task_card { border: 1px solid #dddddd; border-radius: 8px; padding: 4px 10px; }
+.pw-taskcard { padding: 4px 0; }
+.pw-taskcard + .pw-taskcard { border-top: 1px solid #eeeeee; }
+.pw-taskcard-head { display: flex; gap: 6px; align-items: baseline; }
+.pw-taskcard-title { font-weight: 700; }
+.pw-taskcard-details, .pw-taskcard-output { font-size: 13px; margin-left: 22px; }
+.pw-taskcard-details { color: #616061; }
 .pw-view { background: #fff; }
 .pw-view-modal { border-radius: 8px; box-shadow: 0 18px 48px rgba(0, 0, 0, 0.35); max-width: 520px; padding: 0 0 12px; }
 .pw-view-title { font-size: 22px; font-weight: 900; margin: 0; padding: 16px 20px; border-bottom: 1px solid #dddddd; }
