@@ -140,13 +140,17 @@ async function runProject(page: Page, playground: RunningPlayground): Promise<vo
     await approveNextGate(page, thread, { refuseAsTeammateFirst: false });
 
     await actAs(page, 'requester');
-    const statusReplies = () => thread.locator('.pw-row', { hasText: /^[\s\S]*Status: / }).count();
+    // The answer to `status` is a table with a Note column (the summary's has none; the live status is a plan card).
+    const statusReply = thread.locator('.pw-row', {
+      has: page.locator('table.pw-table th', { hasText: 'Note' }),
+    });
+    const statusReplies = () => statusReply.count();
     const statusBefore = await statusReplies();
     await reply.fill('status');
     await reply.press('Enter');
     // A new reply in the thread, naming the stages (the live status message is edited, not added).
     await expect.poll(statusReplies, { timeout: 30_000 }).toBeGreaterThan(statusBefore);
-    expect(await thread.locator('.pw-row').last().innerText()).toMatch(/phase3\.kubernetes-architect/);
+    expect(await statusReply.last().innerText()).toMatch(/phase3\.kubernetes-architect/);
 
     await waitForText(page, thread, /Executive summary/, RUN_TIMEOUT_MS);
     const report = thread.getByRole('link', { name: /Pipewright report/ });
