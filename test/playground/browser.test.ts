@@ -204,6 +204,12 @@ async function visitHome(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Pipewright · Home' }).click();
   await home.getByRole('button', { name: 'Status' }).first().click();
   await page.getByRole('button', { name: 'Pipewright · Messages' }).click();
+  // The Messages tab shows the requests the app suggests there.
+  await page
+    .getByRole('region', { name: 'Suggested prompts' })
+    .getByRole('button')
+    .first()
+    .waitFor({ timeout: 20_000 });
   await page.locator('#pw-messages .pw-row', { hasText: 'Status of' }).first().waitFor({ timeout: 20_000 });
   await page.getByRole('button', { name: '#ml-projects' }).click();
 }

@@ -181,6 +181,14 @@ describe('the playground page server', () => {
       });
       expect(await res.json()).toMatchObject({ ok: true, delivered: { ok: true } });
     }
+    // Opening the Messages tab makes the app suggest requests there; the page offers them (1 to 4).
+    const dm = PLAYGROUND_CHANNEL_IDS.dm.requester;
+    await waitFor(async () => {
+      const q = new URLSearchParams({ user: requester, channel: dm });
+      const page = (await (await fetch(`${base()}/playground/state?${q}`)).json()) as PageState;
+      const count = page.channel.prompts?.length ?? 0;
+      return count >= 1 && count <= 4 && (page.channel.prompts ?? []).every((p) => p.title && p.message);
+    });
   });
 
   it('opens a project from a direct message to the bot, answered in that DM', async () => {

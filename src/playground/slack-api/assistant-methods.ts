@@ -1,5 +1,5 @@
 import { type Answer, invalidArguments, isRecord, ok } from './answers.js';
-import { str } from './context.js';
+import { type ApiContext, str } from './context.js';
 
 /** Slack shows at most four suggested prompts. */
 const MAX_PROMPTS = 4;
@@ -9,7 +9,7 @@ const MAX_PROMPTS = 4;
  * app (`agent_view`) sets them for the conversation, without `thread_ts`; the legacy assistant view names
  * the thread. Slack keeps no state the stand-in needs: the call log shows what was suggested.
  */
-export function setSuggestedPrompts(args: Record<string, unknown>): Answer {
+export async function setSuggestedPrompts(ctx: ApiContext, args: Record<string, unknown>): Promise<Answer> {
   const prompts = listOf(args.prompts);
   const problems: string[] = [];
   if (!prompts || prompts.length === 0)
@@ -22,7 +22,15 @@ export function setSuggestedPrompts(args: Record<string, unknown>): Answer {
     if (!isRecord(p) || !str(p.title) || !str(p.message))
       problems.push(`prompt must have a "title" and a "message" [json-pointer:/prompts/${i}]`);
   });
-  return problems.length > 0 ? invalidArguments(problems) : ok();
+  if (problems.length > 0) return invalidArguments(problems);
+  // Kept per conversation, so the playground's Messages tab can offer them as Slack does.
+  const suggested = (prompts ?? []).flatMap((p) =>
+    isRecord(p) && str(p.title) && str(p.message)
+      ? [{ title: String(p.title), message: String(p.message) }]
+      : [],
+  );
+  await ctx.workspace.saveSuggestedPrompts(String(args.channel_id), suggested);
+  return ok();
 }
 
 /** A list argument arrives as JSON text in a form body, or as a list in a JSON one. */

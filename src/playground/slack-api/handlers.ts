@@ -72,7 +72,7 @@ export async function succeed(
       return ok({ channel: channelInfo(identity, args.channel, stored, override) });
     }
     case 'assistant.threads.setSuggestedPrompts':
-      return setSuggestedPrompts(args);
+      return setSuggestedPrompts(ctx, args);
     case 'apps.connections.open':
       return ok({ url: ctx.socket.openConnection() });
     default:

@@ -35,6 +35,8 @@ export interface WorkspaceKeys {
   modals(user: string): string;
   /** An agent session (JSON, AgentSession) by its thread: status, title, initiator (agents.sessions.setStatus). */
   agentSession(channel: string, threadTs: string): string;
+  /** The prompts the app suggests in a conversation (assistant.threads.setSuggestedPrompts). */
+  suggestedPrompts(channel: string): string;
 }
 
 export function workspaceKeys(prefix: string): WorkspaceKeys {
@@ -56,5 +58,6 @@ export function workspaceKeys(prefix: string): WorkspaceKeys {
     homeView: (user) => k('home', user),
     modals: (user) => k('modals', user),
     agentSession: (channel, threadTs) => k('session', channel, threadTs),
+    suggestedPrompts: (channel) => k('prompts', channel),
   };
 }

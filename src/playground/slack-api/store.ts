@@ -3,6 +3,7 @@ import type { SlackApiIdentity } from './identity.js';
 import { type WorkspaceKeys, workspaceKeys } from './keys.js';
 import type {
   AgentSession,
+  SuggestedPrompt,
   Workspace,
   WorkspaceChange,
   WorkspaceChannel,
@@ -175,6 +176,16 @@ export class RedisWorkspace implements Workspace {
   async agentSession(channel: string, threadTs: string): Promise<AgentSession | undefined> {
     const raw = await this.redis.get(this.keys.agentSession(channel, threadTs));
     return raw ? (JSON.parse(raw) as AgentSession) : undefined;
+  }
+
+  async suggestedPrompts(channel: string): Promise<SuggestedPrompt[]> {
+    const raw = await this.redis.get(this.keys.suggestedPrompts(channel));
+    return raw ? (JSON.parse(raw) as SuggestedPrompt[]) : [];
+  }
+
+  async saveSuggestedPrompts(channel: string, prompts: SuggestedPrompt[]): Promise<void> {
+    await this.redis.set(this.keys.suggestedPrompts(channel), JSON.stringify(prompts));
+    this.emit({ kind: 'prompts', channel });
   }
 
   async saveAgentSession(session: AgentSession): Promise<void> {

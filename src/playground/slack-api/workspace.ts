@@ -113,7 +113,14 @@ export type WorkspaceChange =
     }
   | { kind: 'ephemeral'; channel: string; user: string; threadTs?: string }
   | { kind: 'view'; user: string }
-  | { kind: 'session'; channel: string; threadTs: string };
+  | { kind: 'session'; channel: string; threadTs: string }
+  | { kind: 'prompts'; channel: string };
+
+/** A request the app suggests in its Messages tab: a label and the message it sends. */
+export interface SuggestedPrompt {
+  title: string;
+  message: string;
+}
 
 export interface WorkspaceReader {
   team(): Promise<{ id: string; name: string }>;
@@ -129,6 +136,8 @@ export interface WorkspaceReader {
   views(user: string): Promise<WorkspaceViews>;
   /** The thread's agent session as the bot last set it (agents.sessions.setStatus); undefined when never set. */
   agentSession(channel: string, threadTs: string): Promise<AgentSession | undefined>;
+  /** What the app last suggested in this conversation (its Messages tab), oldest first. */
+  suggestedPrompts(channel: string): Promise<SuggestedPrompt[]>;
   /** Calls `listener` on every change until the returned function is called. */
   subscribe(listener: (change: WorkspaceChange) => void): () => void;
 }

@@ -38,7 +38,8 @@ export interface PageState {
   me: string;
   people: Array<{ id: string; label: string; role: PlaygroundRole }>;
   channels: Array<{ id: string; label: string; isIm: boolean }>;
-  channel: { id: string; label: string };
+  /** The open conversation; in the app's DM (its Messages tab), the requests the app suggests. */
+  channel: { id: string; label: string; prompts?: Array<{ title: string; message: string }> };
   messages: RenderedMessage[];
   /** The open thread, and its Slack agent session as the bot set it (Slack shows Stop while processing). */
   thread?: { ts: string; messages: RenderedMessage[]; session?: { status: string; title?: string } };
@@ -97,10 +98,11 @@ export async function buildPageState(
     botUserId: opts.botUserId,
   };
   const bot = ctx.users.get(opts.botUserId);
-  const [history, ephemerals, views] = await Promise.all([
+  const [history, ephemerals, views, prompts] = await Promise.all([
     reader.history(channel.id),
     reader.ephemerals(channel.id, request.me),
     reader.views(request.me),
+    channel.isIm ? reader.suggestedPrompts(channel.id) : Promise.resolve([]),
   ]);
   const render = (m: WorkspaceMessage): RenderedMessage => ({
     ts: m.ts,
@@ -137,7 +139,11 @@ export async function buildPageState(
       .sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role))
       .map((u) => ({ id: u.id, label: personLabel(u), role: u.role })),
     channels: visible.map((c) => ({ id: c.id, label: channelLabel(c, bot), isIm: c.isIm })),
-    channel: { id: channel.id, label: channelLabel(channel, bot) },
+    channel: {
+      id: channel.id,
+      label: channelLabel(channel, bot),
+      ...(prompts.length > 0 ? { prompts } : {}),
+    },
     messages,
     ...(thread ? { thread } : {}),
     ...(views.home !== undefined ? { home: renderer.view(views.home, ctx, views.homeId) } : {}),

@@ -33,6 +33,7 @@ export function pageHtml(opts: { offline: boolean }): string {
     <h1 id="pw-channel-name" class="pw-channel-name">#ml-projects</h1>
     <section id="pw-home" class="pw-home" aria-label="Home tab" hidden></section>
     <div id="pw-messages" class="pw-messages" aria-live="polite"></div>
+    <section id="pw-prompts" class="pw-prompts" aria-label="Suggested prompts" hidden></section>
     <form id="pw-composer" class="pw-composer">
       <textarea id="pw-message" aria-label="Message" rows="2" placeholder="@pipewright build a churn model for our subscription data"></textarea>
       <button type="submit" class="pw-send">Send</button>

@@ -192,6 +192,31 @@ function openTab(tab) {
   return post('/playground/open-tab', { user: view.me, tab }).catch((err) => showError(err.message));
 }
 
+/** The app's suggested requests in its Messages tab: a click sends one, as Slack does. */
+function drawPrompts(state) {
+  const box = $('pw-prompts');
+  const prompts = view.place === 'channel' ? state.channel.prompts || [] : [];
+  box.hidden = prompts.length === 0;
+  const key = JSON.stringify(prompts);
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  box.replaceChildren(
+    ...prompts.map((p) => {
+      const chip = document.createElement('button');
+      chip.type = 'button';
+      chip.className = 'pw-prompt';
+      chip.textContent = p.title;
+      chip.title = p.message;
+      chip.addEventListener('click', () => {
+        const composer = $('pw-message');
+        composer.value = p.message;
+        say(composer, '');
+      });
+      return chip;
+    }),
+  );
+}
+
 function drawHome(state) {
   const home = $('pw-home');
   const atHome = view.place === 'home';
@@ -291,6 +316,7 @@ function draw(state) {
     view.thread = '';
   }
   drawHome(state);
+  drawPrompts(state);
   drawModals(state);
 }
 
