@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checklistAdjustmentProblems, checklistAdjustmentSchema } from './checklists.js';
 import type { Requirements } from './requirements.js';
 import { DEPLOYING_ROLES, isRoleId, ROLE_IDS, type RoleId } from './roles.js';
 import { templateRefs } from './template.js';
@@ -20,6 +21,8 @@ export const stageSchema = z.object({
   retries: z.number().int().min(0).max(10),
   /** When this stage fails for good: `stop` the run, or `continue` without it (its dependents are skipped). */
   onFailure: z.enum(['stop', 'continue']).default('stop'),
+  /** Items of the role's checklist this stage does not owe, and items it owes on top (absent: the full list). */
+  checklist: checklistAdjustmentSchema.optional(),
 });
 export type Stage = z.infer<typeof stageSchema>;
 
@@ -124,6 +127,7 @@ export function planProblems(plan: Plan): string[] {
     if (mustBeGated(st) && !st.needsApproval) {
       problems.push(`stage ${st.id} changes running systems and must need approval`);
     }
+    if (isRoleId(st.role)) problems.push(...checklistAdjustmentProblems(st));
   }
 
   for (const st of plan.stages) {
@@ -212,6 +216,7 @@ export const tailoredPlanSchema = z.object({
         timeoutMinutes: z.number().int().min(1).max(60),
         retries: z.number().int().min(0).max(5),
         onFailure: z.enum(['stop', 'continue']),
+        checklist: checklistAdjustmentSchema.optional(),
       }),
     )
     .min(1)
@@ -237,6 +242,7 @@ export function acceptTailoredPlan(tailored: TailoredPlan): { plan: Plan; proble
       timeoutMs: st.timeoutMinutes * 60_000,
       retries: st.retries,
       onFailure: st.onFailure,
+      ...(st.checklist ? { checklist: st.checklist } : {}),
     })),
   };
   const parsed = planSchema.safeParse(candidate);
@@ -265,6 +271,7 @@ export function asTailoredPlan(plan: Plan, rationale: string): TailoredPlan {
       timeoutMinutes: Math.max(1, Math.round(st.timeoutMs / 60_000)),
       retries: st.retries,
       onFailure: st.onFailure,
+      ...(st.checklist ? { checklist: st.checklist } : {}),
     })),
   };
 }

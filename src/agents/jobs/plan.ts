@@ -1,3 +1,4 @@
+import { ROLE_CHECKLISTS } from '../../domain/checklists.js';
 import { eventIds } from '../../domain/ids.js';
 import { OUTPUT_TOKEN_LIMITS } from '../../domain/jobs.js';
 import { asTailoredPlan, defaultPlan, tailoredPlanSchema } from '../../domain/plan.js';
@@ -47,6 +48,9 @@ export function planPrompt(project: Project): Prompt {
   const requirements = project.requirements ?? defaultRequirements(project.request);
   const start = asTailoredPlan(defaultPlan(requirements), 'the default four-phase plan');
   const roles = ROLE_IDS.map((r) => `${r}: ${ROLES[r].title}`).join('\n');
+  const checklists = ROLE_IDS.map(
+    (r) => `${r}: ${ROLE_CHECKLISTS[r].map((i) => `${i.id}${i.blocking ? '*' : ''}`).join(', ')}`,
+  ).join('\n');
   return {
     system: [teamCharter(), requirementsSection(project)],
     user: `Tailor the project plan to these requirements. Start from the default plan below and change only what the
@@ -64,6 +68,12 @@ ${roles}
   for a human approval, whatever "needsApproval" says and whatever the request asks;
 - onFailure "continue" only for stages the rest of the plan can do without.
 Explain the changes in one short "rationale".
+
+Each stage owes its role's checklist (ids below; * blocks acceptance) and is reviewed against it. When a stage's
+task makes an item moot or calls for one more, set its optional "checklist": {"drop": [{"id", "reason"}], "add":
+[{"text", "blocking", "reason"}]}; only ids of that stage's role may be dropped, every change needs a reason, and
+a blocking item is dropped only when the stage truly cannot owe it. Omit "checklist" to keep the full list.
+${checklists}
 
 <default-plan>
 ${JSON.stringify(start, null, 2)}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { assertNever } from '../../domain/assert-never.js';
+import { type ChecklistItem, effectiveChecklist, ROLE_CHECKLISTS } from '../../domain/checklists.js';
 import type { Deliverable } from '../../domain/deliverable.js';
 import { eventIds } from '../../domain/ids.js';
 import { OUTPUT_TOKEN_LIMITS } from '../../domain/jobs.js';
@@ -56,7 +57,20 @@ export type StageOutput = z.infer<typeof stageOutputSchema>;
  * longest role brief and room for the requirements, plan outline and decisions.
  */
 export const STAGE_PROMPT_TOKENS =
-  estimateTokens(teamCharter()) + Math.max(...ROLE_IDS.map((r) => estimateTokens(rolePrompt(r)))) + 2_000;
+  estimateTokens(teamCharter()) +
+  Math.max(
+    ...ROLE_IDS.map(
+      (r) => estimateTokens(rolePrompt(r)) + estimateTokens(checklistBlock(ROLE_CHECKLISTS[r])),
+    ),
+  ) +
+  2_000;
+
+/** What the stage owes, one item a line, so the author can answer each (a later review grades them). */
+export function checklistBlock(items: readonly ChecklistItem[]): string {
+  if (items.length === 0) return '';
+  const lines = items.map((i) => `- ${i.id}${i.blocking ? ' (blocking)' : ''}: ${i.text}`);
+  return `\nYour checklist: the deliverable must cover every item; a missing blocking item sends the work back.\n${lines.join('\n')}\n`;
+}
 
 function clipToTokens(text: string, tokens: number): string {
   const chars = tokens * 4;
@@ -100,7 +114,7 @@ export function stagePrompt(
 
 Your stage: ${stage.id} (phase ${stage.phase}).
 Task: ${task}
-${extra ? `\nAlso read ${extra}` : ''}${decisionsBlock(project)}${memoryText ? `\n${memoryText}\n` : ''}
+${extra ? `\nAlso read ${extra}` : ''}${checklistBlock(effectiveChecklist(stage))}${decisionsBlock(project)}${memoryText ? `\n${memoryText}\n` : ''}
 Reply with the stage JSON described in the charter. Leave lists empty when there is nothing worth saying.`,
   };
 }

@@ -1,4 +1,6 @@
 import type { types } from '@slack/bolt';
+import { checklistCounts } from '../../domain/checklists.js';
+import type { Stage } from '../../domain/plan.js';
 import type { RunPhase, StageState } from '../../domain/project.js';
 import { formatUsd } from '../../domain/spending.js';
 import { totalTokens, type Usage } from '../../domain/usage.js';
@@ -68,10 +70,14 @@ export function renderPlan(view: Extract<View, { type: 'plan' }>): RenderedMessa
         const gate = st.needsApproval ? ' :lock: _needs approval_' : '';
         const usd = costOf.get(st.id);
         const cost = usd === undefined ? '' : ` · up to ${formatUsd(usd)}`;
-        return `• \`${escapeText(st.id)}\` — ${escapeText(st.role)}${gate}${cost}\n   ${escapeText(truncate(st.task.replace(/\{([^}]+)\.output\}/g, '$1'), 300))}`;
+        return `• \`${escapeText(st.id)}\` — ${escapeText(st.role)}${gate}${cost} · ${checklistLabel(st)}\n   ${escapeText(truncate(st.task.replace(/\{([^}]+)\.output\}/g, '$1'), 300))}`;
       });
+    // A long phase spills into further sections rather than losing its last stages to truncation.
     if (lines.length > 0)
-      blocks.push(section(`*Phase ${phase.number} · ${escapeText(phase.name)}*\n${lines.join('\n')}`));
+      for (const chunk of splitForSections(
+        `*Phase ${phase.number} · ${escapeText(phase.name)}*\n${lines.join('\n')}`,
+      ))
+        blocks.push(section(chunk));
   }
   if (rationale) blocks.push(section(`*Why this plan:* ${escapeText(rationale)}`));
   if (forecast && forecast.totalUsd === 0) {
@@ -101,6 +107,15 @@ export function renderPlan(view: Extract<View, { type: 'plan' }>): RenderedMessa
   blocks.push(context(notes.join(' ')));
   const fallback = `Plan for: ${req.objective}\n${plan.stages.map((st) => `${st.id} (${st.role})${st.needsApproval ? ' needs approval' : ''}`).join('\n')}`;
   return { text: plainFallback(fallback), blocks: capBlocks(blocks) };
+}
+
+/** "checklist 8 items", with "(−1 dropped, +1 added)" when the plan tailored the role's list. */
+export function checklistLabel(stage: Pick<Stage, 'id' | 'role' | 'checklist'>): string {
+  const { items, dropped, added } = checklistCounts(stage);
+  const changes = [dropped > 0 ? `−${dropped} dropped` : '', added > 0 ? `+${added} added` : ''].filter(
+    Boolean,
+  );
+  return `checklist ${items} item${items === 1 ? '' : 's'}${changes.length > 0 ? ` (${changes.join(', ')})` : ''}`;
 }
 
 export function renderStatus(view: StatusView): RenderedMessage {

@@ -6,6 +6,67 @@ import { readSignals } from './signals.js';
 
 type PlanPurpose = Extract<ModelPurpose, { job: 'plan' }>;
 type TailoredStage = TailoredPlan['stages'][number];
+type ChecklistAdjustment = NonNullable<TailoredStage['checklist']>;
+
+/** A batch job serves no requests: its monitoring owes run health instead of request latency. */
+const BATCH_MONITORING_CHECKLIST: ChecklistAdjustment = {
+  drop: [
+    {
+      id: 'obs.latency',
+      reason: 'batch scoring answers no requests, so there is no request latency to watch',
+    },
+  ],
+  add: [
+    {
+      id: 'obs.batch-runs',
+      text: 'Each scoring run watched: success, duration against its window, rows scored, and an alert when a run is late or fails.',
+      blocking: true,
+      reason: 'for a batch job, a late or failed run is what the business notices',
+    },
+  ],
+};
+
+/** A parallel experiment trains and evaluates one family; the chosen model is registered and promoted later. */
+const EXPERIMENT_CHECKLIST: ChecklistAdjustment = {
+  drop: [
+    { id: 'mle.registry', reason: 'only the winning family is registered, by phase2.ml-engineer' },
+    {
+      id: 'mle.promotion-rules',
+      reason: 'promotion rules are set once, for the winner, by phase2.ml-engineer',
+    },
+    { id: 'mle.retraining', reason: 'retraining is planned for the chosen model, not for each candidate' },
+  ],
+  add: [
+    {
+      id: 'mle.comparable-result',
+      text: 'The target metric on the shared evaluation split with its confidence interval, so the two families compare fairly.',
+      blocking: true,
+      reason: 'the next stage picks a winner from these numbers',
+    },
+  ],
+};
+
+/** A fairness review judges a trained model; the features and model choice were settled in phase 1. */
+const FAIRNESS_REVIEW_CHECKLIST: ChecklistAdjustment = {
+  drop: [
+    {
+      id: 'ds.features',
+      reason: 'the features were defined in phase1.data-scientist; this stage reviews the trained model',
+    },
+    { id: 'ds.feature-validation', reason: 'feature validation belongs to phase1.data-scientist' },
+    { id: 'ds.feature-store-schema', reason: 'the feature store is designed in phase1.data-scientist' },
+    { id: 'ds.model-choice', reason: 'the model is already chosen and trained by phase2.ml-engineer' },
+    { id: 'ds.experiment-design', reason: 'the online experiment is designed in phase1.data-scientist' },
+  ],
+  add: [
+    {
+      id: 'ds.fairness-verdict',
+      text: 'Error rates and calibration per protected group with confidence intervals, and a release verdict against each fairness threshold.',
+      blocking: true,
+      reason: 'a fairness review is only useful if it ends in a verdict',
+    },
+  ],
+};
 
 /**
  * The offline project manager's plan: the default four phases, tailored to what the request asks as a
@@ -41,11 +102,29 @@ export function composePlan(p: PlanPurpose): TailoredPlan {
   } else if (requirements.stack.deploymentMode === 'batch' && !signals.mentionsCluster) {
     drop(['phase3.kubernetes-architect']);
     const observer = byId('phase4.observability-engineer');
-    if (observer)
+    if (observer) {
       observer.task = `Monitor the batch scoring in {phase3.mlops-engineer.output} with ${requirements.stack.monitoring}: job success and duration, data and prediction drift, cost per run, alerts.`;
+      observer.checklist = BATCH_MONITORING_CHECKLIST;
+    }
     changes.push(
-      `a ${requirements.stack.deploymentMode} job on ${requirements.stack.orchestration} needs no Kubernetes design of its own`,
+      `a ${requirements.stack.deploymentMode} job on ${requirements.stack.orchestration} needs no Kubernetes design of its own, and its monitoring watches runs rather than request latency`,
     );
+  }
+
+  if (signals.problem === 'forecast' && !signals.fairness) {
+    const scientist = byId('phase1.data-scientist');
+    if (scientist) {
+      scientist.checklist = {
+        drop: [
+          {
+            id: 'ds.bias-checks',
+            reason:
+              'a demand forecast scores products and periods, not people, so there are no groups to compare',
+          },
+        ],
+      };
+      changes.push('the forecast scores no people, so its data scientist owes no bias checks');
+    }
   }
 
   if (signals.compareModels) {
@@ -65,6 +144,7 @@ export function composePlan(p: PlanPurpose): TailoredPlan {
       timeoutMinutes: 10,
       retries: 2,
       onFailure: 'continue',
+      checklist: EXPERIMENT_CHECKLIST,
     });
     const trainer = byId('phase2.ml-engineer');
     if (trainer) {
@@ -93,6 +173,7 @@ export function composePlan(p: PlanPurpose): TailoredPlan {
       timeoutMinutes: 10,
       retries: 2,
       onFailure: 'continue',
+      checklist: FAIRNESS_REVIEW_CHECKLIST,
     });
     changes.push('a fairness review of the trained model is added, since fairness was asked for');
   }
