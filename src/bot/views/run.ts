@@ -102,7 +102,8 @@ export function renderPlan(view: Extract<View, { type: 'plan' }>): RenderedMessa
     );
   const notes: string[] = [];
   if (defaultsUsed) notes.push('Some requirements use defaults.');
-  if (assumptions.length > 0) notes.push(`Assumptions: ${assumptions.map((a) => escapeText(a)).join('; ')}`);
+  if (assumptions.length > 0)
+    notes.push(`Assumptions: ${assumptions.map((a) => escapeText(a.replace(/[.;\s]+$/, ''))).join('; ')}.`);
   notes.push('Say `status` at any time; `cancel` stops the run.');
   blocks.push(context(notes.join(' ')));
   const fallback = `Plan for: ${req.objective}\n${plan.stages.map((st) => `${st.id} (${st.role})${st.needsApproval ? ' needs approval' : ''}`).join('\n')}`;
