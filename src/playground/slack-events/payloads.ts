@@ -48,6 +48,30 @@ export function eventEnvelope(
   };
 }
 
+/** Who acted, as Slack describes them in interaction payloads. */
+function actingUser(
+  input: { userId: string; userName?: string | undefined; userTeamId?: string | undefined },
+  teamId: string,
+): Record<string, string> {
+  const userName = input.userName ?? `user-${input.userId.toLowerCase()}`;
+  return { id: input.userId, username: userName, name: userName, team_id: input.userTeamId ?? teamId };
+}
+
+/** The clicked button, as `actions[0]` of a `block_actions` payload. */
+function buttonAction(
+  input: { actionId: string; blockId?: string | undefined; value: string; label?: string | undefined },
+  defaultLabel: string,
+): Record<string, unknown> {
+  return {
+    type: 'button',
+    action_id: input.actionId,
+    block_id: input.blockId ?? 'b1',
+    value: input.value,
+    text: { type: 'plain_text', text: input.label ?? defaultLabel, emoji: true },
+    action_ts: `${(Date.now() / 1000).toFixed(6)}`,
+  };
+}
+
 export interface BlockActionInput {
   userId: string;
   channelId: string;
@@ -76,7 +100,6 @@ export interface BlockActionInput {
 /** A `block_actions` payload for a button click on a bot message. */
 export function blockActionPayload(app: AppIdentity, input: BlockActionInput): object {
   const teamId = input.teamId ?? app.teamId;
-  const userName = input.userName ?? `user-${input.userId.toLowerCase()}`;
   const message: Record<string, unknown> = {
     type: 'message',
     user: input.message?.user ?? app.botUserId,
@@ -87,7 +110,7 @@ export function blockActionPayload(app: AppIdentity, input: BlockActionInput): o
   if (input.threadTs !== undefined) message.thread_ts = input.threadTs;
   return {
     type: 'block_actions',
-    user: { id: input.userId, username: userName, name: userName, team_id: input.userTeamId ?? teamId },
+    user: actingUser(input, teamId),
     api_app_id: app.apiAppId,
     token: 'legacy-verification-token',
     container: {
@@ -104,16 +127,7 @@ export function blockActionPayload(app: AppIdentity, input: BlockActionInput): o
     message,
     state: { values: {} },
     response_url: input.responseUrl,
-    actions: [
-      {
-        type: 'button',
-        action_id: input.actionId,
-        block_id: input.blockId ?? 'b1',
-        value: input.value,
-        text: { type: 'plain_text', text: input.label ?? 'Approve', emoji: true },
-        action_ts: `${(Date.now() / 1000).toFixed(6)}`,
-      },
-    ],
+    actions: [buttonAction(input, 'Approve')],
   };
 }
 
@@ -137,11 +151,10 @@ export interface ViewSubmissionInput {
  */
 export function viewSubmissionPayload(app: AppIdentity, input: ViewSubmissionInput): object {
   const teamId = input.teamId ?? app.teamId;
-  const userName = `user-${input.userId.toLowerCase()}`;
   return {
     type: 'view_submission',
     team: { id: teamId, domain: 'playground' },
-    user: { id: input.userId, username: userName, name: userName, team_id: input.userTeamId ?? teamId },
+    user: actingUser(input, teamId),
     api_app_id: app.apiAppId,
     token: 'legacy-verification-token',
     trigger_id: input.triggerId ?? triggerId(),
@@ -236,10 +249,9 @@ export interface ViewActionInput {
  */
 export function viewBlockActionPayload(app: AppIdentity, input: ViewActionInput): object {
   const teamId = input.teamId ?? app.teamId;
-  const userName = input.userName ?? `user-${input.userId.toLowerCase()}`;
   return {
     type: 'block_actions',
-    user: { id: input.userId, username: userName, name: userName, team_id: input.userTeamId ?? teamId },
+    user: actingUser(input, teamId),
     api_app_id: app.apiAppId,
     token: 'legacy-verification-token',
     container: { type: 'view', view_id: input.view.id },
@@ -268,16 +280,7 @@ export function viewBlockActionPayload(app: AppIdentity, input: ViewActionInput)
       app_installed_team_id: app.teamId,
       bot_id: 'B0PIPEWRIGHT',
     },
-    actions: [
-      {
-        type: 'button',
-        action_id: input.actionId,
-        block_id: input.blockId ?? 'b1',
-        value: input.value,
-        text: { type: 'plain_text', text: input.label ?? 'Status', emoji: true },
-        action_ts: `${(Date.now() / 1000).toFixed(6)}`,
-      },
-    ],
+    actions: [buttonAction(input, 'Status')],
   };
 }
 
