@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { deliverableFileSchema, fileProblemSchema } from './deliverable-files.js';
+import { stageReviewSchema } from './review.js';
 import { usageSchema } from './usage.js';
 
 /** What one stage attempt delivered, as it is stored and read back (validated). */
@@ -12,6 +14,13 @@ export const deliverableSchema = z.object({
   digest: z.string(),
   /** The main risks the agent named, if any. */
   risks: z.array(z.string()).optional(),
+  /** Files handed over (code, configuration, manifests), checked by `checkFiles`. */
+  files: z.array(deliverableFileSchema).optional(),
+  /** What the file checks refused or flagged in the accepted version. */
+  fileProblems: z.array(fileProblemSchema).optional(),
+  /** The independent review; absent when reviewing is off. */
+  review: stageReviewSchema.optional(),
+  /** Every call of the stage: author, reviews and revision. */
   usage: usageSchema,
   model: z.string(),
   /** Produced by the fallback model. */

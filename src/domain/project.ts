@@ -3,6 +3,7 @@ import { projectIdFor } from './ids.js';
 import { RUN_PHASES } from './phases.js';
 import { planSchema } from './plan.js';
 import { clarifyOutputSchema, requirementsSchema } from './requirements.js';
+import { reviewTallySchema } from './review.js';
 import { usageSchema, ZERO_USAGE } from './usage.js';
 
 export const STAGE_STATES = [
@@ -68,6 +69,10 @@ export const stageRunSchema = z.object({
   approvals: z.array(z.object({ by: z.string(), at: z.number() })).optional(),
   /** The main risks the stage's agent named in its deliverable (model text: shown escaped). */
   risks: z.array(z.string()).optional(),
+  /** The independent review of the accepted deliverable, in a line (absent when reviewing is off). */
+  review: reviewTallySchema.optional(),
+  /** Files the accepted deliverable handed over. */
+  files: z.number().int().min(0).optional(),
 });
 export type StageRun = z.infer<typeof stageRunSchema>;
 
