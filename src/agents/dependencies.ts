@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Deliverable } from '../domain/deliverable.js';
 import type { OrchestratorEvent } from '../domain/events.js';
 import type { Project } from '../domain/project.js';
@@ -20,6 +21,22 @@ export interface ProjectReader {
 /** Reads a stage attempt's deliverable (memory/deliverables.ts `DeliverableStore`). */
 export interface DeliverableReader {
   get(projectId: string, stageId: string, attempt: number): Promise<Deliverable | undefined>;
+}
+
+/** A stage attempt's steps, each stored once (memory/stage-work.ts `StageWorkStore`). */
+export interface StageWorkLog {
+  get<T>(
+    at: { projectId: string; stageId: string; attempt: number },
+    step: string,
+    schema: z.ZodType<T>,
+  ): Promise<T | undefined>;
+  /** Stores a step unless one is stored already; returns the stored one. */
+  put<T>(
+    at: { projectId: string; stageId: string; attempt: number },
+    step: string,
+    value: T,
+    schema: z.ZodType<T>,
+  ): Promise<T>;
 }
 
 /** What a stage recalls before it runs and records when it is done (memory/agent-memory.ts `AgentMemory`). */

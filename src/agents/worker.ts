@@ -22,6 +22,7 @@ import {
   projectSpendGuard,
   queueEventSink,
   type StageMemory,
+  type StageWorkLog,
 } from './dependencies.js';
 import type { JobContext, JobSettings } from './jobs/entry.js';
 import { agentJobEntry } from './jobs/table.js';
@@ -33,6 +34,7 @@ export interface AgentJobDeps extends JobSettings {
   projects: ProjectReader;
   deliverables: DeliverableReader;
   memory: StageMemory;
+  stageWork: StageWorkLog;
   events: EventSink;
   /** Where spending is reserved and settled, call by call. */
   ledger: BudgetLedger;
@@ -258,11 +260,13 @@ function jobContext(
     events: deps.events,
     deliverables: deps.deliverables,
     memory: deps.memory,
+    stageWork: deps.stageWork,
     keys: deps.keys,
     settings: {
       clarifyMaxRounds: deps.clarifyMaxRounds,
       inputTokenBudget: deps.inputTokenBudget,
       memoryTokenBudget: deps.memoryTokenBudget,
+      review: deps.review,
     },
     log,
     workerId: WORKER_ID,

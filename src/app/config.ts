@@ -115,6 +115,12 @@ const envSchema = z.object({
   MEMORY_TOKEN_BUDGET: positiveInt(1_500),
   /** Price table override, JSON: {"<model>": {"input": $/Mtok, "output": …, "cacheRead": …, "cacheWrite": …}}. Default: built-in table. */
   MODEL_PRICES: optionalString,
+  /** Independent review of every stage against its checklist, with one revision round (on/off). Default on. */
+  REVIEW: onOff(true),
+  /** Checklist coverage under which a reviewed stage goes back to its author once (0–1). Default 0.8. */
+  REVIEW_MIN_COVERAGE: z.preprocess(blankAsUnset, z.coerce.number().min(0).max(1).default(0.8)),
+  /** The reviewer's model. Default: PIPEWRIGHT_MODEL. */
+  REVIEW_MODEL: optionalString,
   /** Retries the Anthropic SDK makes inside one attempt (429/5xx, honouring retry-after). Default 2. */
   MODEL_MAX_RETRIES: nonNegativeInt(2),
   /** Timeout of one model request, in ms. Default 120000. */
@@ -179,6 +185,8 @@ export interface Config {
   jobs: { backoffMs: number; lockMs: number };
   breaker: { failureThreshold: number; openMs: number };
   stageInputTokenBudget: number;
+  /** Independent review of stages (REVIEW, REVIEW_MIN_COVERAGE, REVIEW_MODEL). */
+  review: { enabled: boolean; minCoverage: number; model: string | undefined };
   outboxShards: number;
   /** Pacing of chat.postMessage per channel (memory/channel-pacer.ts). */
   channelPace: { intervalMs: number; burst: number };
@@ -266,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobs: { backoffMs: e.STAGE_BACKOFF_MS, lockMs: e.JOB_LOCK_MS },
     breaker: { failureThreshold: e.BREAKER_FAILURE_THRESHOLD, openMs: e.BREAKER_OPEN_MS },
     stageInputTokenBudget: e.STAGE_INPUT_TOKEN_BUDGET,
+    review: { enabled: e.REVIEW, minCoverage: e.REVIEW_MIN_COVERAGE, model: e.REVIEW_MODEL },
     outboxShards: e.OUTBOX_SHARDS,
     channelPace: { intervalMs: e.SLACK_CHANNEL_POST_INTERVAL_MS, burst: e.SLACK_CHANNEL_POST_BURST },
     // A Redis TTL in whole ms, at least 1: a fractional day count (tests) still makes a real expiry.

@@ -28,6 +28,7 @@ import { closeBullClient, createQueues } from '../memory/queues.js';
 import { createRedis, waitUntilReady } from '../memory/redis.js';
 import { announceCancel, RunCancels } from '../memory/run-cancels.js';
 import { SpendLedger } from '../memory/spend-ledger.js';
+import { StageWorkStore } from '../memory/stage-work.js';
 import { TaskCardStreams } from '../memory/task-card-streams.js';
 import { ThreadMessageStore } from '../memory/thread-messages.js';
 import { ThreadOrder } from '../memory/thread-order.js';
@@ -198,6 +199,8 @@ export async function startSystem(
         metrics,
         memory,
         memoryTokenBudget: config.memory.tokenBudget,
+        review: config.review,
+        stageWork: new StageWorkStore(command, keys),
         ledger,
         projectBudgetUsd: config.budgets.projectUsd,
       }),

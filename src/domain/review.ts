@@ -182,3 +182,6 @@ export function reviewTally(review: StageReview): ReviewTally {
       .map((i) => i.id),
   };
 }
+
+/** Output tokens of one review: a grade with a quote per item, and a few sentences of advice. */
+export const REVIEW_MAX_TOKENS = 8_000;

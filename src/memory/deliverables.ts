@@ -19,12 +19,19 @@ export class DeliverableStore {
     return raw === null ? undefined : parseRecord(key, raw, deliverableSchema);
   }
 
-  /** Deletes the deliverables of the given stage attempts (a forgotten project); returns how many existed. */
+  /**
+   * Deletes the deliverables of the given stage attempts, and their steps (a forgotten project); returns
+   * how many deliverables existed.
+   */
   async remove(
     projectId: string,
     attempts: ReadonlyArray<{ stageId: string; attempt: number }>,
   ): Promise<number> {
     if (attempts.length === 0) return 0;
-    return this.redis.del(...attempts.map((a) => this.keys.deliverable(projectId, a.stageId, a.attempt)));
+    const [removed] = await Promise.all([
+      this.redis.del(...attempts.map((a) => this.keys.deliverable(projectId, a.stageId, a.attempt))),
+      this.redis.del(...attempts.map((a) => this.keys.stageWork(projectId, a.stageId, a.attempt))),
+    ]);
+    return removed;
   }
 }

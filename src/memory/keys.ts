@@ -58,6 +58,12 @@ export interface KeySpace {
   /** A stage's full deliverable (JSON), written once by agent memory's record script. The project's TTL. */
   deliverable(projectId: string, stageId: string, attempt: number): string;
   /**
+   * Hash of a stage attempt's steps before its deliverable is recorded (draft, reviews, revision; JSON per
+   * field, each written once): a retried job picks up where the last one stopped and pays for nothing twice.
+   * The project's TTL, and 30 days at most.
+   */
+  stageWork(projectId: string, stageId: string, attempt: number): string;
+  /**
    * List of the project's outbox job ids still to go out, in thread order: only the first may write to
    * Slack, so a message waiting for its channel's slot holds back its own thread and nothing else.
    * Emptied as jobs finish; expires 7 days after its last use.
@@ -125,6 +131,7 @@ export function keySpace(prefix: string): KeySpace {
     projectAudit: (id) => `${prefix}:project:${id}:audit`,
     projectAuditKeys: (id) => `${prefix}:project:${id}:audit:keys`,
     deliverable: (id, stageId, attempt) => `${prefix}:project:${id}:deliverable:${stageId}:${attempt}`,
+    stageWork: (id, stageId, attempt) => `${prefix}:project:${id}:stage-work:${stageId}:${attempt}`,
     projectOutboxLine: (id) => `${prefix}:project:${id}:outbox`,
     projectTaskCards: (id) => `${prefix}:project:${id}:task-cards`,
     projects: () => `${prefix}:projects`,

@@ -117,13 +117,16 @@ export class ProjectStore {
 }
 
 /**
- * Every key of a project besides its record and effects: its thread's records, the deliverable of every
- * stage attempt it may have stored (attempts 1..current, as `forget` deletes them), and agent memory's
+ * Every key of a project besides its record and effects: its thread's records, the deliverable and the
+ * steps of every stage attempt it may have stored (attempts 1..current, as `forget` deletes them), and agent memory's
  * index of what it contributed. Lines of queued Slack writes (`projectOutboxLine`) empty on their own.
  */
 function projectKeys(keys: KeySpace, project: Project): string[] {
   const deliverables = Object.entries(project.stages).flatMap(([stageId, run]) =>
-    Array.from({ length: run.attempt }, (_, i) => keys.deliverable(project.id, stageId, i + 1)),
+    Array.from({ length: run.attempt }, (_, i) => [
+      keys.deliverable(project.id, stageId, i + 1),
+      keys.stageWork(project.id, stageId, i + 1),
+    ]).flat(),
   );
   return [
     keys.projectMessages(project.id),

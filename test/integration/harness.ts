@@ -51,6 +51,9 @@ export function testEnv(slack: SlackStandIn, model: AnthropicStandIn, extra: Rec
     // The live status as the edited message these tests read; task cards are tested on their own
     // (task-cards.test.ts), on as in production.
     TASK_CARDS: 'off',
+    // One author call per stage, as most tests script them; reviews and revisions are tested on their own
+    // (stage-review.test.ts), on as in production.
+    REVIEW: 'off',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
     ...extra,
   };

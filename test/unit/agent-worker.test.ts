@@ -25,6 +25,7 @@ import { ZERO_USAGE } from '../../src/domain/usage.js';
 import type { StageOutcomeInput } from '../../src/memory/agent-memory/index.js';
 import { keySpace } from '../../src/memory/keys.js';
 import type { Reservation } from '../../src/memory/spend-ledger.js';
+import { MemoryStageWork } from '../support/memory-stage-work.js';
 
 /*
  * The agents worker's decisions, against fakes of its own interfaces kept in memory: the project store, the
@@ -162,6 +163,8 @@ function setup(options: { project: Project; provider?: FakeProvider; projectBudg
     projects,
     deliverables,
     memory,
+    stageWork: new MemoryStageWork(),
+    review: { enabled: false, minCoverage: 0.8, model: undefined },
     events: sink,
     ledger,
     provider,

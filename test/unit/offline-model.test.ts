@@ -11,6 +11,7 @@ import { acceptTailoredPlan, type Plan, tailoredPlanSchema } from '../../src/dom
 import { executiveSummarySchema, newProject, type Project } from '../../src/domain/project.js';
 import { clarifyOutputSchema, type Requirements } from '../../src/domain/requirements.js';
 import { ROLE_IDS, type RoleId } from '../../src/domain/roles.js';
+import { checkFiles } from '../../src/domain/deliverable-files.js';
 import { ZERO_USAGE } from '../../src/domain/usage.js';
 
 const offline = new OfflineProvider({ latencyMs: 0 });
@@ -74,6 +75,8 @@ function deliverableOf(stageId: string, role: string, out: StageOutput): Deliver
     summary: out.summary,
     deliverable: out.deliverable,
     digest: out.digest,
+    files: checkFiles(out.files).files,
+    fileProblems: checkFiles(out.files).problems,
     usage: ZERO_USAGE,
     model: OFFLINE_MODEL,
     degraded: false,
@@ -193,7 +196,7 @@ const CODE_LANGUAGE: Record<RoleId, string> = {
 };
 
 describe('offline stage deliverables', () => {
-  it('gives every role a deliverable with sections, a table and a code block in its language', async () => {
+  it('gives every role a deliverable with sections and a table, and its code as files that pass the checks', async () => {
     const { project: p } = await planFor(COMPLETE);
     const delivered = await runStages(p);
     expect(new Set([...delivered.values()].map((d) => d.role))).toEqual(new Set(ROLE_IDS));
@@ -201,8 +204,14 @@ describe('offline stage deliverables', () => {
       const md = d.deliverable;
       expect(md.match(/^## /gm)?.length ?? 0, d.stageId).toBeGreaterThanOrEqual(4);
       expect(md, d.stageId).toMatch(/^\| .+ \|\n\| --- (\| --- )+\|\n\| .+ \|$/m);
-      expect(md, d.stageId).toContain(`\`\`\`${CODE_LANGUAGE[d.role as RoleId]}\n`);
-      expect(md.match(/^```/gm)?.length, d.stageId).toBe(2);
+      // Code comes as files, not as blocks in the prose, which names them.
+      expect(md.match(/^```/gm), d.stageId).toBeNull();
+      expect(d.fileProblems, d.stageId).toEqual([]);
+      expect(d.files?.[0]?.language, d.stageId).toBe(CODE_LANGUAGE[d.role as RoleId]);
+      for (const f of d.files ?? []) {
+        expect(md, d.stageId).toContain(`\`${f.path}\``);
+        if (f.parses !== undefined) expect(f.parses, `${d.stageId} ${f.path}`).toBe(true);
+      }
     }
     // A stage names what it builds on.
     expect(delivered.get('phase1.data-scientist')?.deliverable).toMatch(

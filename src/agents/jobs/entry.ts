@@ -4,8 +4,9 @@ import type { OrchestratorEvent } from '../../domain/events.js';
 import type { AgentJob, AgentJobKind } from '../../domain/jobs.js';
 import type { Project } from '../../domain/project.js';
 import type { KeySpace } from '../../memory/keys.js';
-import type { DeliverableReader, EventSink, StageMemory } from '../dependencies.js';
+import type { DeliverableReader, EventSink, StageMemory, StageWorkLog } from '../dependencies.js';
 import type { ModelPrompt, ModelProvider, SpendGuard } from '../model/provider.js';
+import type { ReviewSettings } from './stage-work.js';
 
 export type JobOf<K extends AgentJobKind> = Extract<AgentJob, { kind: K }>;
 
@@ -15,6 +16,7 @@ export interface JobSettings {
   inputTokenBudget: number;
   /** Tokens of remembered items (history, insights, messages) placed in a stage prompt. */
   memoryTokenBudget: number;
+  review: ReviewSettings;
 }
 
 /** What an entry may use while it runs one job with one model. */
@@ -23,6 +25,7 @@ export interface JobContext {
   events: EventSink;
   deliverables: DeliverableReader;
   memory: StageMemory;
+  stageWork: StageWorkLog;
   keys: KeySpace;
   settings: JobSettings;
   log: Logger;

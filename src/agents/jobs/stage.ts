@@ -1,130 +1,17 @@
-import { z } from 'zod';
 import { assertNever } from '../../domain/assert-never.js';
-import { type ChecklistItem, effectiveChecklist, ROLE_CHECKLISTS } from '../../domain/checklists.js';
 import type { Deliverable } from '../../domain/deliverable.js';
 import { eventIds } from '../../domain/ids.js';
 import { OUTPUT_TOKEN_LIMITS } from '../../domain/jobs.js';
-import type { Stage } from '../../domain/plan.js';
 import type { Project, RunPhase } from '../../domain/project.js';
-import { ROLE_IDS, type RoleId, rolePrompt, teamCharter } from '../../domain/roles.js';
-import { estimateTokens } from '../../domain/spending.js';
-import { renderTemplate, templateRefs } from '../../domain/template.js';
+import { reviewTally } from '../../domain/review.js';
+import type { RoleId } from '../../domain/roles.js';
 import { type MemoryContext, memoryContext, projectTerms } from '../memory-context.js';
-import { type AgentJobEntry, callOptions, type JobContext, type JobOf, loadInputs } from './entry.js';
-import { type Prompt, planSection, requirementsSection } from './prompt-sections.js';
+import { type AgentJobEntry, type JobContext, type JobOf, loadInputs } from './entry.js';
+import { stagePrompt, upstreamStageIds } from './stage-prompt.js';
+import { produceStage } from './stage-work.js';
 
-/**
- * What a stage agent returns (validated): a line for the thread, the full deliverable, a digest, and
- * what it wants remembered: how it went, what it learned, and messages for other roles.
- */
-export const stageOutputSchema = z.object({
-  summary: z.string().min(1).max(600),
-  deliverable: z.string().min(1),
-  /** The deliverable condensed for the stages that build on it; used when the full text is over budget. */
-  digest: z.string().min(1).max(8_000),
-  outcome: z.enum(['success', 'partial', 'failure']),
-  /** What could go wrong if work built on this ships; shown on the approval gates that build on it. */
-  risks: z.array(z.string().min(1).max(300)).max(5).optional(),
-  keyInsights: z.array(z.string().min(1).max(300)).max(5),
-  /** Work it says another role should take on. */
-  delegations: z.array(z.string().min(1).max(300)).max(5),
-  insights: z
-    .array(
-      z.object({
-        area: z.string().min(1).max(80),
-        insight: z.string().min(1).max(600),
-        impact: z.enum(['low', 'medium', 'high']),
-        confidence: z.number().min(0).max(1),
-        tags: z.array(z.string().min(1).max(40)).max(8),
-      }),
-    )
-    .max(5),
-  messages: z
-    .array(
-      z.object({
-        to: z.enum([...ROLE_IDS, 'all']),
-        type: z.enum(['insight', 'warning', 'request']),
-        priority: z.enum(['low', 'normal', 'high']),
-        text: z.string().min(1).max(800),
-      }),
-    )
-    .max(5),
-});
-export type StageOutput = z.infer<typeof stageOutputSchema>;
-
-/**
- * Tokens of a stage prompt before its task and inputs, for the plan's cost forecast: the team charter, the
- * longest role brief and room for the requirements, plan outline and decisions.
- */
-export const STAGE_PROMPT_TOKENS =
-  estimateTokens(teamCharter()) +
-  Math.max(
-    ...ROLE_IDS.map(
-      (r) => estimateTokens(rolePrompt(r)) + estimateTokens(checklistBlock(ROLE_CHECKLISTS[r])),
-    ),
-  ) +
-  2_000;
-
-/** What the stage owes, one item a line, so the author can answer each (a later review grades them). */
-export function checklistBlock(items: readonly ChecklistItem[]): string {
-  if (items.length === 0) return '';
-  const lines = items.map((i) => `- ${i.id}${i.blocking ? ' (blocking)' : ''}: ${i.text}`);
-  return `\nYour checklist: the deliverable must cover every item; a missing blocking item sends the work back.\n${lines.join('\n')}\n`;
-}
-
-function clipToTokens(text: string, tokens: number): string {
-  const chars = tokens * 4;
-  return text.length <= chars ? text : `${text.slice(0, chars)}\n[… cut to fit the prompt budget]`;
-}
-
-/**
- * The stage prompt. System: role prompt, requirements and plan outline, the same for every stage of the
- * project and role, so the provider's prompt cache serves it. User: the task with its inputs inline; an
- * input over the token budget goes in as its digest (the full text stays in Redis and in the report).
- */
-export function stagePrompt(
-  project: Project,
-  stage: Stage,
-  inputs: ReadonlyMap<string, Deliverable>,
-  inputTokenBudget: number,
-  memoryText = '',
-): Prompt {
-  const values: Record<string, string> = {};
-  for (const dep of stage.reads) {
-    const d = inputs.get(dep);
-    let body = '(no output recorded)';
-    if (d) {
-      const full = estimateTokens(d.deliverable);
-      body =
-        full <= inputTokenBudget
-          ? d.deliverable
-          : `[Digest: the full deliverable is about ${full} tokens, over this prompt's budget of ${inputTokenBudget}.]\n${clipToTokens(d.digest, inputTokenBudget)}`;
-    }
-    values[`${dep}.output`] = `the output of ${dep}:\n<output stage="${dep}">\n${body}\n</output>\n`;
-  }
-  const task = renderTemplate(stage.task, values);
-  const referenced = new Set(templateRefs(stage.task));
-  const extra = stage.reads
-    .filter((dep) => !referenced.has(`${dep}.output`))
-    .map((dep) => values[`${dep}.output`])
-    .join('\n');
-  return {
-    system: [teamCharter(), requirementsSection(project), planSection(project)],
-    user: `${rolePrompt(stage.role as RoleId)}
-
-Your stage: ${stage.id} (phase ${stage.phase}).
-Task: ${task}
-${extra ? `\nAlso read ${extra}` : ''}${checklistBlock(effectiveChecklist(stage))}${decisionsBlock(project)}${memoryText ? `\n${memoryText}\n` : ''}
-Reply with the stage JSON described in the charter. Leave lists empty when there is nothing worth saying.`,
-  };
-}
-
-/** Decisions taken so far (approvals, retries, fallbacks): shared project context every stage may read. */
-function decisionsBlock(project: Project): string {
-  const recent = project.decisions.slice(-10);
-  if (recent.length === 0) return '';
-  return `\nDecisions so far in this project:\n${recent.map((d) => `- ${d.kind}${d.stageId ? ` ${d.stageId}` : ''}: ${d.note}`).join('\n')}\n`;
-}
+export { type StageOutput, stageOutputSchema } from './stage-output.js';
+export { checklistBlock, STAGE_PROMPT_TOKENS, stagePrompt } from './stage-prompt.js';
 
 /**
  * One stage of the plan, run by its role's agent: it reads the deliverables of the stages it builds on and
@@ -159,7 +46,7 @@ async function runStage(ctx: JobContext, project: Project, job: JobOf<'stage'>):
   let deliverable = await ctx.deliverables.get(project.id, stage.id, job.attempt);
   if (!deliverable) {
     // Independent reads and the "running" event, at once: this is on the path from one stage to the next.
-    const [, inputs, memory] = await Promise.all([
+    const [, upstream, memory] = await Promise.all([
       ctx.events.enqueue({
         type: 'stage_started',
         eventId: eventIds.stageStarted(project.id, stage.id, job.attempt),
@@ -167,19 +54,22 @@ async function runStage(ctx: JobContext, project: Project, job: JobOf<'stage'>):
         stageId: stage.id,
         attempt: job.attempt,
       }),
-      loadInputs(ctx.deliverables, project, stage.reads),
+      loadInputs(ctx.deliverables, project, upstreamStageIds(project, stage)),
       recallFor(ctx, project, stage.role),
     ]);
+    const inputs = new Map([...upstream].filter(([id]) => stage.reads.includes(id)));
     const startedAt = Date.now();
-    const { value, usage, model } = await ctx.provider.structured(
-      {
-        ...stagePrompt(project, stage, inputs, ctx.settings.inputTokenBudget, memory.text),
-        purpose: { job: 'stage', project, stage, attempt: job.attempt, inputs },
-        maxTokens: OUTPUT_TOKEN_LIMITS.stage,
-        ...callOptions(ctx, AbortSignal.timeout(stage.timeoutMs)),
-      },
-      stageOutputSchema,
-    );
+    const work = await produceStage(ctx, {
+      project,
+      stage,
+      job,
+      prompt: stagePrompt(project, stage, inputs, ctx.settings.inputTokenBudget, memory.text, upstream),
+      inputs,
+      maxTokens: OUTPUT_TOKEN_LIMITS.stage,
+      timeout: AbortSignal.timeout(stage.timeoutMs),
+    });
+    const value = work.output;
+    if (work.unreviewed) log.warn({ stageId: stage.id, why: work.unreviewed }, 'stage accepted unreviewed');
     const produced: Deliverable = {
       stageId: stage.id,
       attempt: job.attempt,
@@ -188,8 +78,11 @@ async function runStage(ctx: JobContext, project: Project, job: JobOf<'stage'>):
       deliverable: value.deliverable,
       digest: value.digest,
       ...(value.risks && value.risks.length > 0 ? { risks: value.risks } : {}),
-      usage,
-      model,
+      ...(work.files.length > 0 ? { files: work.files } : {}),
+      ...(work.problems.length > 0 ? { fileProblems: work.problems } : {}),
+      ...(work.review ? { review: work.review } : {}),
+      usage: work.usage,
+      model: work.model,
       degraded: ctx.model !== undefined,
       jobAttempts: ctx.attempt,
       workerId: ctx.workerId,
@@ -250,6 +143,8 @@ async function runStage(ctx: JobContext, project: Project, job: JobOf<'stage'>):
     attempt: job.attempt,
     summary: deliverable.summary,
     ...(deliverable.risks ? { risks: deliverable.risks } : {}),
+    ...(deliverable.review ? { review: reviewTally(deliverable.review) } : {}),
+    ...(deliverable.files ? { files: deliverable.files.length } : {}),
     usage: deliverable.usage,
     model: deliverable.model,
     degraded: deliverable.degraded,

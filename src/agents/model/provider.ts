@@ -1,17 +1,40 @@
 import type { z } from 'zod';
+import type { ChecklistItem } from '../../domain/checklists.js';
 import type { Deliverable } from '../../domain/deliverable.js';
+import type { DeliverableFile, FileProblem } from '../../domain/deliverable-files.js';
 import type { AgentJobKind } from '../../domain/jobs.js';
 import type { Stage } from '../../domain/plan.js';
 import type { Project } from '../../domain/project.js';
+import type { ChecklistReview } from '../../domain/review.js';
 import type { Usage } from '../../domain/usage.js';
+import type { StageOutput } from '../jobs/stage-output.js';
 
-/** What each kind of job tells the model besides its prompt: the facts the prompt was made from. */
+/**
+ * What each kind of call tells the model besides its prompt: the facts the prompt was made from. Every
+ * kind of job has one; a stage job also makes review calls, and its revision round is a stage call that
+ * carries the first answer and its review.
+ */
 interface PurposeContext {
   clarify: { maxRounds: number };
   plan: Record<never, never>;
-  stage: { stage: Stage; attempt: number; inputs: ReadonlyMap<string, Deliverable> };
+  stage: {
+    stage: Stage;
+    attempt: number;
+    inputs: ReadonlyMap<string, Deliverable>;
+    revision?: { previous: StageOutput; review: ChecklistReview; problems: readonly FileProblem[] };
+  };
   summary: { deliverables: ReadonlyMap<string, Deliverable> };
+  review: {
+    stage: Stage;
+    attempt: number;
+    /** 1: the first review; 2: the review of the revision. */
+    round: 1 | 2;
+    checklist: readonly ChecklistItem[];
+    deliverable: string;
+    files: readonly DeliverableFile[];
+  };
 }
+type PurposeKind = AgentJobKind | 'review';
 
 /**
  * Which job is asking, with the structured facts its prompt was made from. Claude reads the prompt and
@@ -19,8 +42,8 @@ interface PurposeContext {
  * kind of job does not compile until it has a context here.
  */
 export type ModelPurpose = {
-  [K in AgentJobKind]: { job: K; project: Project } & PurposeContext[K];
-}[AgentJobKind];
+  [K in PurposeKind]: { job: K; project: Project } & PurposeContext[K];
+}[PurposeKind];
 
 export interface ModelPrompt {
   /** Stable blocks, most stable first (charter, requirements, plan): each is a prompt-cache breakpoint. */

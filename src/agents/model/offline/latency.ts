@@ -8,9 +8,11 @@ import { seededRng } from './seed.js';
  */
 export function thinkingTimeMs(purpose: ModelPurpose, baseMs: number): number {
   if (baseMs <= 0) return 0;
-  const stageId = purpose.job === 'stage' ? purpose.stage.id : '';
+  const stageId = purpose.job === 'stage' || purpose.job === 'review' ? purpose.stage.id : '';
   const rng = seededRng('latency', purpose.job, purpose.project.id, stageId);
-  return Math.round(baseMs * (0.6 + 0.8 * rng.next()));
+  // Reading and grading is quicker than writing.
+  const share = purpose.job === 'review' ? 0.5 : 1;
+  return Math.round(baseMs * share * (0.6 + 0.8 * rng.next()));
 }
 
 /** Waits `ms`, or stops at once when `signal` aborts (the stage's timeout), as a model call would. */

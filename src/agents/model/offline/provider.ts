@@ -3,6 +3,7 @@ import { assertNever } from '../../../domain/assert-never.js';
 import { ModelOutputError } from '../../../domain/errors.js';
 import { ZERO_USAGE } from '../../../domain/usage.js';
 import type { ModelPrompt, ModelProvider, ModelPurpose, ModelResult } from '../provider.js';
+import { composeReview } from './checklist.js';
 import { composeClarify } from './clarify.js';
 import { thinkingTimeMs, waitUnlessAborted } from './latency.js';
 import { composePlan } from './plan.js';
@@ -28,6 +29,8 @@ export function composeAnswer(purpose: ModelPurpose): unknown {
       return composeStage(purpose);
     case 'summary':
       return composeSummary(purpose);
+    case 'review':
+      return composeReview(purpose);
     default:
       return assertNever(purpose);
   }

@@ -1,7 +1,10 @@
+import { effectiveChecklist } from '../../../domain/checklists.js';
 import { defaultRequirements } from '../../../domain/requirements.js';
 import { ROLES, type RoleId } from '../../../domain/roles.js';
 import type { StageOutput } from '../../jobs/stage.js';
 import type { ModelPurpose } from '../provider.js';
+import { checklistAnswers, checklistSection } from './checklist.js';
+import { offlineFiles } from './files.js';
 import { draftFor, type RoleDraft } from './roles.js';
 import { seededRng } from './seed.js';
 import { readSignals } from './signals.js';
@@ -38,7 +41,7 @@ function markdownTable(columns: readonly string[], rows: readonly string[][]): s
   ].join('\n');
 }
 
-function deliverableMarkdown(p: StagePurpose, draft: RoleDraft): string {
+function deliverableMarkdown(p: StagePurpose, draft: RoleDraft, slug: string): string {
   const { stage } = p;
   const task = stage.task.replace(/\{([^}]+)\.output\}/g, '`$1`');
   const inputs = stage.reads.map((id) => {
@@ -52,10 +55,16 @@ function deliverableMarkdown(p: StagePurpose, draft: RoleDraft): string {
     ...(inputs.length > 0 ? [`## Builds on\n${inputs.join('\n')}`] : []),
     ...draft.sections.map((s) => `## ${s.heading}\n${s.lines.join('\n')}`),
     `## ${draft.table.heading}\n${markdownTable(draft.table.columns, draft.table.rows)}`,
-    `## ${draft.code.heading}\n\`\`\`${draft.code.language}\n${draft.code.body}\n\`\`\``,
+    `## Files\n${offlineFiles(stage.role, stage.id, slug, draft)
+      .map(
+        (f, i) =>
+          `- \`${f.path}\` (${f.language}): ${i === 0 ? draft.code.heading.toLowerCase() : 'its configuration'}`,
+      )
+      .join('\n')}`,
     `## Risks\n${draft.risks.map((r) => `- ${r}`).join('\n')}`,
     `## Hand-over\n${draft.handover.map((h) => `- ${h}`).join('\n')}`,
-  ];
+    checklistSection(effectiveChecklist(stage), checklistAnswers(p), slug),
+  ].filter((part) => part.length > 0);
   return parts.join('\n\n');
 }
 
@@ -92,7 +101,8 @@ export function composeStage(p: StagePurpose): StageOutput {
   const confidence = Math.round((0.6 + rng.next() * 0.3) * 100) / 100;
   return {
     summary: headline,
-    deliverable: deliverableMarkdown(p, draft),
+    deliverable: deliverableMarkdown(p, draft, slug),
+    files: offlineFiles(stage.role, stage.id, slug, draft),
     digest: clip(digest, 8_000),
     outcome: 'success',
     risks: draft.risks.slice(0, 5).map((r) => clip(r, 300)),

@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import { effectiveChecklist } from '../../domain/checklists.js';
+import type { Deliverable } from '../../domain/deliverable.js';
+import {
+  type CheckedFiles,
+  checkFiles,
+  type DeliverableFile,
+  type FileProblem,
+} from '../../domain/deliverable-files.js';
+import { ModelOutputError } from '../../domain/errors.js';
+import type { Stage } from '../../domain/plan.js';
+import type { Project } from '../../domain/project.js';
+import {
+  type ChecklistReview,
+  checklistReviewSchema,
+  gradeChecklist,
+  REVIEW_MAX_TOKENS,
+  reviewOutputSchema,
+  revisionReasons,
+  type StageReview,
+} from '../../domain/review.js';
+import { addUsage, type Usage, usageSchema, ZERO_USAGE } from '../../domain/usage.js';
+import { ModelCallError } from '../model/errors.js';
+import { callOptions, type JobContext, type JobOf } from './entry.js';
+import type { Prompt } from './prompt-sections.js';
+import { reviewPrompt } from './review.js';
+import { type StageOutput, stageOutputSchema } from './stage-output.js';
+import { revisionPrompt } from './stage-prompt.js';
+
+/**
+ * A stage's work before it is recorded: the author's draft, an independent review, and when the review
+ * finds a blocking item missing, coverage under the bar or a file problem, one revision and its review.
+ * Each step is stored as soon as the model answers (StageWorkLog), so a job that dies between two calls is
+ * retried from the last stored step: no review, or any other call, is made or paid for twice.
+ */
+
+const authoredSchema = z.object({ output: stageOutputSchema, usage: usageSchema, model: z.string() });
+type Authored = z.infer<typeof authoredSchema>;
+
+const reviewedSchema = z.union([
+  z.object({ review: checklistReviewSchema, usage: usageSchema, model: z.string() }),
+  /** The reviewer could not give a usable review; the stage goes on unreviewed, saying why. */
+  z.object({ skipped: z.string(), usage: usageSchema, model: z.string() }),
+]);
+type Reviewed = z.infer<typeof reviewedSchema>;
+
+export type StageStep = 'draft' | 'review.1' | 'revision' | 'review.2';
+
+export interface StageWorkResult {
+  output: StageOutput;
+  files: DeliverableFile[];
+  problems: FileProblem[];
+  review?: StageReview;
+  /** Why the stage was accepted without a review, when it was (reviewer output unusable). */
+  unreviewed?: string;
+  /** Every call: the author's, the reviews and the revision. */
+  usage: Usage;
+  /** The model that wrote the accepted version. */
+  model: string;
+}
+
+/** The settings of reviewing, from REVIEW, REVIEW_MIN_COVERAGE and REVIEW_MODEL. */
+export interface ReviewSettings {
+  enabled: boolean;
+  minCoverage: number;
+  /** The reviewer's model; undefined: the job's model. */
+  model: string | undefined;
+}
+
+export interface StageWorkInput {
+  project: Project;
+  stage: Stage;
+  job: JobOf<'stage'>;
+  prompt: Prompt;
+  inputs: ReadonlyMap<string, Deliverable>;
+  maxTokens: number;
+  timeout: AbortSignal;
+  /** Told which step the stage is on (the live status). */
+  onStep?: (step: StageStep) => void;
+}
+
+export async function produceStage(ctx: JobContext, input: StageWorkInput): Promise<StageWorkResult> {
+  const { project, stage, job } = input;
+  const at = { projectId: project.id, stageId: stage.id, attempt: job.attempt };
+  const step = <T>(name: StageStep, schema: z.ZodType<T>, make: () => Promise<T>): Promise<T> =>
+    once(ctx, at, name, schema, () => {
+      input.onStep?.(name);
+      return make();
+    });
+
+  const draft = await step('draft', authoredSchema, () => author(ctx, input));
+  const draftFiles = checkFiles(draft.output.files);
+  const settings = ctx.settings.review;
+  const checklist = effectiveChecklist(stage);
+  if (!settings.enabled || (checklist.length === 0 && draftFiles.problems.length === 0)) {
+    return accepted(draft, draftFiles, draft.usage);
+  }
+
+  const first = await step('review.1', reviewedSchema, () => review(ctx, input, 1, draft.output, draftFiles));
+  let usage = addUsage(draft.usage, first.usage);
+  if ('skipped' in first) return { ...accepted(draft, draftFiles, usage), unreviewed: first.skipped };
+
+  const reasons = revisionReasons(first.review, draftFiles.problems, settings.minCoverage);
+  if (reasons.length === 0) {
+    return {
+      ...accepted(draft, draftFiles, usage),
+      review: { first: first.review, final: first.review, revised: false, model: first.model },
+    };
+  }
+
+  const revised = await step('revision', authoredSchema, () =>
+    author(ctx, input, { previous: draft.output, review: first.review, problems: draftFiles.problems }),
+  );
+  const revisedFiles = checkFiles(revised.output.files);
+  const second = await step('review.2', reviewedSchema, () =>
+    review(ctx, input, 2, revised.output, revisedFiles),
+  );
+  usage = addUsage(addUsage(usage, revised.usage), second.usage);
+  const final = 'skipped' in second ? first.review : second.review;
+  return {
+    ...accepted(revised, revisedFiles, usage),
+    review: {
+      first: first.review,
+      final,
+      revised: true,
+      revisionReasons: reasons,
+      model: first.model,
+    },
+    ...('skipped' in second ? { unreviewed: `the revision was not reviewed: ${second.skipped}` } : {}),
+  };
+}
+
+function accepted(authored: Authored, files: CheckedFiles, usage: Usage) {
+  return {
+    output: authored.output,
+    files: files.files,
+    problems: files.problems,
+    usage,
+    model: authored.model,
+  };
+}
+
+/** A stored step, or the step made now and stored (the first writer's wins if two jobs race). */
+async function once<T>(
+  ctx: JobContext,
+  at: { projectId: string; stageId: string; attempt: number },
+  name: StageStep,
+  schema: z.ZodType<T>,
+  make: () => Promise<T>,
+): Promise<T> {
+  const stored = await ctx.stageWork.get(at, name, schema);
+  if (stored !== undefined) return stored;
+  return ctx.stageWork.put(at, name, await make(), schema);
+}
+
+async function author(
+  ctx: JobContext,
+  input: StageWorkInput,
+  revision?: { previous: StageOutput; review: ChecklistReview; problems: readonly FileProblem[] },
+): Promise<Authored> {
+  const { project, stage, job } = input;
+  const prompt = revision
+    ? revisionPrompt(input.prompt, revision.previous, revision.review, revision.problems)
+    : input.prompt;
+  const { value, usage, model } = await ctx.provider.structured(
+    {
+      ...prompt,
+      purpose: {
+        job: 'stage',
+        project,
+        stage,
+        attempt: job.attempt,
+        inputs: input.inputs,
+        ...(revision ? { revision } : {}),
+      },
+      maxTokens: input.maxTokens,
+      ...callOptions(ctx, input.timeout),
+    },
+    stageOutputSchema,
+  );
+  return { output: value, usage, model };
+}
+
+/**
+ * One review call. Output that fails its schema twice, or a request the API refuses (too large, say),
+ * leaves the stage unreviewed rather than failing work that was delivered; outages and cancels are thrown,
+ * so the job is retried (its draft is stored) or stops.
+ */
+async function review(
+  ctx: JobContext,
+  input: StageWorkInput,
+  round: 1 | 2,
+  output: StageOutput,
+  files: CheckedFiles,
+): Promise<Reviewed> {
+  const { project, stage, job } = input;
+  const checklist = effectiveChecklist(stage);
+  const delivered = { deliverable: output.deliverable, files: files.files };
+  const model = ctx.model ?? ctx.settings.review.model;
+  try {
+    const {
+      value,
+      usage,
+      model: answeredBy,
+    } = await ctx.provider.structured(
+      {
+        ...reviewPrompt(project, stage, checklist, delivered),
+        purpose: { job: 'review', project, stage, attempt: job.attempt, round, checklist, ...delivered },
+        maxTokens: REVIEW_MAX_TOKENS,
+        ...callOptions(ctx, input.timeout),
+        ...(model ? { model } : {}),
+      },
+      reviewOutputSchema,
+    );
+    return { review: gradeChecklist(checklist, value, delivered), usage, model: answeredBy };
+  } catch (err) {
+    const unusable =
+      err instanceof ModelOutputError ||
+      (err instanceof ModelCallError && !err.retryable && !input.timeout.aborted && !ctx.cancelled?.aborted);
+    if (!unusable) throw err;
+    ctx.log.warn({ err, stageId: stage.id, round }, 'review unusable; the stage goes on unreviewed');
+    return { skipped: err.message.slice(0, 300), usage: ZERO_USAGE, model: model ?? ctx.provider.model };
+  }
+}
