@@ -1,6 +1,12 @@
 import { type AuditEntry, describeAudit } from './audit.js';
 import type { Deliverable } from './deliverable.js';
 import type { Project } from './project.js';
+import {
+  coverageMarkdown,
+  type StageReviewMetadata,
+  stageReviewMarkdown,
+  stageReviewMetadata,
+} from './report-review.js';
 import { formatUsd, spentOnWhat } from './spending.js';
 
 /**
@@ -25,25 +31,27 @@ export interface RunMetadata {
   usage: Project['usage'];
   /** The budget the run ended with, and what was spent on what (USD, estimated from the price table). */
   spending: { budgetUsd: number | undefined; spentOn: Array<{ label: string; usd: number }> };
-  stages: Array<{
-    id: string;
-    role: string;
-    state: string;
-    attempt: number;
-    jobAttempts: number | undefined;
-    model: string | undefined;
-    degraded: boolean;
-    worker: string | undefined;
-    queuedAt: string | undefined;
-    startedAt: string | undefined;
-    finishedAt: string | undefined;
-    durationMs: number | undefined;
-    usage: Project['usage'] | undefined;
-    /** Every attempt of the stage, in USD. */
-    spentUsd: number;
-    error: string | undefined;
-    decision: { verdict: string; by: string; at: string } | undefined;
-  }>;
+  stages: Array<
+    {
+      id: string;
+      role: string;
+      state: string;
+      attempt: number;
+      jobAttempts: number | undefined;
+      model: string | undefined;
+      degraded: boolean;
+      worker: string | undefined;
+      queuedAt: string | undefined;
+      startedAt: string | undefined;
+      finishedAt: string | undefined;
+      durationMs: number | undefined;
+      usage: Project['usage'] | undefined;
+      /** Every attempt of the stage, in USD. */
+      spentUsd: number;
+      error: string | undefined;
+      decision: { verdict: string; by: string; at: string } | undefined;
+    } & StageReviewMetadata
+  >;
   decisions: Array<{
     at: string;
     kind: string;
@@ -106,6 +114,7 @@ export function buildReport(
         decision: run?.decision
           ? { ...run.decision, at: new Date(run.decision.at).toISOString() }
           : undefined,
+        ...stageReviewMetadata(d),
       };
     }),
     decisions: project.decisions.map((d) => ({
@@ -135,6 +144,7 @@ export function buildReport(
     if (s.nextSteps.length) lines.push('', '### Next steps', ...s.nextSteps.map((r) => `- ${r}`));
     lines.push('');
   }
+  lines.push(...coverageMarkdown(stages, deliverables));
   if (project.planRationale) lines.push('## Plan', '', project.planRationale, '');
   for (const s of stages) {
     const run = project.stages[s.id];
@@ -146,6 +156,7 @@ export function buildReport(
       '',
     );
     lines.push(d ? d.deliverable : `_No deliverable${run?.error ? `: ${run.error}` : ''}._`, '');
+    if (d) lines.push(...stageReviewMarkdown(d));
   }
   if (audit.length > 0) {
     lines.push('## Audit trail', '');

@@ -23,6 +23,8 @@ export function statusView(project: Project): StatusView {
         ...(run?.usage ? { tokens: totalTokens(run.usage) } : {}),
         ...(run?.startedAt !== undefined ? { startedAt: run.startedAt } : {}),
         ...(run?.finishedAt !== undefined ? { finishedAt: run.finishedAt } : {}),
+        ...(run?.state === 'done' && run.review ? { review: run.review } : {}),
+        ...(run?.state === 'done' && run.files ? { files: run.files } : {}),
       };
     }),
     usage: project.usage,

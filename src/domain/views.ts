@@ -3,6 +3,7 @@ import { auditEntrySchema } from './audit.js';
 import { planSchema } from './plan.js';
 import { executiveSummarySchema, RUN_PHASES, STAGE_STATES } from './project.js';
 import { requirementsSchema } from './requirements.js';
+import { reviewTallySchema } from './review.js';
 import { usageSchema } from './usage.js';
 
 /**
@@ -25,6 +26,9 @@ export const stageLineSchema = z.object({
   /** When the current attempt started and finished (ms): the task cards' elapsed time. */
   startedAt: z.number().optional(),
   finishedAt: z.number().optional(),
+  /** The accepted deliverable's review, in a line; and how many files it handed over. */
+  review: reviewTallySchema.optional(),
+  files: z.number().int().min(0).optional(),
 });
 export type StageLine = z.infer<typeof stageLineSchema>;
 
@@ -74,6 +78,8 @@ export const viewSchema = z.discriminatedUnion('type', [
     text: z.string(),
     /** Set when the fallback model produced it. */
     fallbackModel: z.string().optional(),
+    review: reviewTallySchema.optional(),
+    files: z.number().int().min(0).optional(),
   }),
   z.object({
     type: z.literal('gate'),

@@ -7,7 +7,7 @@ const TEAMMATE = 'UTEAMMATE';
 
 describe('a whole project with no ANTHROPIC_API_KEY', () => {
   it('is clarified, planned, run and summarised by the offline model, every message saying so', async () => {
-    const h = await startHarness({ ANTHROPIC_API_KEY: '', OFFLINE_MODEL_LATENCY_MS: '0' });
+    const h = await startHarness({ ANTHROPIC_API_KEY: '', OFFLINE_MODEL_LATENCY_MS: '0', REVIEW: 'on' });
     const { threadTs, status } = await h.mention(
       'build a churn model for our subscription data and serve it behind an API',
     );
@@ -44,7 +44,13 @@ describe('a whole project with no ANTHROPIC_API_KEY', () => {
     const report = h.slack
       .callsTo('upload')
       .find((c) => String(c.args.content).startsWith('# Pipewright report'));
-    expect(String(report?.args.content)).toMatch(/```sql\n[\s\S]*```yaml\n/);
+    // Code comes as files, each stage reviewed against its checklist by the offline reviewer.
+    const markdown = String(report?.args.content);
+    expect(markdown).toMatch(/### Files\n\n- `pipelines\/[^`]+\.sql` \(sql, [\d,]+ characters\)/);
+    expect(markdown).toMatch(/`k8s\/[^`]+\.yaml` \(yaml, [\d,]+ characters, parses\)/);
+    expect(markdown).toContain('## Checklist coverage');
+    expect(markdown).toMatch(/### Review: checklist \d+\/\d+/);
+    expect(text).toContain('Checklist coverage after independent review');
     expect(String(report?.args.content)).toMatch(/\| --- \| --- \|/);
 
     // Claude was never asked, and the log says once which model answers.

@@ -7,6 +7,7 @@ import { totalTokens, type Usage } from '../../domain/usage.js';
 import type { StatusView, View } from '../../domain/views.js';
 import { capBlocks, context, divider, header, section } from './blocks.js';
 import { plainFallback, type RenderedMessage } from './message.js';
+import { coverageSection, owedLine, reviewLine } from './review.js';
 import {
   escapeKeepingUserMentions,
   escapeText,
@@ -125,7 +126,8 @@ export function renderStatus(view: StatusView): RenderedMessage {
     const note = st.error ?? st.summary;
     const detail = note ? ` — ${escapeText(truncate(note, 200))}` : '';
     const spent = st.spentUsd ? ` · ${formatUsd(st.spentUsd)}` : '';
-    return `${STATE_LABEL[st.state]} · \`${escapeText(st.id)}\`${st.needsApproval ? ' :lock:' : ''}${spent}${detail}`;
+    const reviewed = reviewLine(st.review, st.files);
+    return `${STATE_LABEL[st.state]} · \`${escapeText(st.id)}\`${st.needsApproval ? ' :lock:' : ''}${spent}${reviewed ? ` · ${reviewed}` : ''}${detail}`;
   });
   // Pack stage lines into as few sections as fit, so long plans stay under the block limit.
   for (const chunk of splitForSections(lines.join('\n'))) blocks.push(section(chunk));
@@ -147,9 +149,10 @@ export function renderStageNote(view: Extract<View, { type: 'stage_note' }>): Re
     ? ` _(degraded: produced by the fallback model ${escapeText(view.fallbackModel)})_`
     : '';
   const text = `${icon} *${escapeText(view.stageId)}* (${escapeText(view.role)}) ${verb}${degraded}: ${markdownToMrkdwn(view.text)}`;
+  const reviewed = [reviewLine(view.review, view.files), owedLine(view.review)].filter(Boolean).join(' · ');
   return {
     text: plainFallback(`${view.stageId} ${verb}: ${view.text}`),
-    blocks: [section(text)],
+    blocks: [section(text), ...(reviewed ? [context(reviewed)] : [])],
   };
 }
 
@@ -174,6 +177,8 @@ export function renderSummary(view: Extract<View, { type: 'summary' }>): Rendere
       `*Success criteria*\n${s.criteria.map((c) => `${c.met ? ':white_check_mark:' : ':x:'} ${escapeText(c.criterion)} — ${escapeText(c.evidence)}`).join('\n')}`,
     );
   }
+  const coverage = coverageSection(view.stages);
+  if (coverage) parts.push(coverage);
   if (view.failedStages.length > 0)
     parts.push(`*Not delivered:* ${view.failedStages.map((id) => `\`${escapeText(id)}\``).join(', ')}`);
   if (view.degradedStages.length > 0) {

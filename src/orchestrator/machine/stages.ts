@@ -25,6 +25,9 @@ export function onStageDone(s: Step, event: Extract<OrchestratorEvent, { type: '
     state: 'done',
     summary,
     ...(event.risks && event.risks.length > 0 ? { risks: event.risks } : {}),
+    // An earlier attempt's review and files must not stay with this one.
+    review: event.review,
+    files: event.files,
     usage,
     spentUsd: (run.spentUsd ?? 0) + usage.costUsd,
     model: event.model,
@@ -40,6 +43,8 @@ export function onStageDone(s: Step, event: Extract<OrchestratorEvent, { type: '
     outcome: 'done',
     text: summary,
     ...(event.degraded ? { fallbackModel: event.model } : {}),
+    ...(event.review ? { review: event.review } : {}),
+    ...(event.files ? { files: event.files } : {}),
   });
   advance(s);
 }
