@@ -107,7 +107,7 @@ export function parseError(path: string, language: string, content: string): str
     if (errors.length === 0) return undefined;
     return `YAML does not parse: ${errors
       .slice(0, 3)
-      .map((e) => e.message.split('\n')[0])
+      .map((e) => (e.message.split('\n')[0] ?? '').replace(/:$/, ''))
       .join('; ')}`;
   }
   return undefined;

@@ -6,12 +6,12 @@ import { thinkingTimeMs } from '../../src/agents/model/offline/latency.js';
 import { OFFLINE_MODEL, OfflineProvider } from '../../src/agents/model/offline/provider.js';
 import type { ModelPrompt, ModelPurpose } from '../../src/agents/model/provider.js';
 import type { Deliverable } from '../../src/domain/deliverable.js';
+import { checkFiles } from '../../src/domain/deliverable-files.js';
 import { ModelOutputError } from '../../src/domain/errors.js';
 import { acceptTailoredPlan, type Plan, tailoredPlanSchema } from '../../src/domain/plan.js';
 import { executiveSummarySchema, newProject, type Project } from '../../src/domain/project.js';
 import { clarifyOutputSchema, type Requirements } from '../../src/domain/requirements.js';
 import { ROLE_IDS, type RoleId } from '../../src/domain/roles.js';
-import { checkFiles } from '../../src/domain/deliverable-files.js';
 import { ZERO_USAGE } from '../../src/domain/usage.js';
 
 const offline = new OfflineProvider({ latencyMs: 0 });
