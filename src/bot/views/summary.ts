@@ -10,6 +10,9 @@ import { escapeText, LIMITS, splitForSections, truncate } from './text.js';
 type KnownBlock = types.KnownBlock;
 type SummaryView = Extract<View, { type: 'summary' }>;
 
+/** Evidence is cut here in the thread so the criteria stay scannable; the report has it whole. */
+const EVIDENCE_CHARS = 300;
+
 const OUTCOME_LABEL = {
   met: ':white_check_mark: Requirements met',
   partially_met: ':large_yellow_circle: Requirements partly met',
@@ -52,7 +55,7 @@ export function renderSummary(view: SummaryView): RenderedMessage {
       `*Success criteria*\n${s.criteria
         .map(
           (c) =>
-            `${CRITERION_LABEL[c.status]} *${escapeText(c.criterion)}*\n      ${escapeText(c.evidence)}${stageRefs(c.stages)}`,
+            `${CRITERION_LABEL[c.status]} *${escapeText(c.criterion)}*\n      ${escapeText(truncate(c.evidence, EVIDENCE_CHARS))}${stageRefs(c.stages)}`,
         )
         .join('\n')}`,
     );

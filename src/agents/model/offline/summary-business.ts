@@ -29,7 +29,7 @@ const ids = (stages: readonly Stage[], roles?: readonly RoleId[]) =>
  */
 export function businessImpact(f: SummaryFacts): SummaryAnswer['businessImpact'] {
   const req = f.project.requirements;
-  const objective = req?.objective ?? f.project.request;
+  const objective = (req?.objective ?? f.project.request).replace(/[.\s]+$/, '');
   const metric = req?.targetMetric ?? 'the target metric';
   const baseline = req?.baseline ?? 'the current process';
   const budget = req?.constraints.budget ?? 'not stated';
