@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderView } from '../../src/bot/views/render.js';
 import { renderSummary } from '../../src/bot/views/summary.js';
 import { LIMITS } from '../../src/bot/views/text.js';
+import { orchestratorEventSchema } from '../../src/domain/events.js';
 import {
   executiveSummarySchema,
   NOT_ASSESSED,
@@ -17,7 +18,8 @@ import { buildReport } from '../../src/domain/report.js';
 import { stageAnchor } from '../../src/domain/report-summary.js';
 import { defaultRequirements } from '../../src/domain/requirements.js';
 import { ZERO_USAGE } from '../../src/domain/usage.js';
-import type { View } from '../../src/domain/views.js';
+import { type View, viewSchema } from '../../src/domain/views.js';
+import { blockKitErrors } from '../../src/playground/slack-api/block-kit-limits.js';
 import { FIXTURE_REQUIREMENTS } from '../support/fixtures.js';
 import { maximalSummary, summaryAnswer } from '../support/summaries.js';
 
@@ -60,6 +62,25 @@ describe('the summary schema', () => {
     };
     const loaded = projectSchema.parse(JSON.parse(JSON.stringify(old)));
     expect(loaded.summary?.criteria[0]?.status).toBe('not_met');
+    // A summary message or a summary_done event queued before the change is still carried out.
+    const view = viewSchema.parse({
+      type: 'summary',
+      summary: LEGACY,
+      usage: ZERO_USAGE,
+      stageCount: 1,
+      degradedStages: [],
+      failedStages: [],
+    });
+    expect(view.type === 'summary' && view.summary.risks[0]?.mitigation).toBe(NOT_ASSESSED);
+    const event = orchestratorEventSchema.parse({
+      type: 'summary_done',
+      eventId: 'e1',
+      projectId: 'p1',
+      round: 1,
+      summary: LEGACY,
+      usage: ZERO_USAGE,
+    });
+    expect(event.type === 'summary_done' && event.summary.nextSteps[0]?.step).toBe('Measure the baseline');
   });
 
   it('asks the model for every field, and never takes the spent amount from it', () => {
@@ -187,6 +208,8 @@ describe('the summary in Slack', () => {
     const msg = renderView(maximalView('lorem ipsum dolor sit amet '));
     for (const m of [msg, ...(msg.withoutTables ? [msg.withoutTables] : [])]) {
       expect(limitProblems(m.blocks)).toEqual([]);
+      // The playground's model of what Slack refuses agrees.
+      expect(blockKitErrors(m.blocks)).toEqual([]);
       // Cut nothing: the footer is still the last block, not "…and N more".
       expect(JSON.stringify(m.blocks.at(-1))).toContain('full report attached below');
     }
