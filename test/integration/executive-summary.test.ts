@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { asTailoredPlan, defaultPlan } from '../../src/domain/plan.js';
 import { stageAnchor } from '../../src/domain/report-summary.js';
+import type { RecordedRequest } from '../support/anthropic-stand-in.js';
 import { waitFor } from '../support/wait.js';
 import {
   DEFAULT_STAGES,
+  FIXTURE_REQUIREMENTS,
   messageText,
+  openAndGo,
   projectManagerResponder,
   REQUESTER,
   runToFirstGate,
@@ -111,5 +115,36 @@ describe('the executive summary an executive reads', () => {
     expect(report).not.toContain(BOGUS);
     for (const id of [DATA, SCIENCE, TRAINING])
       expect(report).toContain(`<a id="${stageAnchor(id)}"></a>\n## ${id} (`);
+  });
+
+  it('without the model, posts the same parts from the stage records: criteria not checked, the failed stage to retry', async () => {
+    const h = await startHarness();
+    const plan = asTailoredPlan(defaultPlan(FIXTURE_REQUIREMENTS), 'Short run.');
+    plan.phases = plan.phases.slice(0, 2);
+    plan.stages = plan.stages
+      .slice(0, 4)
+      .map((s) => (s.id === 'phase2.python-pro' ? { ...s, onFailure: 'continue' as const } : s));
+    const manager = projectManagerResponder({ plan });
+    h.model.setResponder((req: RecordedRequest) => {
+      if (req.lastUserText.includes('The run has finished'))
+        return { status: 400, message: 'summary refused' };
+      if (req.lastUserText.includes('Your stage: phase2.python-pro'))
+        return { status: 400, message: 'stage refused' };
+      return manager(req);
+    });
+    const threadTs = await openAndGo(h);
+    await h.waitForThread(threadTs, /here is one from the stage notes/, 20_000);
+    await h.waitForThread(threadTs, /Executive summary/);
+    const summary = h.posts(threadTs).find((c) => messageText(c).includes('Executive summary'));
+    const text = summary ? messageText(summary) : '';
+    expect(text).toContain(':grey_question: Not checked against the requirements');
+    expect(text).toContain(
+      `:grey_question: *AUC &gt; 0.80*\n      Not checked: the model could not write the summary.`,
+    );
+    expect(text).toContain('*ROI estimate:* Not estimated.');
+    expect(text).toContain('*Infrastructure*\naws, airflow, feast, mlflow, kserve (realtime), prometheus');
+    expect(text).toContain(
+      '1. Retry phase2.python-pro (`retry phase2.python-pro`). — _Python engineer_ _(`phase2.python-pro`)_',
+    );
   });
 });
