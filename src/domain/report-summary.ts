@@ -16,9 +16,16 @@ export function stageAnchorTag(stageId: string): string {
   return `<a id="${stageAnchor(stageId)}"></a>`;
 }
 
-/** Model text on one line, so it cannot open a heading, a list or a code fence of its own. */
+/**
+ * Model text on one line, so it cannot open a heading, a list or a code fence of its own; a marker it
+ * starts with is escaped (CommonMark shows `\#` as `#`, `1\.` as `1.`), for the lines it begins.
+ */
 function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^([#>*+=-])/, '\\$1')
+    .replace(/^(\d+)([.)])/, '$1\\$2');
 }
 
 function links(stages: readonly string[], known: ReadonlySet<string>): string {

@@ -286,6 +286,11 @@ describe('the summary in the report', () => {
         ],
         risks: [{ risk: 'drift', mitigation: 'alerts', stages: [FIRST, 'phase8.bogus'] }],
         nextSteps: [{ step: 'ship', owner: 'mlops engineer', stages: [] }],
+        businessImpact: {
+          summary: '# Not a heading\n\n## Nor this',
+          roi: { estimate: '$40k-$90k a year', assumptions: ['2% fewer cancellations'] },
+          stages: [],
+        },
       }),
       IDS,
       0.75,
@@ -305,6 +310,7 @@ describe('the summary in the report', () => {
     expect(section).toContain('1. ship (owner: mlops engineer)');
     expect(markdown).not.toContain('phase8.bogus');
     expect(markdown).not.toMatch(/^## Injected heading/m);
+    expect(section).toContain('\n\\# Not a heading ## Nor this\n');
     // Every link lands on an anchor placed just before that stage's heading.
     for (const [, anchor] of section.matchAll(/\]\(#([^)]+)\)/g)) {
       const stage = IDS.find((id) => stageAnchor(id) === anchor);
