@@ -24,7 +24,7 @@ function oneLine(text: string): string {
   return text
     .replace(/\s+/g, ' ')
     .trim()
-    .replace(/^([#>*+=-])/, '\\$1')
+    .replace(/^([#>*+=`~-])/, '\\$1')
     .replace(/^(\d+)([.)])/, '$1\\$2');
 }
 
