@@ -94,6 +94,9 @@ describe('the executive summary an executive reads', () => {
     expect(text).not.toContain('123456');
     expect(text).toContain(`1. Measure the baseline on the hold-out — _data scientist_ _(\`${SCIENCE}\`)_`);
     expect(text).not.toContain(BOGUS);
+    // The operator's log says what was dropped.
+    const dropped = h.logs.find((l) => l.msg === 'summary cited stages the plan does not have');
+    expect(dropped?.dropped).toEqual([BOGUS]);
 
     const report = await waitFor(
       () =>
