@@ -118,7 +118,7 @@ export function renderSummary(view: SummaryView): RenderedMessage {
   if (view.spentOn && view.spentOn.length > 0) {
     const limit = view.budgetUsd === undefined ? '' : ` (budget ${formatUsd(view.budgetUsd)})`;
     add(
-      `*Cost${limit}*\n${view.spentOn.map((c) => `• ${escapeText(c.label)}: ${formatUsd(c.usd)}`).join('\n')}`,
+      `*Cost${limit}*\n${view.spentOn.map((c) => `• ${escapeText(c.label)}: ${escapeText(formatUsd(c.usd))}`).join('\n')}`,
     );
   }
   blocks.push(
