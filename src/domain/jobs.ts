@@ -22,5 +22,5 @@ export const OUTPUT_TOKEN_LIMITS: Readonly<Record<AgentJobKind, number>> = {
   clarify: 4_000,
   plan: 8_000,
   stage: 8_000,
-  summary: 4_000,
+  summary: 8_000,
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { executiveSummarySchema } from './executive-summary.js';
 import { projectIdFor } from './ids.js';
 import { RUN_PHASES } from './phases.js';
 import { planSchema } from './plan.js';
@@ -105,18 +106,12 @@ export const decisionSchema = z.object({
 });
 export type Decision = z.infer<typeof decisionSchema>;
 
-/** The executive summary (model output, validated). */
-export const executiveSummarySchema = z.object({
-  outcome: z.enum(['met', 'partially_met', 'not_met', 'unchecked']),
-  headline: z.string().min(1).max(400),
-  deliverables: z.array(z.object({ stageId: z.string(), line: z.string().max(400) })).max(40),
-  criteria: z
-    .array(z.object({ criterion: z.string().max(400), met: z.boolean(), evidence: z.string().max(600) }))
-    .max(10),
-  risks: z.array(z.string().max(400)).max(8),
-  nextSteps: z.array(z.string().max(400)).max(8),
-});
-export type ExecutiveSummary = z.infer<typeof executiveSummarySchema>;
+export {
+  type ExecutiveSummary,
+  executiveSummarySchema,
+  type SummaryAnswer,
+  summaryAnswerSchema,
+} from './executive-summary.js';
 
 /**
  * A run paused before a model call that could pass a budget: what was held, and the question put to the

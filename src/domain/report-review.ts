@@ -1,5 +1,6 @@
 import type { Deliverable } from './deliverable.js';
 import type { Stage } from './plan.js';
+import { stageAnchor } from './report-summary.js';
 import { coverageLabel, type ItemGrade, stillOwed } from './review.js';
 
 /** What the report's JSON metadata says of a stage's review and files. */
@@ -61,7 +62,7 @@ export function coverageMarkdown(
     if (!r) return [];
     const owed = stillOwed(r.final).map((i) => `${i.id}${i.grade === 'partial' ? ' (partial)' : ''}`);
     return [
-      `| [${s.id}](#${anchor(s.id)}) | ${coverageLabel(r.final)} | ${pct(r.first.coverage)} | ${r.revised ? pct(r.final.coverage) : '—'} | ${cell(owed.join(', ') || 'nothing')} |`,
+      `| [${s.id}](#${stageAnchor(s.id)}) | ${coverageLabel(r.final)} | ${pct(r.first.coverage)} | ${r.revised ? pct(r.final.coverage) : '—'} | ${cell(owed.join(', ') || 'nothing')} |`,
     ];
   });
   if (rows.length === 0) return [];
@@ -75,11 +76,6 @@ export function coverageMarkdown(
     ...rows,
     '',
   ];
-}
-
-/** The anchor GitHub-style Markdown viewers give a stage's heading "## <id> (<role>)". */
-export function anchor(stageId: string): string {
-  return stageId.toLowerCase().replace(/[^a-z0-9 -]/g, '');
 }
 
 function gradeLine(i: ItemGrade): string {

@@ -7,6 +7,7 @@ import {
   stageReviewMarkdown,
   stageReviewMetadata,
 } from './report-review.js';
+import { stageAnchorTag, summaryMarkdown } from './report-summary.js';
 import { formatUsd, spentOnWhat } from './spending.js';
 
 /**
@@ -28,6 +29,8 @@ export interface RunMetadata {
   requirements: Project['requirements'];
   planRationale: string | undefined;
   outcome: string | undefined;
+  /** The executive summary as stored: criteria, business impact, risks, resources, next steps, stage refs. */
+  summary: Project['summary'];
   usage: Project['usage'];
   /** The budget the run ended with, and what was spent on what (USD, estimated from the price table). */
   spending: { budgetUsd: number | undefined; spentOn: Array<{ label: string; usd: number }> };
@@ -90,6 +93,7 @@ export function buildReport(
     requirements: project.requirements,
     planRationale: project.planRationale,
     outcome: project.summary?.outcome,
+    summary: project.summary,
     usage: project.usage,
     spending: { budgetUsd: project.budget?.limitUsd, spentOn: spentOnWhat(project) },
     stages: stages.map((s) => {
@@ -136,20 +140,21 @@ export function buildReport(
     ...metadata.spending.spentOn.map((s) => `  - ${s.label}: ${formatUsd(s.usd)}`),
     '',
   ];
-  if (project.summary) {
-    const s = project.summary;
-    lines.push('## Executive summary', '', s.headline, '');
-    for (const c of s.criteria) lines.push(`- ${c.met ? '[x]' : '[ ]'} ${c.criterion}: ${c.evidence}`);
-    if (s.risks.length) lines.push('', '### Risks', ...s.risks.map((r) => `- ${r}`));
-    if (s.nextSteps.length) lines.push('', '### Next steps', ...s.nextSteps.map((r) => `- ${r}`));
-    lines.push('');
-  }
+  if (project.summary)
+    lines.push(
+      ...summaryMarkdown(
+        project.summary,
+        stages.map((s) => s.id),
+        { spentUsd: project.usage.costUsd, budgetUsd: project.budget?.limitUsd },
+      ),
+    );
   lines.push(...coverageMarkdown(stages, deliverables));
   if (project.planRationale) lines.push('## Plan', '', project.planRationale, '');
   for (const s of stages) {
     const run = project.stages[s.id];
     const d = deliverables.get(s.id);
     lines.push(
+      stageAnchorTag(s.id),
       `## ${s.id} (${s.role})`,
       '',
       `State: ${run?.state ?? 'pending'}${run?.degraded ? ` — produced by the fallback model ${run.model}` : ''}`,

@@ -229,7 +229,7 @@ describe('independent review with one revision round', () => {
       const markdown = await reportMarkdown(h);
       expect(markdown).toContain('## Checklist coverage');
       expect(markdown).toContain(
-        `| [${DE}](#${DE.replace('.', '')}) | checklist 9/9 (1 partial) | 89% | 94% | de.cost (partial) |`,
+        `| [${DE}](#stage-${DE.replace('.', '-')}) | checklist 9/9 (1 partial) | 89% | 94% | de.cost (partial) |`,
       );
       expect(markdown).toContain(
         '| de.schema-validation (blocking) | met | "covers de.schema-validation with named tables" |',

@@ -9,6 +9,7 @@ import { defaultPlan } from '../../src/domain/plan.js';
 import { defaultRequirements } from '../../src/domain/requirements.js';
 import { ZERO_USAGE } from '../../src/domain/usage.js';
 import type { StatusView, View } from '../../src/domain/views.js';
+import { maximalSummary, summaryAnswer } from '../support/summaries.js';
 
 type AnyBlock = Record<string, unknown> & { type: string };
 
@@ -51,15 +52,16 @@ describe('Block Kit rendering within Slack limits', () => {
     const msg = renderView({
       type: 'summary',
       summary: {
-        outcome: 'partially_met',
-        headline: hugeText,
-        deliverables: Array.from({ length: 40 }, (_, i) => ({
-          stageId: `phase1.s${i}`,
-          line: `${hugeText.slice(0, 390)}<!channel>`,
-        })),
-        criteria: [{ criterion: hugeText.slice(0, 400), met: false, evidence: hugeText.slice(0, 600) }],
-        risks: [hugeText.slice(0, 400)],
-        nextSteps: [hugeText.slice(0, 400)],
+        ...maximalSummary(
+          'word <!channel> ',
+          Array.from({ length: 40 }, (_, i) => `phase1.s${i}`),
+        ),
+        resources: {
+          people: `<!channel>${hugeText.slice(0, 390)}`,
+          infrastructure: hugeText.slice(0, 400),
+          ongoingCost: hugeText.slice(0, 400),
+          costUsd: 12.5,
+        },
       },
       usage: ZERO_USAGE,
       stageCount: 40,
@@ -192,14 +194,15 @@ describe('no broadcast from model or user text', () => {
     },
     {
       type: 'summary' as const,
-      summary: {
-        outcome: 'met' as const,
+      summary: summaryAnswer({
         headline: ping,
         deliverables: [{ stageId: 'phase1.x', line: ping }],
-        criteria: [{ criterion: ping, met: true, evidence: ping }],
-        risks: [ping],
-        nextSteps: [ping],
-      },
+        criteria: [{ criterion: ping, status: 'met', evidence: ping, stages: ['phase1.x'] }],
+        businessImpact: { summary: ping, roi: { estimate: ping, assumptions: [ping] }, stages: [] },
+        risks: [{ risk: ping, mitigation: ping, stages: [] }],
+        resources: { people: ping, infrastructure: ping, ongoingCost: ping },
+        nextSteps: [{ step: ping, owner: ping, stages: [] }],
+      }),
       usage: ZERO_USAGE,
       stageCount: 1,
       degradedStages: [],

@@ -13,6 +13,7 @@ import { defaultRequirements } from '../../src/domain/requirements.js';
 import { ZERO_USAGE } from '../../src/domain/usage.js';
 import type { View } from '../../src/domain/views.js';
 import { applyEvent, type MachineSettings } from '../../src/orchestrator/run-machine.js';
+import { summaryAnswer } from '../support/summaries.js';
 
 /**
  * Liveness of a run, as a property: whatever people click and type and however the agents' jobs end, in
@@ -256,14 +257,7 @@ function resultEvent(job: AgentJob, outcome: 'ok' | 'fail', variant: number): Or
         eventId,
         ...base,
         round: job.round,
-        summary: {
-          outcome: 'met',
-          headline: 'done',
-          deliverables: [],
-          criteria: [],
-          risks: [],
-          nextSteps: [],
-        },
+        summary: summaryAnswer(),
         usage: ZERO_USAGE,
       };
   }

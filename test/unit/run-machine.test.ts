@@ -7,6 +7,7 @@ import type { Project } from '../../src/domain/project.js';
 import { defaultRequirements } from '../../src/domain/requirements.js';
 import { ZERO_USAGE } from '../../src/domain/usage.js';
 import { applyEvent, type MachineSettings } from '../../src/orchestrator/run-machine.js';
+import { summaryAnswer } from '../support/summaries.js';
 
 const settings: MachineSettings = { approverIds: [], clarifyMaxRounds: 3, projectConcurrency: 3, now: 1_000 };
 let seq = 0;
@@ -296,14 +297,7 @@ describe('run state machine', () => {
       eventId: 's',
       projectId: project.id,
       round: project.summaryRound,
-      summary: {
-        outcome: 'met',
-        headline: 'All good',
-        deliverables: [],
-        criteria: [],
-        risks: [],
-        nextSteps: [],
-      },
+      summary: summaryAnswer({ headline: 'All good' }),
       usage: ZERO_USAGE,
     });
     expect(done.effects.map((e) => e.kind)).toContain('report');

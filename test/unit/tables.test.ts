@@ -9,6 +9,7 @@ import { ZERO_USAGE } from '../../src/domain/usage.js';
 import type { View } from '../../src/domain/views.js';
 import type { Metrics } from '../../src/ops/metrics.js';
 import { blockKitErrors, viewErrors } from '../../src/playground/slack-api/block-kit-limits.js';
+import { summaryAnswer } from '../support/summaries.js';
 
 const stages = [
   {
@@ -38,14 +39,7 @@ const status: View = {
 };
 const summary: View = {
   type: 'summary',
-  summary: {
-    outcome: 'met',
-    headline: 'Churn model served',
-    deliverables: [],
-    criteria: [],
-    risks: [],
-    nextSteps: [],
-  },
+  summary: summaryAnswer({ headline: 'Churn model served' }),
   usage: { ...ZERO_USAGE, inputTokens: 20_000, outputTokens: 5_000, costUsd: 0.5 },
   spentOn: [{ label: 'phase1.data-engineer', usd: 0.31 }],
   budgetUsd: 10,

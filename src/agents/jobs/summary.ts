@@ -1,14 +1,16 @@
 import type { Deliverable } from '../../domain/deliverable.js';
+import { SUMMARY_CAPS, summaryAnswerSchema, traceSummary } from '../../domain/executive-summary.js';
 import { eventIds } from '../../domain/ids.js';
 import { OUTPUT_TOKEN_LIMITS } from '../../domain/jobs.js';
-import { executiveSummarySchema, type Project } from '../../domain/project.js';
+import type { Project } from '../../domain/project.js';
 import { teamCharter } from '../../domain/roles.js';
 import { type AgentJobEntry, callOptions, loadInputs } from './entry.js';
 import { type Prompt, planSection, requirementsSection } from './prompt-sections.js';
 
 /**
  * The executive summary: the project manager checks every stage's deliverable against the requirements
- * and success criteria (`executiveSummarySchema`).
+ * and success criteria, and writes what an executive reads (`summaryAnswerSchema`). Stage references the
+ * plan does not have are dropped here, and again when the summary is stored (`traceSummary`).
  */
 export const summaryJob: AgentJobEntry<'summary'> = {
   role: () => 'project-manager',
@@ -18,15 +20,21 @@ export const summaryJob: AgentJobEntry<'summary'> = {
       project,
       (project.plan?.stages ?? []).map((s) => s.id),
     );
-    const { value, usage } = await ctx.provider.structured(
+    const { value: answer, usage } = await ctx.provider.structured(
       {
         ...summaryPrompt(project, inputs),
         purpose: { job: 'summary', project, deliverables: inputs },
         maxTokens: OUTPUT_TOKEN_LIMITS.summary,
         ...callOptions(ctx),
       },
-      executiveSummarySchema,
+      summaryAnswerSchema,
     );
+    const { summary: value, dropped } = traceSummary(
+      answer,
+      (project.plan?.stages ?? []).map((s) => s.id),
+    );
+    if (dropped.length > 0)
+      ctx.log.warn({ projectId: project.id, dropped }, 'summary cited stages the plan does not have');
     await ctx.events.enqueue({
       type: 'summary_done',
       eventId: summaryJob.doneEventId(job),
@@ -56,12 +64,28 @@ export function summaryPrompt(project: Project, deliverables: ReadonlyMap<string
       : `Not delivered (${run?.state ?? 'not run'}${run?.error ? `: ${run.error}` : ''}).`;
     return `<deliverable stage="${s.id}" role="${s.role}"${d?.degraded ? ' produced-by-fallback-model="true"' : ''}>\n${body}\n</deliverable>`;
   });
+  const ids = (project.plan?.stages ?? []).map((s) => s.id);
   return {
     system: [teamCharter(), requirementsSection(project), planSection(project)],
     user: `The run has finished. Check the deliverables below against the requirements and every success criterion,
-then write the executive summary: "outcome" (met, partially_met or not_met), a one-sentence "headline", one line per
-stage in "deliverables" (what it delivered, in plain words), each success criterion in "criteria" with whether the
-deliverables meet it and the evidence, the main "risks", and the "nextSteps". Plain text, no Markdown headings.
+then write the executive summary for the people who fund and own this project. Reply with JSON:
+- "outcome": met, partially_met or not_met, over all success criteria; "headline": one plain sentence.
+- "deliverables": one line per stage ("stageId" and what it delivered, in plain words).
+- "criteria": each success criterion from the requirements, word for word, with "status" (met, partial,
+  not_met, or unchecked when the deliverables cannot tell; designed and specified counts as met only when a
+  deliverable covers it fully), the "evidence" from the
+  deliverables, and the "stages" whose deliverables that evidence comes from.
+- "businessImpact": "summary" of what the outcome changes for the business, an "roi" with an "estimate" (a range
+  with its unit and time frame, e.g. "$40k-$90k a year from retained customers") and every "assumption" it rests
+  on (at most ${SUMMARY_CAPS.assumptions}, taken from the requirements and deliverables where possible), and the "stages" it rests on.
+- "risks": at most ${SUMMARY_CAPS.risks}, each a "risk", its "mitigation" and the "stages" that raise or address it.
+- "resources": the "people" (roles and how much of their time) and "infrastructure" needed to build and run it,
+  and the "ongoingCost" of running it from here on, with its basis. Do not state what this run cost: that is
+  added from the run's records.
+- "nextSteps": at most ${SUMMARY_CAPS.nextSteps}, each a "step", the "owner" (a role) when there is one, and
+  the "stages" it follows from.
+Every "stages" list names stage ids from the plan, exactly as written (${ids.join(', ') || 'none'}); references
+to anything else are dropped. Plain text, no Markdown headings.
 
 ${sections.join('\n\n')}`,
   };

@@ -10,7 +10,8 @@ import { renderMemory } from './memory.js';
 import type { RenderedMessage } from './message.js';
 import { renderNotice } from './notices.js';
 import { ONLINE, type RenderSettings, withOfflineMark } from './offline.js';
-import { renderPlan, renderStageNote, renderStatus, renderSummary } from './run.js';
+import { renderPlan, renderStageNote, renderStatus } from './run.js';
+import { renderSummary } from './summary.js';
 import { renderStatusTable, renderSummaryTable, tablesOn } from './tables.js';
 
 /**

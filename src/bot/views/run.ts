@@ -7,7 +7,7 @@ import { totalTokens, type Usage } from '../../domain/usage.js';
 import type { StatusView, View } from '../../domain/views.js';
 import { capBlocks, context, divider, header, section } from './blocks.js';
 import { plainFallback, type RenderedMessage } from './message.js';
-import { coverageSection, owedLine, reviewLine } from './review.js';
+import { owedLine, reviewLine } from './review.js';
 import {
   escapeKeepingUserMentions,
   escapeText,
@@ -154,53 +154,4 @@ export function renderStageNote(view: Extract<View, { type: 'stage_note' }>): Re
     text: plainFallback(`${view.stageId} ${verb}: ${view.text}`),
     blocks: [section(text), ...(reviewed ? [context(reviewed)] : [])],
   };
-}
-
-const OUTCOME_LABEL = {
-  met: ':white_check_mark: Requirements met',
-  partially_met: ':large_yellow_circle: Requirements partly met',
-  not_met: ':red_circle: Requirements not met',
-  unchecked: ':grey_question: Not checked against the requirements',
-} as const;
-
-export function renderSummary(view: Extract<View, { type: 'summary' }>): RenderedMessage {
-  const s = view.summary;
-  const list = (items: string[]) => items.map((i) => `• ${escapeText(i)}`).join('\n');
-  const parts: string[] = [`*${OUTCOME_LABEL[s.outcome]}* — ${escapeText(s.headline)}`];
-  if (s.deliverables.length > 0) {
-    parts.push(
-      `*What each stage delivered*\n${s.deliverables.map((d) => `• \`${escapeText(d.stageId)}\`: ${escapeText(d.line)}`).join('\n')}`,
-    );
-  }
-  if (s.criteria.length > 0) {
-    parts.push(
-      `*Success criteria*\n${s.criteria.map((c) => `${c.met ? ':white_check_mark:' : ':x:'} ${escapeText(c.criterion)} — ${escapeText(c.evidence)}`).join('\n')}`,
-    );
-  }
-  const coverage = coverageSection(view.stages);
-  if (coverage) parts.push(coverage);
-  if (view.failedStages.length > 0)
-    parts.push(`*Not delivered:* ${view.failedStages.map((id) => `\`${escapeText(id)}\``).join(', ')}`);
-  if (view.degradedStages.length > 0) {
-    parts.push(
-      `*Produced by the fallback model (review these):* ${view.degradedStages.map((id) => `\`${escapeText(id)}\``).join(', ')}`,
-    );
-  }
-  if (view.spentOn && view.spentOn.length > 0) {
-    const budget = view.budgetUsd === undefined ? '' : ` (budget ${formatUsd(view.budgetUsd)})`;
-    parts.push(
-      `*Cost${budget}*\n${view.spentOn.map((c) => `• ${escapeText(c.label)}: ${formatUsd(c.usd)}`).join('\n')}`,
-    );
-  }
-  if (s.risks.length > 0) parts.push(`*Risks*\n${list(s.risks)}`);
-  if (s.nextSteps.length > 0) parts.push(`*Next steps*\n${list(s.nextSteps)}`);
-  const blocks: KnownBlock[] = [header('Executive summary')];
-  for (const part of parts) for (const chunk of splitForSections(part)) blocks.push(section(chunk));
-  blocks.push(
-    context(
-      `Completed · ${view.stageCount} stage(s) · ${formatUsage(view.usage)} · full report attached below`,
-    ),
-  );
-  const fallback = `Executive summary (completed): ${s.outcome.replace('_', ' ')}. ${s.headline}`;
-  return { text: plainFallback(fallback), blocks: capBlocks(blocks) };
 }

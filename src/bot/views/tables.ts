@@ -3,7 +3,8 @@ import { formatUsd } from '../../domain/spending.js';
 import type { StageLine, StatusView, View } from '../../domain/views.js';
 import { section } from './blocks.js';
 import type { RenderedMessage } from './message.js';
-import { PHASE_LABEL, renderStatus, renderSummary } from './run.js';
+import { PHASE_LABEL, renderStatus } from './run.js';
+import { renderSummary } from './summary.js';
 import { truncate } from './text.js';
 
 type KnownBlock = types.KnownBlock;

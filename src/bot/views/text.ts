@@ -7,6 +7,8 @@ export const LIMITS = {
   buttonValue: 2000,
   actionId: 255,
   contextText: 2000,
+  /** One of a section's `fields` (at most 10 of them). */
+  fieldText: 2000,
   fallbackText: 3000,
 } as const;
 

@@ -1,6 +1,7 @@
+import { type SummaryAnswer, settleSummary } from '../../domain/executive-summary.js';
 import { fallbackSummary } from '../../domain/fallback-summary.js';
 import { messageKeys } from '../../domain/ids.js';
-import type { ExecutiveSummary, Project } from '../../domain/project.js';
+import type { Project } from '../../domain/project.js';
 import { spentOnWhat } from '../../domain/spending.js';
 import { say } from '../../domain/texts.js';
 import { addUsage } from '../../domain/usage.js';
@@ -19,7 +20,7 @@ export function requestSummary(s: Step): void {
   s.modelWork({ kind: 'summary', projectId: s.project.id, round: s.project.summaryRound });
 }
 
-export function onSummary(s: Step, round: number, summary: ExecutiveSummary, usage: Project['usage']): void {
+export function onSummary(s: Step, round: number, summary: SummaryAnswer, usage: Project['usage']): void {
   if (s.project.phase !== 'summarizing' || round !== s.project.summaryRound) return;
   s.project.usage = addUsage(s.project.usage, usage);
   finish(s, summary);
@@ -31,7 +32,16 @@ export function onSummaryFailed(s: Step, round: number, error: string): void {
   finish(s, fallbackSummary(s.project));
 }
 
-export function finish(s: Step, summary: ExecutiveSummary): void {
+/**
+ * Stores and posts the summary, traced against the plan (claims citing stages it does not have lose those
+ * references) and with the run's spent amount from its usage, never from the model.
+ */
+export function finish(s: Step, answer: SummaryAnswer): void {
+  const { summary } = settleSummary(
+    answer,
+    s.stageList.map((st) => st.id),
+    s.project.usage.costUsd,
+  );
   s.project.phase = 'completed';
   s.project.summary = summary;
   s.statusDirty = true;

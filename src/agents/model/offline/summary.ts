@@ -1,8 +1,9 @@
+import type { CriterionStatus, SummaryAnswer } from '../../../domain/executive-summary.js';
 import type { Stage } from '../../../domain/plan.js';
-import type { ExecutiveSummary } from '../../../domain/project.js';
 import type { RoleId } from '../../../domain/roles.js';
 import type { ModelPurpose } from '../provider.js';
 import { seededRng } from './seed.js';
+import { businessImpact, clip, nextSteps, resources, risks } from './summary-business.js';
 
 type SummaryPurpose = Extract<ModelPurpose, { job: 'summary' }>;
 
@@ -16,15 +17,13 @@ const CRITERION_ROLES: ReadonlyArray<[RegExp, readonly RoleId[]]> = [
 ];
 const METRIC_ROLES: readonly RoleId[] = ['ml-engineer', 'data-scientist'];
 
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
-}
-
 /**
- * The offline project manager's executive summary: every stage's deliverable in a line, and each success
- * criterion checked against the deliverables of the roles it concerns (met when one of them delivered).
+ * The offline project manager's executive summary, answered from the structured purpose alone: every
+ * stage's deliverable in a line; each success criterion checked against the deliverables of the roles it
+ * concerns (met when all of them delivered, partial when some did), traced to those stages; then business
+ * impact, risks, resources and next steps (summary-business.ts).
  */
-export function composeSummary(p: SummaryPurpose): ExecutiveSummary {
+export function composeSummary(p: SummaryPurpose): SummaryAnswer {
   const { project } = p;
   const stages = project.plan?.stages ?? [];
   const rng = seededRng('summary', project.id, project.request, project.summaryRound);
@@ -35,36 +34,39 @@ export function composeSummary(p: SummaryPurpose): ExecutiveSummary {
   const criteria = (project.requirements?.successCriteria ?? []).slice(0, 10).map((criterion) => {
     const roles = CRITERION_ROLES.find(([pattern]) => pattern.test(criterion))?.[1] ?? METRIC_ROLES;
     const relevant = stages.filter((s) => roles.includes(s.role));
-    const evidence = relevant.flatMap((s) => {
-      const d = delivered(s);
-      return d ? [`${s.id}: ${clip(d.summary, 160)}`] : [];
-    });
-    const met = evidence.length > 0;
+    const covered = relevant.filter((s) => delivered(s) !== undefined);
+    const evidence = covered.map((s) => `${s.id}: ${clip(delivered(s)?.summary ?? '', 160)}`);
+    const gaps = relevant
+      .filter((s) => delivered(s) === undefined)
+      .map((s) => `${s.id} (${project.stages[s.id]?.state ?? 'not run'})`);
+    const status: CriterionStatus = covered.length === 0 ? 'not_met' : gaps.length === 0 ? 'met' : 'partial';
+    const text =
+      relevant.length === 0
+        ? 'No stage of this plan addresses it.'
+        : covered.length === 0
+          ? `Not delivered: ${gaps.join(', ')}.`
+          : `${evidence.slice(0, 2).join(' ')} (designed and specified; not yet measured in production)${gaps.length > 0 ? ` Still missing: ${gaps.join(', ')}.` : ''}`;
     return {
-      criterion: clip(criterion, 400),
-      met,
-      evidence: clip(
-        met
-          ? `${evidence.slice(0, 2).join(' ')} (designed and specified; not yet measured in production)`
-          : relevant.length === 0
-            ? 'No stage of this plan addresses it.'
-            : `Not delivered: ${relevant.map((s) => `${s.id} (${project.stages[s.id]?.state ?? 'not run'})`).join(', ')}.`,
-        600,
-      ),
+      criterion: clip(criterion, 500),
+      status,
+      evidence: clip(text, 500),
+      stages: (covered.length > 0 ? covered : relevant).slice(0, 8).map((s) => s.id),
     };
   });
 
-  const allMet = criteria.every((c) => c.met);
-  const outcome: ExecutiveSummary['outcome'] =
+  const allMet = criteria.every((c) => c.status === 'met');
+  const outcome: SummaryAnswer['outcome'] =
     done.length === 0 ? 'not_met' : missing.length === 0 && allMet ? 'met' : 'partially_met';
   const objective = project.requirements?.objective ?? project.request;
+  const metCount = criteria.filter((c) => c.status === 'met').length;
   const headline = {
     met: `Every stage delivered and all ${criteria.length} success criteria are addressed for: ${objective}`,
-    partially_met: `${done.length} of ${stages.length} stages delivered; ${criteria.filter((c) => c.met).length} of ${criteria.length} criteria addressed for: ${objective}`,
+    partially_met: `${done.length} of ${stages.length} stages delivered; ${metCount} of ${criteria.length} criteria addressed for: ${objective}`,
     not_met: `No stage delivered, so no criterion could be checked for: ${objective}`,
     unchecked: objective,
   }[outcome];
 
+  const facts = { project, stages, done, missing, rng };
   return {
     outcome,
     headline: clip(headline, 400),
@@ -76,25 +78,9 @@ export function composeSummary(p: SummaryPurpose): ExecutiveSummary {
       };
     }),
     criteria,
-    risks: [
-      ...missing.slice(0, 3).map((s) => `${s.id} was not delivered; what depends on it is unplanned.`),
-      rng.pick([
-        'Every number here is a design target; none has been measured on live traffic yet.',
-        'The baseline must be measured on the same hold-out before the improvement can be claimed.',
-      ]),
-      rng.pick([
-        'Upstream schema changes would block data loads until the contract is updated.',
-        'Labels arrive late, so the deciding metric lags behind drift alerts.',
-      ]),
-    ].slice(0, 8),
-    nextSteps: [
-      ...missing.slice(0, 2).map((s) => `Retry ${s.id} (\`retry ${s.id}\`).`),
-      'Measure the baseline on the agreed hold-out.',
-      rng.pick([
-        'Build the ingestion job first and run it for a week.',
-        'Book a design review with the on-call team.',
-      ]),
-      'Schedule the first A/B test once the rollout is approved.',
-    ].slice(0, 8),
+    businessImpact: businessImpact(facts),
+    risks: risks(facts, (s) => delivered(s)?.risks ?? project.stages[s.id]?.risks ?? []),
+    resources: resources(facts),
+    nextSteps: nextSteps(facts),
   };
 }
