@@ -23,6 +23,7 @@ export function statusView(project: Project): StatusView {
         ...(run?.usage ? { tokens: totalTokens(run.usage) } : {}),
         ...(run?.startedAt !== undefined ? { startedAt: run.startedAt } : {}),
         ...(run?.finishedAt !== undefined ? { finishedAt: run.finishedAt } : {}),
+        ...(run ? { attempt: run.attempt } : {}),
       };
     }),
     usage: project.usage,

@@ -3,6 +3,7 @@ import { auditEntrySchema } from './audit.js';
 import { planSchema } from './plan.js';
 import { executiveSummarySchema, RUN_PHASES, STAGE_STATES } from './project.js';
 import { requirementsSchema } from './requirements.js';
+import { STAGE_STEPS } from './stage-progress.js';
 import { usageSchema } from './usage.js';
 
 /**
@@ -25,6 +26,16 @@ export const stageLineSchema = z.object({
   /** When the current attempt started and finished (ms): the task cards' elapsed time. */
   startedAt: z.number().optional(),
   finishedAt: z.number().optional(),
+  /** The stage's current attempt: progress recorded for another attempt is not shown. */
+  attempt: z.number().optional(),
+  /** How far the running stage is (stage-progress.ts); added where the status is shown, not stored. */
+  progress: z
+    .object({
+      step: z.enum(STAGE_STEPS),
+      outputTokens: z.number(),
+      maxTokens: z.number(),
+    })
+    .optional(),
 });
 export type StageLine = z.infer<typeof stageLineSchema>;
 

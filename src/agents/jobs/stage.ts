@@ -3,14 +3,21 @@ import { assertNever } from '../../domain/assert-never.js';
 import { type ChecklistItem, effectiveChecklist, ROLE_CHECKLISTS } from '../../domain/checklists.js';
 import type { Deliverable } from '../../domain/deliverable.js';
 import { eventIds } from '../../domain/ids.js';
-import { OUTPUT_TOKEN_LIMITS } from '../../domain/jobs.js';
+import { stageOutputLimit } from '../../domain/model-output.js';
 import type { Stage } from '../../domain/plan.js';
 import type { Project, RunPhase } from '../../domain/project.js';
 import { ROLE_IDS, type RoleId, rolePrompt, teamCharter } from '../../domain/roles.js';
 import { estimateTokens } from '../../domain/spending.js';
 import { renderTemplate, templateRefs } from '../../domain/template.js';
 import { type MemoryContext, memoryContext, projectTerms } from '../memory-context.js';
-import { type AgentJobEntry, callOptions, type JobContext, type JobOf, loadInputs } from './entry.js';
+import {
+  type AgentJobEntry,
+  callOptions,
+  type JobContext,
+  type JobOf,
+  loadInputs,
+  stageProgress,
+} from './entry.js';
 import { type Prompt, planSection, requirementsSection } from './prompt-sections.js';
 
 /**
@@ -175,8 +182,9 @@ async function runStage(ctx: JobContext, project: Project, job: JobOf<'stage'>):
       {
         ...stagePrompt(project, stage, inputs, ctx.settings.inputTokenBudget, memory.text),
         purpose: { job: 'stage', project, stage, attempt: job.attempt, inputs },
-        maxTokens: OUTPUT_TOKEN_LIMITS.stage,
+        maxTokens: stageOutputLimit(ctx.settings.stageLimits, stage.role),
         ...callOptions(ctx, AbortSignal.timeout(stage.timeoutMs)),
+        ...stageProgress(ctx, job, 'writing'),
       },
       stageOutputSchema,
     );

@@ -3,7 +3,7 @@ import { formatUsd } from '../../domain/spending.js';
 import type { StageLine, StatusView, View } from '../../domain/views.js';
 import { section } from './blocks.js';
 import type { RenderedMessage } from './message.js';
-import { PHASE_LABEL, renderStatus, renderSummary } from './run.js';
+import { PHASE_LABEL, progressText, renderStatus, renderSummary } from './run.js';
 import { truncate } from './text.js';
 
 type KnownBlock = types.KnownBlock;
@@ -55,7 +55,7 @@ export function fitsOneTable(rows: number): boolean {
 function stageRows(stages: StageLine[], withNote: boolean): string[][] {
   return stages.map((st) => [
     `${st.id}${st.needsApproval ? ' 🔒' : ''}`,
-    STATE_WORD[st.state],
+    `${STATE_WORD[st.state]}${st.progress ? ` · ${progressText(st.progress)}` : ''}`,
     st.tokens ? st.tokens.toLocaleString('en-US') : '-',
     st.spentUsd ? formatUsd(st.spentUsd) : '-',
     ...(withNote ? [(st.error ?? st.summary ?? '').replace(/\s+/g, ' ')] : []),
