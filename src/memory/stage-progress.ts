@@ -81,7 +81,7 @@ export class StageProgressStore implements StageProgressReporter, StageProgressR
   async clear(projectId: string, stageId: string, attempt: number): Promise<void> {
     const id = `${projectId}\n${stageId}\n${attempt}`;
     const last = this.throttles.get(id);
-    // Later reports of this attempt (a callback still firing) are dropped until the entry is forgotten.
+    // A report that comes while this clears (a callback still firing) is dropped, not written after the delete.
     this.throttles.set(id, { lastAt: 0, step: 'writing', pending: Promise.resolve(), cleared: true });
     await last?.pending;
     try {

@@ -5,18 +5,18 @@ export const PROGRESS_STEP_TOKENS = 250;
 
 /**
  * Turns the growing text of an answer into `onProgress` calls: the first text, then every
- * PROGRESS_STEP_TOKENS more. A listener that throws is ignored: progress is for show.
+ * PROGRESS_STEP_TOKENS more, and the whole answer when the caller says it is whole. A listener that throws is ignored: progress is for show.
  */
 export function progressMeter(
   prompt: Pick<ModelPrompt, 'maxTokens' | 'onProgress'>,
-): (chars: number) => void {
+): (chars: number, whole?: boolean) => void {
   const { onProgress, maxTokens } = prompt;
   let reported = -1;
-  return (chars) => {
+  return (chars, whole = false) => {
     if (!onProgress) return;
     // About four characters a token, as domain/spending.ts `estimateTokens` counts.
     const outputTokens = Math.ceil(chars / 4);
-    if (reported >= 0 && outputTokens - reported < PROGRESS_STEP_TOKENS) return;
+    if (reported >= 0 && !whole && outputTokens - reported < PROGRESS_STEP_TOKENS) return;
     reported = outputTokens;
     try {
       onProgress({ outputTokens, maxTokens });

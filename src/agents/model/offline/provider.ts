@@ -58,7 +58,7 @@ export class OfflineProvider implements ModelProvider {
       const meter = progressMeter(prompt);
       for (let step = 1; step <= PROGRESS_STEPS; step++) {
         await waitUnlessAborted(thinkingMs / PROGRESS_STEPS, prompt.signal);
-        meter(Math.round((chars * step) / PROGRESS_STEPS));
+        meter(Math.round((chars * step) / PROGRESS_STEPS), step === PROGRESS_STEPS);
       }
     } else {
       await waitUnlessAborted(thinkingMs, prompt.signal);
