@@ -131,6 +131,30 @@ describe('streamed stage calls', () => {
     });
   }, 30_000);
 
+  it('a stream that breaks off mid-answer fails that attempt like any outage: the queue tries again, once', async () => {
+    const h = await startHarness({ STAGE_PROGRESS_INTERVAL_MS: '0' });
+    const deliverable = longDeliverable();
+    const manager = projectManagerResponder();
+    const isStage = (req: RecordedRequest) => stageOf(req) === STAGE;
+    h.model.setResponder((req) => (isStage(req) ? { json: stageAnswer(deliverable) } : manager(req)));
+    let tries = 0;
+    h.model.controlStreams((req) => isStage(req) && ++tries === 1, {
+      chunkChars: 1_000,
+      breakAfterChunks: 30,
+    });
+
+    const threadTs = await openAndGo(h);
+    await h.waitForThread(threadTs, /phase1.data-engineer\* \(data-engineer\) finished/, 20_000);
+    expect(requestsFor(h, STAGE)).toHaveLength(2);
+    const failed = h.logs.find((l) => l.msg === 'agent job failed');
+    expect(failed).toMatchObject({ final: false, err: { code: 'model_unavailable' } });
+    const projectId = projectIdFor(TEAM, CHANNEL, threadTs);
+    const stored = await h.redis.get(keySpace(h.config.redis.keyPrefix).deliverable(projectId, STAGE, 1));
+    expect((JSON.parse(String(stored)) as { deliverable: string }).deliverable).toBe(deliverable);
+    // The stage counts the call that answered; the broken one settled its reservation without an answer.
+    expect((await stageRecord(h, projectId, STAGE))?.usage?.calls).toBe(1);
+  }, 30_000);
+
   it('shows a running stage’s progress on its task card when the cards refresh', async () => {
     const h = await startHarness({
       TASK_CARDS: 'on',
