@@ -73,9 +73,9 @@ export class StageProgressStore implements StageProgressReporter, StageProgressR
         () => undefined,
         (err: unknown) => this.options.onError?.(err),
       );
-    const pending = Promise.all([last?.pending, write]).then(() => undefined);
-    this.throttles.set(id, { lastAt: now, step: update.step, pending, cleared: false });
-    return pending;
+    // One connection runs commands in order: once this write is done, every earlier one is too.
+    this.throttles.set(id, { lastAt: now, step: update.step, pending: write, cleared: false });
+    return write;
   }
 
   async clear(projectId: string, stageId: string, attempt: number): Promise<void> {
