@@ -6,12 +6,20 @@ import { assertNever } from '../domain/assert-never.js';
 import { asPipewrightError, BudgetExceededError, PipewrightError } from '../domain/errors.js';
 import { agentJobKey, eventIds } from '../domain/ids.js';
 import { type AgentJob, agentJobSchema } from '../domain/jobs.js';
+import {
+  DEFAULT_EFFORT,
+  DEFAULT_STAGE_LIMITS,
+  type EffortTable,
+  effortFor,
+  type StageOutputLimits,
+} from '../domain/model-output.js';
 import { staleReason } from '../domain/phases.js';
 import type { Project } from '../domain/project.js';
 import { reportIncident } from '../memory/incidents.js';
 import type { KeySpace } from '../memory/keys.js';
 import { QUEUE_NAMES, type Queues } from '../memory/queues.js';
 import type { CancelWatch } from '../memory/run-cancels.js';
+import type { StageProgressReporter } from '../memory/stage-progress.js';
 import { backoffDelay } from './backoff.js';
 import {
   type AgentMetrics,
@@ -30,7 +38,13 @@ import { BreakerOpenError, ModelCallError } from './model/errors.js';
 import type { ModelProvider } from './model/provider.js';
 
 /** What running one agent job needs; every part is an interface, so tests can hand in fakes. */
-export interface AgentJobDeps extends JobSettings {
+export interface AgentJobDeps extends Omit<JobSettings, 'stageLimits' | 'effort'> {
+  /** Default: 32,000 output tokens for every role. */
+  stageLimits?: StageOutputLimits;
+  /** Default: DEFAULT_EFFORT (model-output.ts). */
+  effort?: EffortTable;
+  /** Where stages record how far they are; none: the status shows no progress. */
+  progress?: StageProgressReporter;
   projects: ProjectReader;
   deliverables: DeliverableReader;
   memory: StageMemory;
@@ -180,6 +194,8 @@ export async function runAgentJob(
     return await runWanted(deps, job, project, queued, log, watch?.signal);
   } finally {
     watch?.release();
+    // The try is over, however it ended: its progress is no longer news (a retry reports afresh).
+    if (job.kind === 'stage') await deps.progress?.clear(job.projectId, job.stageId, job.attempt);
   }
 }
 
@@ -193,7 +209,7 @@ async function runWanted(
 ): Promise<AgentJobOutcome> {
   const entry = agentJobEntry(job.kind);
   const run = (model: string | undefined) =>
-    entry.run(jobContext(deps, project, queued.attempt, model, log, cancelled), project, job);
+    entry.run(jobContext(deps, job, project, queued.attempt, model, log, cancelled), project, job);
   const timer = deps.metrics.stageDuration.startTimer({ role: entry.role(project, job) });
   try {
     await run(undefined);
@@ -249,12 +265,15 @@ async function runWanted(
 
 function jobContext(
   deps: AgentJobDeps,
+  job: AgentJob,
   project: Project,
   attempt: number,
   model: string | undefined,
   log: Logger,
   cancelled: AbortSignal | undefined,
 ): JobContext {
+  // The fallback model is asked without an effort: it may be one that does not take the parameter.
+  const effort = model === undefined ? effortFor(deps.effort ?? DEFAULT_EFFORT, job.kind) : undefined;
   return {
     provider: deps.provider,
     events: deps.events,
@@ -267,6 +286,8 @@ function jobContext(
       inputTokenBudget: deps.inputTokenBudget,
       memoryTokenBudget: deps.memoryTokenBudget,
       review: deps.review,
+      stageLimits: deps.stageLimits ?? DEFAULT_STAGE_LIMITS,
+      effort: deps.effort ?? DEFAULT_EFFORT,
     },
     log,
     workerId: WORKER_ID,
@@ -274,6 +295,8 @@ function jobContext(
     model,
     spend: projectSpendGuard(deps.ledger, project, deps.projectBudgetUsd),
     ...(cancelled ? { cancelled } : {}),
+    ...(effort ? { effort } : {}),
+    ...(deps.progress ? { progress: deps.progress } : {}),
   };
 }
 

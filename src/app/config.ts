@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
+import { type ModelOutputConfig, modelOutputConfig, modelOutputEnv } from './config-model.js';
 
 /** Blank values count as unset, as the Anthropic SDK's readEnv does: `FOO=` in a .env must not mean "". */
 const optionalString = z.preprocess(
@@ -123,8 +124,9 @@ const envSchema = z.object({
   REVIEW_MODEL: optionalString,
   /** Retries the Anthropic SDK makes inside one attempt (429/5xx, honouring retry-after). Default 2. */
   MODEL_MAX_RETRIES: nonNegativeInt(2),
-  /** Timeout of one model request, in ms. Default 120000. */
+  /** How long a model request may take to start answering, in ms (answers stream, so a long one is not cut off). Default 120000. */
   MODEL_TIMEOUT_MS: positiveInt(120_000),
+  ...modelOutputEnv,
   /** Parallel lanes of Slack writes; a thread always uses the same lane, so its messages stay in order. Default 8. */
   OUTBOX_SHARDS: positiveInt(8),
   /** Minimum spacing of messages Pipewright posts in one channel, in ms, shared by every bot replica (Slack allows about one a second). 0 turns pacing off. Default 1000. */
@@ -180,6 +182,8 @@ export interface Config {
   };
   /** The offline model answers when there is no ANTHROPIC_API_KEY; every bot message then says so. */
   offlineModel: { inUse: boolean; latencyMs: number };
+  /** Output limits by role, effort by kind of call, progress recording (config-model.ts). */
+  modelOutput: ModelOutputConfig;
   /** Table blocks in status and summary (SLACK_TABLE_BLOCKS); the outbox still falls back to text if Slack refuses one. */
   tableBlocks: boolean;
   jobs: { backoffMs: number; lockMs: number };
@@ -269,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.MODEL_TIMEOUT_MS,
     },
     offlineModel: { inUse: e.ANTHROPIC_API_KEY === undefined, latencyMs: e.OFFLINE_MODEL_LATENCY_MS },
+    modelOutput: modelOutputConfig(e),
     tableBlocks: e.SLACK_TABLE_BLOCKS === 'true',
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     jobs: { backoffMs: e.STAGE_BACKOFF_MS, lockMs: e.JOB_LOCK_MS },

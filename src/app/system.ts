@@ -28,6 +28,7 @@ import { closeBullClient, createQueues } from '../memory/queues.js';
 import { createRedis, waitUntilReady } from '../memory/redis.js';
 import { announceCancel, RunCancels } from '../memory/run-cancels.js';
 import { SpendLedger } from '../memory/spend-ledger.js';
+import { StageProgressStore } from '../memory/stage-progress.js';
 import { StageWorkStore } from '../memory/stage-work.js';
 import { TaskCardStreams } from '../memory/task-card-streams.js';
 import { ThreadMessageStore } from '../memory/thread-messages.js';
@@ -95,6 +96,11 @@ export async function startSystem(
     messageTtlMs: config.memory.messageTtlMs,
     onCorrupt: (item) => logger.warn({ item }, 'corrupt agent memory item skipped'),
   });
+  // Written by the agents as stages write, read by the outbox when it shows a status.
+  const stageProgress = new StageProgressStore(command, keys, {
+    intervalMs: config.modelOutput.progressIntervalMs,
+    onError: (err) => logger.warn({ err }, 'could not record a stage’s progress'),
+  });
   const healthz = healthzHandler(command, role);
   const metricsRoute = metricsHandler(metrics, logger.child({ component: 'metrics' }));
   // With METRICS_PORT set, /metrics is served there only, so PORT can face Slack without exposing metrics.
@@ -154,6 +160,7 @@ export async function startSystem(
           stagePromptTokens: STAGE_PROMPT_TOKENS,
           inputTokenBudget: config.stageInputTokenBudget,
           memoryTokenBudget: config.memory.tokenBudget,
+          stageLimits: config.modelOutput.stageLimits,
         },
       },
     };
@@ -201,6 +208,9 @@ export async function startSystem(
         memoryTokenBudget: config.memory.tokenBudget,
         review: config.review,
         stageWork: new StageWorkStore(command, keys),
+        stageLimits: config.modelOutput.stageLimits,
+        effort: config.modelOutput.effort,
+        progress: stageProgress,
         ledger,
         projectBudgetUsd: config.budgets.projectUsd,
       }),
@@ -261,6 +271,7 @@ export async function startSystem(
         features: config.features,
         holds: new FeatureHolds(command, keys),
         taskCardStreams: new TaskCardStreams(command, keys),
+        stageProgress,
         onThreadWritten: (projectId) => projectChanged(homeDeps, projectId),
         ...(config.approvals.groupId
           ? {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_STAGE_MAX_TOKENS } from './model-output.js';
 
 /** Model work the orchestrator hands to the agents' queue. The worker reads everything else from Redis. */
 export const agentJobSchema = z.discriminatedUnion('kind', [
@@ -17,10 +18,13 @@ export const agentJobSchema = z.discriminatedUnion('kind', [
 export type AgentJob = z.infer<typeof agentJobSchema>;
 export type AgentJobKind = AgentJob['kind'];
 
-/** Output tokens one call of each kind may produce: what a call is priced at before it is made. */
+/**
+ * Output tokens one call of each kind may produce: what a call is priced at before it is made. A stage's
+ * limit is configurable per role (model-output.ts `stageOutputLimit`); `stage` here is its default.
+ */
 export const OUTPUT_TOKEN_LIMITS: Readonly<Record<AgentJobKind, number>> = {
   clarify: 4_000,
   plan: 8_000,
-  stage: 8_000,
+  stage: DEFAULT_STAGE_MAX_TOKENS,
   summary: 8_000,
 };

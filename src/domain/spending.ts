@@ -1,4 +1,4 @@
-import { OUTPUT_TOKEN_LIMITS } from './jobs.js';
+import { DEFAULT_STAGE_LIMITS, type StageOutputLimits, stageOutputLimit } from './model-output.js';
 import type { Plan, Stage } from './plan.js';
 import type { ModelPrice } from './pricing.js';
 import type { Project } from './project.js';
@@ -34,6 +34,8 @@ export interface ForecastSettings {
   inputTokenBudget: number;
   /** Tokens of remembered items placed in a stage prompt, at most. */
   memoryTokenBudget: number;
+  /** Output tokens a stage may write, by role (STAGE_MAX_TOKENS…); default: 32,000 for every role. */
+  stageLimits?: StageOutputLimits;
 }
 
 /** The most one try of a stage can cost, from the sizes its prompt can reach. */
@@ -43,7 +45,7 @@ export function forecastStageUsd(stage: Stage, f: ForecastSettings): number {
     estimateTokens(stage.task) +
     stage.reads.length * f.inputTokenBudget +
     f.memoryTokenBudget;
-  return maxCallUsd(f.price, input, OUTPUT_TOKEN_LIMITS.stage);
+  return maxCallUsd(f.price, input, stageOutputLimit(f.stageLimits ?? DEFAULT_STAGE_LIMITS, stage.role));
 }
 
 export interface PlanForecast {

@@ -25,6 +25,7 @@ export function statusView(project: Project): StatusView {
         ...(run?.finishedAt !== undefined ? { finishedAt: run.finishedAt } : {}),
         ...(run?.state === 'done' && run.review ? { review: run.review } : {}),
         ...(run?.state === 'done' && run.files ? { files: run.files } : {}),
+        ...(run ? { attempt: run.attempt } : {}),
       };
     }),
     usage: project.usage,

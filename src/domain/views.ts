@@ -4,6 +4,7 @@ import { planSchema } from './plan.js';
 import { executiveSummarySchema, RUN_PHASES, STAGE_STATES } from './project.js';
 import { requirementsSchema } from './requirements.js';
 import { reviewTallySchema } from './review.js';
+import { STAGE_STEPS } from './stage-progress.js';
 import { usageSchema } from './usage.js';
 
 /**
@@ -29,6 +30,16 @@ export const stageLineSchema = z.object({
   /** The accepted deliverable's review, in a line; and how many files it handed over. */
   review: reviewTallySchema.optional(),
   files: z.number().int().min(0).optional(),
+  /** The stage's current attempt: progress recorded for another attempt is not shown. */
+  attempt: z.number().optional(),
+  /** How far the running stage is (stage-progress.ts); added where the status is shown, not stored. */
+  progress: z
+    .object({
+      step: z.enum(STAGE_STEPS),
+      outputTokens: z.number(),
+      maxTokens: z.number(),
+    })
+    .optional(),
 });
 export type StageLine = z.infer<typeof stageLineSchema>;
 

@@ -72,6 +72,11 @@ export interface KeySpace {
   /** The project's live status as streamed task cards (JSON: its stream message, what it shows, bytes sent). 7 days. */
   projectTaskCards(projectId: string): string;
   /**
+   * How far a running stage is (JSON: attempt, step, output tokens so far and the limit, when), written as
+   * the model writes (memory/stage-progress.ts). Deleted when the stage's job ends; 15 min after its last write.
+   */
+  stageProgress(projectId: string, stageId: string): string;
+  /**
    * Zset of every project id, scored by when its keys expire (ms; `+inf` while active), for operators and
    * later listing. Expired members are dropped by the save script; the key expires with its last member.
    */
@@ -134,6 +139,7 @@ export function keySpace(prefix: string): KeySpace {
     stageWork: (id, stageId, attempt) => `${prefix}:project:${id}:stage-work:${stageId}:${attempt}`,
     projectOutboxLine: (id) => `${prefix}:project:${id}:outbox`,
     projectTaskCards: (id) => `${prefix}:project:${id}:task-cards`,
+    stageProgress: (id, stageId) => `${prefix}:project:${id}:progress:${stageId}`,
     projects: () => `${prefix}:projects`,
     agentMemoryProject: (teamId, scope, id) => AgentMemoryKeys.inSegment(prefix, teamId, scope).project(id),
     breaker: () => `${prefix}:breaker:model`,

@@ -18,6 +18,8 @@ import {
  * call then costs about $0.10–0.40 and is priced at most at $0.5–1.2 (its whole output limit).
  */
 const PRICES = JSON.stringify({ sonnet: { input: 100, output: 100, cacheRead: 100, cacheWrite: 100 } });
+/** Stage calls priced at 8,000 output tokens (not the default 32,000), so those sizes hold. */
+const STAGE_MAX_TOKENS = '8000';
 
 function budgetMessages(h: Harness, threadTs: string): SlackCall[] {
   return h.posts(threadTs).filter((c) => messageText(c).includes('Paused at the budget'));
@@ -31,7 +33,7 @@ function latest(h: Harness, call: SlackCall): string {
 
 describe('spending', () => {
   it('shows the forecast on the plan, pauses before a call that could pass the project budget, and goes on when the requester raises it', async () => {
-    const h = await startHarness({ MODEL_PRICES: PRICES, PROJECT_BUDGET_USD: '2' });
+    const h = await startHarness({ MODEL_PRICES: PRICES, STAGE_MAX_TOKENS, PROJECT_BUDGET_USD: '2' });
     const threadTs = await openAndGo(h);
     await h.waitForThread(threadTs, /Paused at the budget/, 20_000);
     await waitForIdleQueues(h);
@@ -70,7 +72,7 @@ describe('spending', () => {
   });
 
   it('stops at the budget when asked, and asks again on resume before spending past it', async () => {
-    const h = await startHarness({ MODEL_PRICES: PRICES, PROJECT_BUDGET_USD: '2' });
+    const h = await startHarness({ MODEL_PRICES: PRICES, STAGE_MAX_TOKENS, PROJECT_BUDGET_USD: '2' });
     const threadTs = await openAndGo(h);
     await h.waitForThread(threadTs, /Paused at the budget/, 20_000);
     const [question] = budgetMessages(h, threadTs);
@@ -99,6 +101,7 @@ describe('spending', () => {
   it("pauses at the workspace's daily budget, and Raise budget lifts it for the whole workspace", async () => {
     const h = await startHarness({
       MODEL_PRICES: PRICES,
+      STAGE_MAX_TOKENS,
       PROJECT_BUDGET_USD: '100',
       WORKSPACE_DAILY_BUDGET_USD: '1.5',
     });

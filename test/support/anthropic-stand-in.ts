@@ -14,7 +14,7 @@ export interface RecordedRequest {
     model: string;
     system?: unknown;
     messages: Array<{ role: string; content: unknown }>;
-    output_config?: { format?: { type: string; schema: object } };
+    output_config?: { format?: { type: string; schema: object }; effort?: string };
     max_tokens: number;
     [k: string]: unknown;
   };
@@ -43,6 +43,27 @@ export interface Hold {
   release(): void;
 }
 
+/**
+ * How the answers to matching streamed requests (`stream: true`) go out: in chunks of `chunkChars` text
+ * characters, stopping after every `pauseEveryChunks` chunks until the test says `resume()`, or breaking
+ * off after `breakAfterChunks` chunks with an `error` event (`overloaded_error`), as the API does when it
+ * fails mid-answer.
+ */
+export interface StreamOptions {
+  chunkChars?: number;
+  pauseEveryChunks?: number;
+  breakAfterChunks?: number;
+}
+
+export interface StreamControl {
+  /** Resolves once a matching stream has stopped at a pause, with the text characters sent so far. */
+  paused(): Promise<number>;
+  /** Lets the paused stream go on to its next pause, or its end. */
+  resume(): void;
+  /** Lets every stream it controls run to its end, now and from now on. */
+  release(): void;
+}
+
 export interface AnthropicStandIn {
   /** Origin to use as the SDK's `baseURL`, e.g. `http://127.0.0.1:PORT`. */
   url: string;
@@ -54,6 +75,8 @@ export interface AnthropicStandIn {
   setLatencyMs(ms: number): void;
   /** Holds the answer to every request `matches` accepts (recorded at once, answered on `release()`). */
   hold(matches: (req: RecordedRequest) => boolean): Hold;
+  /** Shapes the streamed answers to every request `matches` accepts (see `StreamOptions`). */
+  controlStreams(matches: (req: RecordedRequest) => boolean, options: StreamOptions): StreamControl;
   waitFor(pred: (reqs: RecordedRequest[]) => boolean, timeoutMs?: number): Promise<void>;
   reset(): void;
   close(): Promise<void>;
@@ -89,6 +112,7 @@ export async function startAnthropicStandIn(): Promise<AnthropicStandIn> {
     latencyMs: 0,
     counter: 0,
     holds: [] as HeldAnswers[],
+    streams: [] as ControlledStreams[],
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -120,7 +144,13 @@ export async function startAnthropicStandIn(): Promise<AnthropicStandIn> {
 
     if (decision.kind === 'error') return sendError(res, requestId, decision);
     const message = successEnvelope(n, body.model, decision.text, raw.length);
-    if (body.stream === true) return sendStream(res, requestId, message);
+    if (body.stream === true)
+      return sendStream(
+        res,
+        requestId,
+        message,
+        state.streams.find((c) => c.matches(record)),
+      );
     sendJson(res, 200, message, { 'request-id': requestId });
   };
 
@@ -155,6 +185,11 @@ export async function startAnthropicStandIn(): Promise<AnthropicStandIn> {
         },
       };
     },
+    controlStreams: (matches, options) => {
+      const controlled = controlledStreams(matches, options);
+      state.streams.push(controlled);
+      return controlled.control;
+    },
     waitFor: async (pred, timeoutMs = 10_000) => {
       await poll(() => pred(state.requests), {
         timeoutMs,
@@ -168,9 +203,11 @@ export async function startAnthropicStandIn(): Promise<AnthropicStandIn> {
       state.responder = undefined;
       state.latencyMs = 0;
       for (const held of state.holds.splice(0)) held.release();
+      for (const controlled of state.streams.splice(0)) controlled.control.release();
     },
     close: async () => {
       for (const held of state.holds.splice(0)) held.release();
+      for (const controlled of state.streams.splice(0)) controlled.control.release();
       await closeServer(server);
     },
   };
@@ -196,6 +233,56 @@ function heldAnswers(matches: (req: RecordedRequest) => boolean): HeldAnswers {
   return { matches, arrive, arrived, released, release };
 }
 
+interface ControlledStreams {
+  matches: (req: RecordedRequest) => boolean;
+  options: StreamOptions;
+  control: StreamControl;
+  /** Called by the stream at each pause; resolves when the test resumes it (or releases all). */
+  pause(sentChars: number): Promise<void>;
+}
+
+function controlledStreams(
+  matches: (req: RecordedRequest) => boolean,
+  options: StreamOptions,
+): ControlledStreams {
+  const seen: number[] = [];
+  let waiter: ((sentChars: number) => void) | undefined;
+  let resumeCurrent: (() => void) | undefined;
+  let released = false;
+  const resume = () => {
+    const go = resumeCurrent;
+    resumeCurrent = undefined;
+    go?.();
+  };
+  return {
+    matches,
+    options,
+    control: {
+      paused: () =>
+        new Promise<number>((resolve) => {
+          const sent = seen.shift();
+          if (sent === undefined) waiter = resolve;
+          else resolve(sent);
+        }),
+      resume,
+      release: () => {
+        released = true;
+        resume();
+      },
+    },
+    pause: (sentChars) =>
+      released
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            resumeCurrent = resolve;
+            const tell = waiter;
+            waiter = undefined;
+            if (tell) tell(sentChars);
+            else seen.push(sentChars);
+          }),
+  };
+}
+
 /** The checks the real API makes before it looks at anything else. */
 function validate(headers: Record<string, string | undefined>, parsed: unknown): Decision | undefined {
   if (!headers['x-api-key'] && !headers.authorization) {
@@ -215,6 +302,14 @@ function validate(headers: Record<string, string | undefined>, parsed: unknown):
   }
   if (!Array.isArray(parsed.messages) || parsed.messages.length === 0) {
     return errorDecision(400, 'invalid_request_error', 'messages: at least one message is required');
+  }
+  const effort = isRecord(parsed.output_config) ? parsed.output_config.effort : undefined;
+  if (effort !== undefined && !['low', 'medium', 'high', 'xhigh', 'max'].includes(String(effort))) {
+    return errorDecision(
+      400,
+      'invalid_request_error',
+      `output_config.effort: invalid value ${String(effort)}`,
+    );
   }
   return undefined;
 }
@@ -281,7 +376,12 @@ function successEnvelope(n: number, model: unknown, text: string, requestChars: 
 }
 
 /** Server-sent events in the order the real API streams them, so `messages.stream()` works too. */
-function sendStream(res: ServerResponse, requestId: string, message: ReturnType<typeof successEnvelope>) {
+async function sendStream(
+  res: ServerResponse,
+  requestId: string,
+  message: ReturnType<typeof successEnvelope>,
+  controlled?: ControlledStreams,
+) {
   res.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-cache',
@@ -294,8 +394,22 @@ function sendStream(res: ServerResponse, requestId: string, message: ReturnType<
     message: { ...message, content: [], stop_reason: null, usage: { ...message.usage, output_tokens: 1 } },
   });
   event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
-  for (let i = 0; i < text.length; i += 64) {
-    event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: text.slice(i, i + 64) } });
+  const { chunkChars = 64, pauseEveryChunks, breakAfterChunks } = controlled?.options ?? {};
+  let chunks = 0;
+  for (let i = 0; i < text.length; i += chunkChars) {
+    event('content_block_delta', {
+      index: 0,
+      delta: { type: 'text_delta', text: text.slice(i, i + chunkChars) },
+    });
+    chunks++;
+    if (breakAfterChunks !== undefined && chunks >= breakAfterChunks) {
+      event('error', { error: { type: 'overloaded_error', message: 'Overloaded' } });
+      res.end();
+      return;
+    }
+    const more = i + chunkChars < text.length;
+    if (controlled && pauseEveryChunks && more && chunks % pauseEveryChunks === 0)
+      await controlled.pause(Math.min(text.length, i + chunkChars));
   }
   event('content_block_stop', { index: 0 });
   event('message_delta', {

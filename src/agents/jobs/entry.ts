@@ -2,9 +2,13 @@ import type { Logger } from 'pino';
 import type { Deliverable } from '../../domain/deliverable.js';
 import type { OrchestratorEvent } from '../../domain/events.js';
 import type { AgentJob, AgentJobKind } from '../../domain/jobs.js';
+import type { Effort, EffortTable, StageOutputLimits } from '../../domain/model-output.js';
 import type { Project } from '../../domain/project.js';
+import type { StageStep } from '../../domain/stage-progress.js';
 import type { KeySpace } from '../../memory/keys.js';
+import type { StageProgressReporter } from '../../memory/stage-progress.js';
 import type { DeliverableReader, EventSink, StageMemory, StageWorkLog } from '../dependencies.js';
+
 import type { ModelPrompt, ModelProvider, SpendGuard } from '../model/provider.js';
 import type { ReviewSettings } from './stage-work.js';
 
@@ -17,6 +21,10 @@ export interface JobSettings {
   /** Tokens of remembered items (history, insights, messages) placed in a stage prompt. */
   memoryTokenBudget: number;
   review: ReviewSettings;
+  /** Output tokens a stage call may write, by role (STAGE_MAX_TOKENS, STAGE_MAX_TOKENS_BY_ROLE). */
+  stageLimits: StageOutputLimits;
+  /** Effort per kind of call (MODEL_EFFORT…); a stage's review asks with `effort.review` itself. */
+  effort: EffortTable;
 }
 
 /** What an entry may use while it runs one job with one model. */
@@ -39,6 +47,10 @@ export interface JobContext {
   spend: SpendGuard;
   /** Aborts when the project's run is cancelled (a `cancel`, Slack's Stop): every call of the job stops. */
   cancelled?: AbortSignal;
+  /** The effort this job's calls ask for (its kind's); none with the fallback model or when turned off. */
+  effort?: Effort;
+  /** Where a stage records how far it is, for the live status; none: not shown. */
+  progress?: StageProgressReporter;
 }
 
 /**
@@ -48,10 +60,33 @@ export interface JobContext {
 export function callOptions(
   ctx: JobContext,
   timeout?: AbortSignal,
-): Pick<ModelPrompt, 'model' | 'spend' | 'signal'> {
+): Pick<ModelPrompt, 'model' | 'spend' | 'signal' | 'effort'> {
   const signals = [ctx.cancelled, timeout].filter((s): s is AbortSignal => s !== undefined);
   const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-  return { ...(ctx.model ? { model: ctx.model } : {}), spend: ctx.spend, ...(signal ? { signal } : {}) };
+  return {
+    ...(ctx.model ? { model: ctx.model } : {}),
+    spend: ctx.spend,
+    ...(signal ? { signal } : {}),
+    ...(ctx.effort ? { effort: ctx.effort } : {}),
+  };
+}
+
+/**
+ * The `onProgress` of a stage's model call: records the stage attempt's `step` and how far the answer is
+ * (memory/stage-progress.ts), for the live status. A review or revision call passes its own step.
+ */
+export function stageProgress(
+  ctx: JobContext,
+  job: JobOf<'stage'>,
+  step: StageStep,
+): Pick<ModelPrompt, 'onProgress'> {
+  const reporter = ctx.progress;
+  if (!reporter) return {};
+  return {
+    onProgress: (p) => {
+      void reporter.report(job.projectId, job.stageId, job.attempt, { step, ...p });
+    },
+  };
 }
 
 /**

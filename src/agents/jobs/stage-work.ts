@@ -19,9 +19,10 @@ import {
   revisionReasons,
   type StageReview,
 } from '../../domain/review.js';
+import type { StageStep as ProgressStep } from '../../domain/stage-progress.js';
 import { addUsage, type Usage, usageSchema, ZERO_USAGE } from '../../domain/usage.js';
 import { ModelCallError } from '../model/errors.js';
-import { callOptions, type JobContext, type JobOf } from './entry.js';
+import { callOptions, type JobContext, type JobOf, stageProgress } from './entry.js';
 import type { Prompt } from './prompt-sections.js';
 import { reviewPrompt } from './review.js';
 import { type StageOutput, stageOutputSchema } from './stage-output.js';
@@ -45,6 +46,14 @@ const reviewedSchema = z.union([
 type Reviewed = z.infer<typeof reviewedSchema>;
 
 export type StageStep = 'draft' | 'review.1' | 'revision' | 'review.2';
+
+/** What the live status calls each step. */
+const PROGRESS_STEP: Record<StageStep, ProgressStep> = {
+  draft: 'writing',
+  'review.1': 'reviewing',
+  revision: 'revising',
+  'review.2': 'reviewing',
+};
 
 export interface StageWorkResult {
   output: StageOutput;
@@ -75,8 +84,6 @@ export interface StageWorkInput {
   inputs: ReadonlyMap<string, Deliverable>;
   maxTokens: number;
   timeout: AbortSignal;
-  /** Told which step the stage is on (the live status). */
-  onStep?: (step: StageStep) => void;
 }
 
 export async function produceStage(ctx: JobContext, input: StageWorkInput): Promise<StageWorkResult> {
@@ -84,7 +91,12 @@ export async function produceStage(ctx: JobContext, input: StageWorkInput): Prom
   const at = { projectId: project.id, stageId: stage.id, attempt: job.attempt };
   const step = <T>(name: StageStep, schema: z.ZodType<T>, make: () => Promise<T>): Promise<T> =>
     once(ctx, at, name, schema, () => {
-      input.onStep?.(name);
+      // The live status says which step is under way before the first words of its answer arrive.
+      void ctx.progress?.report(at.projectId, at.stageId, at.attempt, {
+        step: PROGRESS_STEP[name],
+        outputTokens: 0,
+        maxTokens: name.startsWith('review') ? REVIEW_MAX_TOKENS : input.maxTokens,
+      });
       return make();
     });
 
@@ -175,10 +187,21 @@ async function author(
       },
       maxTokens: input.maxTokens,
       ...callOptions(ctx, input.timeout),
+      ...stageProgress(ctx, job, revision ? 'revising' : 'writing'),
     },
     stageOutputSchema,
   );
   return { output: value, usage, model };
+}
+
+/**
+ * A review call's options: the stage's, with the review's own effort (MODEL_EFFORT_REVIEW: grading against
+ * a checklist gains from more thought). A job on the fallback model asks without an effort, as it does.
+ */
+function reviewCallOptions(ctx: JobContext, timeout: AbortSignal) {
+  const { effort: _stageEffort, ...options } = callOptions(ctx, timeout);
+  const effort = ctx.model === undefined ? ctx.settings.effort.review : undefined;
+  return { ...options, ...(effort ? { effort } : {}) };
 }
 
 /**
@@ -207,7 +230,8 @@ async function review(
         ...reviewPrompt(project, stage, checklist, delivered),
         purpose: { job: 'review', project, stage, attempt: job.attempt, round, checklist, ...delivered },
         maxTokens: REVIEW_MAX_TOKENS,
-        ...callOptions(ctx, input.timeout),
+        ...reviewCallOptions(ctx, input.timeout),
+        ...stageProgress(ctx, job, 'reviewing'),
         ...(model ? { model } : {}),
       },
       reviewOutputSchema,

@@ -1,7 +1,7 @@
 import { assertNever } from '../../domain/assert-never.js';
 import type { Deliverable } from '../../domain/deliverable.js';
 import { eventIds } from '../../domain/ids.js';
-import { OUTPUT_TOKEN_LIMITS } from '../../domain/jobs.js';
+import { stageOutputLimit } from '../../domain/model-output.js';
 import type { Project, RunPhase } from '../../domain/project.js';
 import { reviewTally } from '../../domain/review.js';
 import type { RoleId } from '../../domain/roles.js';
@@ -65,7 +65,7 @@ async function runStage(ctx: JobContext, project: Project, job: JobOf<'stage'>):
       job,
       prompt: stagePrompt(project, stage, inputs, ctx.settings.inputTokenBudget, memory.text, upstream),
       inputs,
-      maxTokens: OUTPUT_TOKEN_LIMITS.stage,
+      maxTokens: stageOutputLimit(ctx.settings.stageLimits, stage.role),
       timeout: AbortSignal.timeout(stage.timeoutMs),
     });
     const value = work.output;

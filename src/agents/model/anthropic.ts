@@ -9,6 +9,7 @@ import { addUsage, type Usage, ZERO_USAGE } from '../../domain/usage.js';
 import type { CircuitBreaker } from '../../memory/circuit-breaker.js';
 import { classifyModelError } from './anthropic-errors.js';
 import { BreakerOpenError, ModelCallError } from './errors.js';
+import { progressMeter } from './progress.js';
 import type { ModelPrompt, ModelProvider, ModelResult } from './provider.js';
 
 export interface AnthropicProviderOptions {
@@ -21,9 +22,13 @@ export interface AnthropicProviderOptions {
 }
 
 /**
- * The one way Pipewright talks to Claude. The SDK retries 429/5xx itself, honouring retry-after; this
- * class adds the shared circuit breaker, structured output with one repair attempt, cost accounting,
- * and errors that say whether the queue should try again.
+ * The one way Pipewright talks to Claude. Every request streams (the SDK's `messages.stream`, its final
+ * message assembled by the SDK): a long deliverable is not cut off by a request timeout, which bounds the
+ * wait for the answer to start, and the answer's progress can be shown as it is written. A stream is one
+ * request, priced and billed once; one that breaks off is not asked again here (the SDK retries only
+ * until the answer starts, the queue decides the rest). The SDK retries 429/5xx itself, honouring
+ * retry-after; this class adds the shared circuit breaker, structured output with one repair attempt,
+ * cost accounting, and errors that say whether the queue should try again.
  */
 export class AnthropicProvider implements ModelProvider {
   private readonly anthropic: Anthropic;
@@ -55,7 +60,7 @@ export class AnthropicProvider implements ModelProvider {
   async structured<T>(prompt: ModelPrompt, schema: z.ZodType<T>): Promise<ModelResult<T>> {
     const model = prompt.model ?? this.options.model;
     const format = zodOutputFormat(schema);
-    const outputConfig = { format: { type: format.type, schema: format.schema } };
+    const outputConfig: Anthropic.OutputConfig = { format: { type: format.type, schema: format.schema } };
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: prompt.user }];
     let usage = ZERO_USAGE;
     let issues = '';
@@ -120,8 +125,12 @@ export class AnthropicProvider implements ModelProvider {
     const admission = breaker ? await breaker.admit() : undefined;
     if (admission && !admission.allowed) throw new BreakerOpenError(admission.retryAt);
     const probeToken = admission?.probeToken;
+    const config: Anthropic.OutputConfig = {
+      ...outputConfig,
+      ...(prompt.effort ? { effort: prompt.effort } : {}),
+    };
     try {
-      const message = await this.anthropic.messages.create(
+      const stream = this.anthropic.messages.stream(
         {
           model,
           max_tokens: prompt.maxTokens,
@@ -130,10 +139,15 @@ export class AnthropicProvider implements ModelProvider {
             .slice(0, 4)
             .map((text) => ({ type: 'text' as const, text, cache_control: { type: 'ephemeral' as const } })),
           messages,
-          ...(outputConfig ? { output_config: outputConfig } : {}),
+          ...(Object.keys(config).length > 0 ? { output_config: config } : {}),
         },
         prompt.signal ? { signal: prompt.signal } : undefined,
       );
+      if (prompt.onProgress) {
+        const meter = progressMeter(prompt);
+        stream.on('text', (_delta, snapshot) => meter(snapshot.length));
+      }
+      const message: Anthropic.Message = await stream.finalMessage();
       await breaker?.recordSuccess(probeToken);
       const usage = usageOf(message, costUsd(priceFor(this.options.prices, model), tokens(message)));
       this.hooks.onUsage?.(usage);

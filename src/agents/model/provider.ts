@@ -3,6 +3,7 @@ import type { ChecklistItem } from '../../domain/checklists.js';
 import type { Deliverable } from '../../domain/deliverable.js';
 import type { DeliverableFile, FileProblem } from '../../domain/deliverable-files.js';
 import type { AgentJobKind } from '../../domain/jobs.js';
+import type { Effort } from '../../domain/model-output.js';
 import type { Stage } from '../../domain/plan.js';
 import type { Project } from '../../domain/project.js';
 import type { ChecklistReview } from '../../domain/review.js';
@@ -58,6 +59,16 @@ export interface ModelPrompt {
   signal?: AbortSignal;
   /** Checks each request against the budgets before it is made; none: unmetered (tests, tools). */
   spend?: SpendGuard;
+  /** How much effort the model puts in (`output_config.effort`); none: the API's default. */
+  effort?: Effort;
+  /** Told now and then while the answer is written (each request afresh): how far it is. Must not throw. */
+  onProgress?: (progress: ModelProgress) => void;
+}
+
+/** How far one request's answer is: output tokens so far (estimated from its text) against its limit. */
+export interface ModelProgress {
+  outputTokens: number;
+  maxTokens: number;
 }
 
 /**

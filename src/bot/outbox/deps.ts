@@ -7,6 +7,7 @@ import type { DeliverableStore } from '../../memory/deliverables.js';
 import type { FeatureHolds } from '../../memory/feature-holds.js';
 import type { KeySpace } from '../../memory/keys.js';
 import type { ProjectStore } from '../../memory/project-store.js';
+import type { StageProgressReader } from '../../memory/stage-progress.js';
 import type { TaskCardStreams } from '../../memory/task-card-streams.js';
 import type { ThreadMessageStore } from '../../memory/thread-messages.js';
 import type { ThreadOrder } from '../../memory/thread-order.js';
@@ -36,6 +37,8 @@ export interface OutboxDeps {
   features: { agentSessions: boolean; taskCards?: boolean; taskCardIntervalMs?: number };
   /** Where each project's live status streams as task cards (TASK_CARDS). */
   taskCardStreams?: TaskCardStreams;
+  /** How far running stages are, shown in the status where it is rendered; none: not shown. */
+  stageProgress?: StageProgressReader;
   /** Workspaces that lately refused one of those features. */
   holds: FeatureHolds;
   /** Told when a project's thread was written to, so the App Home of those who see it is refreshed. */

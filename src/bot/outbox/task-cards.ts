@@ -17,6 +17,7 @@ import {
 import type { OutboxDeps } from './deps.js';
 import { holdIfUnsupported } from './session-status.js';
 import { isRateLimited, platformError } from './slack-errors.js';
+import { withLiveProgress } from './stage-progress.js';
 import { passTurn, setAside, waitForPostSlot } from './turns.js';
 
 /** Default least time between two updates of one project's task cards (TASK_CARD_INTERVAL_MS). */
@@ -87,7 +88,7 @@ export async function writeTaskCards(
     await setAside(job, token, intervalMs - sinceLast);
   }
 
-  const snapshot = taskCardSnapshot(view.data);
+  const snapshot = taskCardSnapshot(await withLiveProgress(deps, log, projectId, view.data));
   const ended = !isActive(view.data.phase);
   const context: StreamContext = { deps, log, streams, project, channelId, threadTs, revision, snapshot };
 

@@ -9,6 +9,7 @@ import { renderView } from '../views/render.js';
 import { decideWrite } from './decide.js';
 import type { OutboxDeps } from './deps.js';
 import { type SlackCall, sendWithFallback } from './slack-errors.js';
+import { withLiveProgress } from './stage-progress.js';
 import { showsAsTaskCards, writeTaskCards } from './task-cards.js';
 import { findPosted, messageMetadata } from './thread-lookup.js';
 import { waitForPostSlot } from './turns.js';
@@ -23,9 +24,13 @@ export async function sendEphemeral(deps: OutboxDeps, log: Logger, data: OutboxJ
 }
 
 function renderMessage(data: OutboxJob, settings: RenderSettings): RenderedMessage {
+  return renderView(viewOf(data), settings);
+}
+
+function viewOf(data: OutboxJob): View {
   const view = viewSchema.safeParse('view' in data.effect ? data.effect.view : undefined);
   if (!view.success) throw new UnrecoverableError(`outbox job for ${data.effect.key} has an invalid view`);
-  return renderView(view.data, settings);
+  return view.data;
 }
 
 /** Posts a thread message, edits it in place, or leaves it, as `decideWrite` says. */
@@ -40,7 +45,7 @@ export async function writeThreadMessage(
   if (effect.kind !== 'thread_message') return;
   // The live status as task cards where Slack offers them; the edited message below where it does not.
   if (showsAsTaskCards(deps, job.data) && (await writeTaskCards(deps, log, job, token, queue))) return;
-  const message = renderMessage(job.data, deps.render);
+  const message = renderView(await withLiveProgress(deps, log, projectId, viewOf(job.data)), deps.render);
   const send = <T>(call: SlackCall<T>) => sendWithFallback(log, deps.metrics, message, call);
 
   const reply = isReply(effect);

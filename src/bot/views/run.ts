@@ -4,7 +4,7 @@ import type { Stage } from '../../domain/plan.js';
 import type { RunPhase, StageState } from '../../domain/project.js';
 import { formatUsd } from '../../domain/spending.js';
 import { totalTokens, type Usage } from '../../domain/usage.js';
-import type { StatusView, View } from '../../domain/views.js';
+import type { StageLine, StatusView, View } from '../../domain/views.js';
 import { capBlocks, context, divider, header, section } from './blocks.js';
 import { plainFallback, type RenderedMessage } from './message.js';
 import { owedLine, reviewLine } from './review.js';
@@ -45,6 +45,14 @@ export const PHASE_LABEL: Record<RunPhase, string> = {
 /** Tokens and estimated cost, e.g. "12,345 tokens · est. $0.42 · 9 model calls". */
 export function formatUsage(usage: Usage): string {
   return `${totalTokens(usage).toLocaleString('en-US')} tokens · est. ${formatUsd(usage.costUsd)} · ${usage.calls} model call(s)`;
+}
+
+/** How far a running stage is: "writing · ~12,400 / 32,000 tokens"; just the step before any text came. */
+export function progressText(progress: NonNullable<StageLine['progress']>): string {
+  const { step, outputTokens, maxTokens } = progress;
+  if (outputTokens <= 0 || maxTokens <= 0) return step;
+  const n = (v: number) => v.toLocaleString('en-US');
+  return `${step} · ~${n(Math.min(outputTokens, maxTokens))} / ${n(maxTokens)} tokens`;
 }
 
 export function renderPlan(view: Extract<View, { type: 'plan' }>): RenderedMessage {
@@ -127,7 +135,8 @@ export function renderStatus(view: StatusView): RenderedMessage {
     const detail = note ? ` — ${escapeText(truncate(note, 200))}` : '';
     const spent = st.spentUsd ? ` · ${formatUsd(st.spentUsd)}` : '';
     const reviewed = reviewLine(st.review, st.files);
-    return `${STATE_LABEL[st.state]} · \`${escapeText(st.id)}\`${st.needsApproval ? ' :lock:' : ''}${spent}${reviewed ? ` · ${reviewed}` : ''}${detail}`;
+    const progress = st.progress ? ` · ${progressText(st.progress)}` : '';
+    return `${STATE_LABEL[st.state]} · \`${escapeText(st.id)}\`${st.needsApproval ? ' :lock:' : ''}${progress}${spent}${reviewed ? ` · ${reviewed}` : ''}${detail}`;
   });
   // Pack stage lines into as few sections as fit, so long plans stay under the block limit.
   for (const chunk of splitForSections(lines.join('\n'))) blocks.push(section(chunk));
@@ -137,7 +146,10 @@ export function renderStatus(view: StatusView): RenderedMessage {
   blocks.push(context(footer.join(' · ')));
   const fallback = [
     `Status: ${PHASE_LABEL[view.phase]}`,
-    ...view.stages.map((st) => `${st.id}: ${st.state.replace('_', ' ')}`),
+    ...view.stages.map(
+      (st) =>
+        `${st.id}: ${st.state.replace('_', ' ')}${st.progress ? ` (${progressText(st.progress)})` : ''}`,
+    ),
   ].join('\n');
   return { text: plainFallback(fallback), blocks: capBlocks(blocks) };
 }

@@ -3,7 +3,7 @@ import { formatUsd } from '../../domain/spending.js';
 import type { StageLine, StatusView, View } from '../../domain/views.js';
 import { section } from './blocks.js';
 import type { RenderedMessage } from './message.js';
-import { PHASE_LABEL, renderStatus } from './run.js';
+import { PHASE_LABEL, progressText, renderStatus } from './run.js';
 import { renderSummary } from './summary.js';
 import { truncate } from './text.js';
 
@@ -56,7 +56,7 @@ export function fitsOneTable(rows: number): boolean {
 function stageRows(stages: StageLine[], withNote: boolean): string[][] {
   return stages.map((st) => [
     `${st.id}${st.needsApproval ? ' 🔒' : ''}`,
-    STATE_WORD[st.state],
+    `${STATE_WORD[st.state]}${st.progress ? ` · ${progressText(st.progress)}` : ''}`,
     st.tokens ? st.tokens.toLocaleString('en-US') : '-',
     st.spentUsd ? formatUsd(st.spentUsd) : '-',
     ...(withNote ? [(st.error ?? st.summary ?? '').replace(/\s+/g, ' ')] : []),

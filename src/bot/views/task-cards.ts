@@ -1,7 +1,7 @@
 import { assertNever } from '../../domain/assert-never.js';
 import type { StageState } from '../../domain/project.js';
 import type { StageLine, StatusView } from '../../domain/views.js';
-import { PHASE_LABEL } from './run.js';
+import { PHASE_LABEL, progressText } from './run.js';
 
 /**
  * The live status as Slack's plan and task cards (chat.startStream / appendStream / stopStream chunks):
@@ -84,14 +84,16 @@ const STATE_WORDS: Record<StageState, string> = {
   skipped: 'skipped',
 };
 
-/** The state in words, with how long it took (finished) or since when it runs. */
+/** The state in words, with how long it took (finished) or since when it runs, and how far it is. */
 export function stageDetails(stage: StageLine): string {
   const word = STATE_WORDS[stage.state];
   const { startedAt, finishedAt } = stage;
   if (startedAt !== undefined && finishedAt !== undefined && finishedAt >= startedAt)
     return `${word} in ${formatElapsed(finishedAt - startedAt)}`;
-  if (stage.state === 'running' && startedAt !== undefined) return `${word} since ${clockUtc(startedAt)}`;
-  return word;
+  const progress = stage.state === 'running' && stage.progress ? ` · ${progressText(stage.progress)}` : '';
+  if (stage.state === 'running' && startedAt !== undefined)
+    return `${word} since ${clockUtc(startedAt)}${progress}`;
+  return `${word}${progress}`;
 }
 
 function clip(text: string, max = TASK_FIELD_MAX): string {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { assertNever } from '../../../domain/assert-never.js';
 import { ModelOutputError } from '../../../domain/errors.js';
 import { ZERO_USAGE } from '../../../domain/usage.js';
+import { progressMeter } from '../progress.js';
 import type { ModelPrompt, ModelProvider, ModelPurpose, ModelResult } from '../provider.js';
 import { composeReview } from './checklist.js';
 import { composeClarify } from './clarify.js';
@@ -12,6 +13,9 @@ import { composeSummary } from './summary.js';
 
 /** The name the offline model answers under: in stage records, the report and the logs. */
 export const OFFLINE_MODEL = 'offline';
+
+/** Steps the offline model's "writing" is shown in: enough for the playground's status to move. */
+const PROGRESS_STEPS = 4;
 
 export interface OfflineProviderOptions {
   /** About how long one call takes (OFFLINE_MODEL_LATENCY_MS); 0 answers at once. */
@@ -49,8 +53,20 @@ export class OfflineProvider implements ModelProvider {
   constructor(private readonly options: OfflineProviderOptions) {}
 
   async structured<T>(prompt: ModelPrompt, schema: z.ZodType<T>): Promise<ModelResult<T>> {
-    await waitUnlessAborted(thinkingTimeMs(prompt.purpose, this.options.latencyMs), prompt.signal);
-    const parsed = schema.safeParse(composeAnswer(prompt.purpose));
+    const answer = composeAnswer(prompt.purpose);
+    const thinkingMs = thinkingTimeMs(prompt.purpose, this.options.latencyMs);
+    if (prompt.onProgress) {
+      // As a streamed answer would: its text (the answer's JSON) arrives in a few parts over the latency.
+      const chars = JSON.stringify(answer).length;
+      const meter = progressMeter(prompt);
+      for (let step = 1; step <= PROGRESS_STEPS; step++) {
+        await waitUnlessAborted(thinkingMs / PROGRESS_STEPS, prompt.signal);
+        meter(Math.round((chars * step) / PROGRESS_STEPS), step === PROGRESS_STEPS);
+      }
+    } else {
+      await waitUnlessAborted(thinkingMs, prompt.signal);
+    }
+    const parsed = schema.safeParse(answer);
     if (!parsed.success) {
       throw new ModelOutputError(
         parsed.error.issues
