@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
 import { checklistCounts } from '../../domain/checklists.js';
+import type { FilesPublication } from '../../domain/files-publication.js';
 import type { Stage } from '../../domain/plan.js';
 import type { RunPhase, StageState } from '../../domain/project.js';
 import { formatUsd } from '../../domain/spending.js';
@@ -187,6 +188,7 @@ export function renderSummary(view: Extract<View, { type: 'summary' }>): Rendere
       `*Cost${budget}*\n${view.spentOn.map((c) => `• ${escapeText(c.label)}: ${formatUsd(c.usd)}`).join('\n')}`,
     );
   }
+  if (view.files) parts.push(filesLine(view.files));
   if (s.risks.length > 0) parts.push(`*Risks*\n${list(s.risks)}`);
   if (s.nextSteps.length > 0) parts.push(`*Next steps*\n${list(s.nextSteps)}`);
   const blocks: KnownBlock[] = [header('Executive summary')];
@@ -198,4 +200,12 @@ export function renderSummary(view: Extract<View, { type: 'summary' }>): Rendere
   );
   const fallback = `Executive summary (completed): ${s.outcome.replace('_', ' ')}. ${s.headline}`;
   return { text: plainFallback(fallback), blocks: capBlocks(blocks) };
+}
+
+/** Where the project's files were committed, or why the push failed: one line of the summary. */
+function filesLine(p: FilesPublication): string {
+  const repo = escapeText(p.repo);
+  return p.error
+    ? `:warning: *Files:* the push of branch \`${escapeText(p.branch)}\` to ${repo} failed: ${escapeText(p.error)}`
+    : `*Files:* branch \`${escapeText(p.branch)}\` on ${repo} (${p.files} file(s) and INDEX.md${p.commit ? `, commit \`${p.commit.slice(0, 12)}\`` : ''})`;
 }
