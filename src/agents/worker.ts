@@ -18,6 +18,7 @@ import {
   type BudgetLedger,
   type DeliverableReader,
   type EventSink,
+  type FilesPublisher,
   type ProjectReader,
   projectSpendGuard,
   queueEventSink,
@@ -44,6 +45,8 @@ export interface AgentJobDeps extends JobSettings {
   metrics: AgentMetrics;
   /** A project's budget when its record has none (PROJECT_BUDGET_USD). */
   projectBudgetUsd: number;
+  /** Commits the project's files before the summary (DELIVERABLES_GIT_URL); absent: not configured. */
+  filesPublisher?: FilesPublisher;
   /** Hears when a project's run is cancelled, so its calls in flight are aborted; none: never aborted. */
   cancels?: { watch(projectId: string): CancelWatch };
 }
@@ -270,6 +273,7 @@ function jobContext(
     model,
     spend: projectSpendGuard(deps.ledger, project, deps.projectBudgetUsd),
     ...(cancelled ? { cancelled } : {}),
+    ...(deps.filesPublisher ? { filesPublisher: deps.filesPublisher } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import { strToU8, type Zippable, zipSync } from 'fflate';
-import type { ProjectFiles } from './project-files.js';
+import { INDEX_PATH, type ProjectFiles } from './project-files.js';
 
 /** The archive's name in the thread, e.g. `churn-model-1a2b3c4d-files.zip`. */
 export function archiveFilename(tree: ProjectFiles): string {
@@ -17,7 +17,7 @@ export function buildArchive(tree: ProjectFiles, index: string): Uint8Array {
   const at = Math.max(tree.producedAt, Date.UTC(1980, 1, 1));
   const mtime = new Date(at + new Date(at).getTimezoneOffset() * 60_000);
   const entries: Zippable = {};
-  entries[`${tree.name}/INDEX.md`] = [strToU8(index), { mtime }];
+  entries[`${tree.name}/${INDEX_PATH}`] = [strToU8(index), { mtime }];
   for (const file of tree.files) entries[`${tree.name}/${file.path}`] = [strToU8(file.content), { mtime }];
   return zipSync(entries, { level: 6, mtime });
 }

@@ -29,6 +29,9 @@ export interface ProjectFiles {
   producedAt: number;
 }
 
+/** The generated index at the root of the archive's folder and of the branch. */
+export const INDEX_PATH = 'INDEX.md';
+
 /** The project's title in names and headings: the objective when there are requirements, else the request. */
 export function projectTitle(project: Project): string {
   return project.requirements?.objective ?? project.request;
@@ -44,8 +47,18 @@ export function projectFiles(project: Project, deliverables: ReadonlyMap<string,
     const run = project.stages[stage.id];
     const d = deliverables.get(stage.id);
     if (run?.state !== 'done' || !d || d.attempt !== run.attempt) continue;
-    const files = d.files ?? [];
-    const problems = d.fileProblems ?? [];
+    // INDEX.md at the root is the generated index: a stage's own file there is left out, and says so.
+    const files = (d.files ?? []).filter((f) => f.path.toLowerCase() !== INDEX_PATH.toLowerCase());
+    const problems = [
+      ...(d.fileProblems ?? []),
+      ...(d.files ?? [])
+        .filter((f) => !files.includes(f))
+        .map((f) => ({
+          code: 'duplicate_path' as const,
+          path: f.path,
+          message: `${INDEX_PATH} is the index Pipewright writes; this stage's file of that name was left out.`,
+        })),
+    ];
     if (files.length === 0 && problems.length === 0) continue;
     stages.push({ stageId: stage.id, role: stage.role, paths: files.map((f) => f.path), problems });
     if (files.length > 0) producedAt = Math.max(producedAt, d.producedAt);

@@ -4,7 +4,7 @@ import type { OrchestratorEvent } from '../../domain/events.js';
 import type { AgentJob, AgentJobKind } from '../../domain/jobs.js';
 import type { Project } from '../../domain/project.js';
 import type { KeySpace } from '../../memory/keys.js';
-import type { DeliverableReader, EventSink, StageMemory } from '../dependencies.js';
+import type { DeliverableReader, EventSink, FilesPublisher, StageMemory } from '../dependencies.js';
 import type { ModelPrompt, ModelProvider, SpendGuard } from '../model/provider.js';
 
 export type JobOf<K extends AgentJobKind> = Extract<AgentJob, { kind: K }>;
@@ -34,6 +34,8 @@ export interface JobContext {
   model: string | undefined;
   /** Checks every request of this job against the budgets before it is made. */
   spend: SpendGuard;
+  /** Commits the project's files before the summary (DELIVERABLES_GIT_URL); absent: not configured. */
+  filesPublisher?: FilesPublisher;
   /** Aborts when the project's run is cancelled (a `cancel`, Slack's Stop): every call of the job stops. */
   cancelled?: AbortSignal;
 }
