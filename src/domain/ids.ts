@@ -45,6 +45,7 @@ export function shortProjectId(projectId: string): string {
 export function projectSlug(title: string, projectId: string): string {
   const words = title
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '') // accents dropped, so "façade" reads "facade"
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+/, '')
