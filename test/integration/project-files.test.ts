@@ -169,6 +169,27 @@ describe('the project files at the end of a run', () => {
     expect(await threadFiles(h, threadTs, /-files\.zip$/)).toHaveLength(1);
     expect(await threadFiles(h, threadTs, /^pipewright-report\.md$/)).toHaveLength(1);
 
+    // A crash between uploading both and recording them: the replay finds them in the thread instead.
+    const archiveKey = messageKeys.filesArchive(reportKey);
+    const reportId = await h.redis.hget(messages, reportKey);
+    await h.redis.hdel(messages, archiveKey, `${archiveKey}#rev`, reportKey, `${reportKey}#rev`);
+    await h.redis.hset(messages, `${archiveKey}#pending`, '1', `${reportKey}#pending`, '1');
+    await outbox.add('crash-replay', {
+      projectId,
+      channelId: CHANNEL,
+      threadTs,
+      revision: 0,
+      effect: { kind: 'report', key: reportKey },
+    });
+    expect(
+      await waitFor(async () => (await h.redis.hget(messages, reportKey)) ?? undefined, {
+        message: 'the crash replay never recorded the report',
+      }),
+    ).toBe(reportId);
+    expect(await h.redis.hget(messages, archiveKey)).toBe(archive.file.id);
+    expect(await threadFiles(h, threadTs, /-files\.zip$/)).toHaveLength(1);
+    expect(await threadFiles(h, threadTs, /^pipewright-report\.md$/)).toHaveLength(1);
+
     // Publishing again (a retried summary job) changes nothing and does not fail.
     const tip = gitIn(bare, 'rev-parse', `refs/heads/${branch}`);
     const project = await new ProjectStore(h.redis, keys).get(projectId);
