@@ -68,6 +68,7 @@ export function projectFiles(project: Project, deliverables: ReadonlyMap<string,
       const earlier = tree.get(key);
       const replaced = earlier ? [...earlier.replaced, earlier.stageId] : [];
       if (earlier) tree.delete(key);
+      leaveOutFolderClashes(tree, stages, key, `${stage.id} wrote ${file.path}`);
       tree.set(key, { ...file, stageId: stage.id, role: stage.role, replaced });
     }
   }
@@ -80,6 +81,30 @@ export function projectFiles(project: Project, deliverables: ReadonlyMap<string,
     stages,
     producedAt,
   };
+}
+
+/**
+ * A path cannot be a file and a folder at once (`config` and `config/app.yaml`): the later file wins, and
+ * the earlier one is left out with the reason, under the stage that wrote it.
+ */
+function leaveOutFolderClashes(
+  tree: Map<string, ProjectFile>,
+  stages: ProjectFiles['stages'],
+  key: string,
+  why: string,
+): void {
+  for (const [otherKey, other] of tree) {
+    if (!key.startsWith(`${otherKey}/`) && !otherKey.startsWith(`${key}/`)) continue;
+    tree.delete(otherKey);
+    const owner = stages.find((s) => s.stageId === other.stageId);
+    if (!owner) continue;
+    owner.paths = owner.paths.filter((p) => p !== other.path);
+    owner.problems.push({
+      code: 'duplicate_path',
+      path: other.path,
+      message: `Left out: ${why}, and one path cannot be both a file and a folder.`,
+    });
+  }
 }
 
 /** UTF-8 bytes of a file's content: what the archive and the branch hold. */

@@ -133,6 +133,27 @@ describe('the project files at the end of a run', () => {
     ]);
   });
 
+  it('a path cannot be a file and a folder: the later file wins and the earlier is listed as left out', () => {
+    const p = project({ [DE]: { state: 'done' }, [DS]: { state: 'done' } });
+    const ds = new Map<string, Deliverable>([
+      [DE, deliverable(DE, [py('config', 'x'), py('keep.py', 'k')])],
+      [DS, deliverable(DS, [{ path: 'config/app.yaml', language: 'yaml', content: 'a: 1\n' }])],
+    ]);
+    const tree = projectFiles(p, ds);
+    expect(tree.files.map((f) => f.path)).toEqual(['config/app.yaml', 'keep.py']);
+    expect(tree.stages[0]?.paths).toEqual(['keep.py']);
+    expect(tree.stages[0]?.problems).toEqual([
+      {
+        code: 'duplicate_path',
+        path: 'config',
+        message: `Left out: ${DS} wrote config/app.yaml, and one path cannot be both a file and a folder.`,
+      },
+    ]);
+    expect(Object.keys(unzipSync(buildArchive(tree, 'i'))).sort()).toEqual(
+      ['INDEX.md', 'config/app.yaml', 'keep.py'].map((f) => `${tree.name}/${f}`),
+    );
+  });
+
   it('the branch is a valid git ref whatever the title holds', () => {
     const hostile = [
       'Predict churn for subscribers',
