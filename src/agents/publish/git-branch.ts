@@ -60,7 +60,7 @@ async function commitAndPush(
   const dir = await mkdtemp(join(tmpdir(), 'pipewright-publish-'));
   const date = `${Math.floor(tree.producedAt / 1000)} +0000`;
   const env = {
-    ...process.env,
+    ...withoutRepositoryOverrides(process.env),
     // Never wait for a password prompt: a URL without working credentials fails at once.
     GIT_TERMINAL_PROMPT: '0',
     GIT_AUTHOR_NAME: settings.authorName,
@@ -108,6 +108,20 @@ async function commitAndPush(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The worker's environment without the variables that would point git at another repository or index. */
+function withoutRepositoryOverrides(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const redirects = [
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_OBJECT_DIRECTORY',
+    'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+    'GIT_NAMESPACE',
+    'GIT_COMMON_DIR',
+  ];
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !redirects.includes(name)));
 }
 
 /** Writes every file and the index under `dir`; a path that would land outside it is refused again here. */
