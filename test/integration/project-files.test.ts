@@ -233,6 +233,22 @@ describe('the project files at the end of a run', () => {
     expect(h.logs.some((l) => l.msg === 'project files could not be pushed; the run goes on')).toBe(true);
   });
 
+  it('an archive Slack refuses does not hold back the report, which still lists the files', async () => {
+    const h = await startHarness();
+    // The first upload of the run is the archive's.
+    h.slack.failNext('files.completeUploadExternal', 'invalid_arguments');
+    const { threadTs } = await runWithFiles(h);
+    const report = await waitFor(async () => (await threadFiles(h, threadTs, /^pipewright-report\.md$/))[0], {
+      timeoutMs: 15_000,
+      message: 'no report after the archive was refused',
+    });
+    expect(await threadFiles(h, threadTs, /-files\.zip$/)).toHaveLength(0);
+    const reportText = (await download(h, report.file.id)).toString('utf8');
+    expect(reportText).toContain('## Files');
+    expect(reportText).not.toContain('- Archive:');
+    expect(reportText).toContain('- `tests/test_ingest.py` (python, ');
+  });
+
   it('no files, no archive and no push', async () => {
     const bare = bareRepo();
     const h = await startHarness({ DELIVERABLES_GIT_URL: `file://${bare}` });

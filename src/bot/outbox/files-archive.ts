@@ -8,7 +8,8 @@ import type { ReportFiles } from '../../domain/report-files.js';
 import type { OutboxJob } from '../../memory/queues.js';
 import { markText } from '../views/offline.js';
 import type { OutboxDeps } from './deps.js';
-import { filePermalink, uploadOnce } from './file-upload.js';
+import { filePermalink, type Uploaded, uploadOnce } from './file-upload.js';
+import { isRateLimited, platformError } from './slack-errors.js';
 
 /** The deliverable of each stage's current attempt, as the report and the archive read them. */
 export async function currentDeliverables(
@@ -44,28 +45,36 @@ export async function uploadFilesArchive(
   const tree = projectFiles(project, deliverables);
   if (tree.files.length === 0) return { tree };
   const filename = archiveFilename(tree);
-  const uploaded = await uploadOnce(
-    deps,
-    log,
-    { ...data, effect: { ...data.effect, key: messageKeys.filesArchive(data.effect.key) } },
-    {
-      label: 'files archive',
-      keyFile: filename,
-      build: () => ({
-        comment: markText(
-          `The project's files: ${tree.files.length} file(s) from ${tree.stages.filter((s) => s.paths.length > 0).length} stage(s), with INDEX.md saying which stage wrote each.`,
-          deps.render,
-        ),
-        files: [
-          {
-            file: Buffer.from(buildArchive(tree, indexFor(project, tree))),
-            filename,
-            title: `Files: ${tree.title.slice(0, 120)}`,
-          },
-        ],
-      }),
-    },
-  );
+  let uploaded: Uploaded;
+  try {
+    uploaded = await uploadOnce(
+      deps,
+      log,
+      { ...data, effect: { ...data.effect, key: messageKeys.filesArchive(data.effect.key) } },
+      {
+        label: 'files archive',
+        keyFile: filename,
+        build: () => ({
+          comment: markText(
+            `The project's files: ${tree.files.length} file(s) from ${tree.stages.filter((s) => s.paths.length > 0).length} stage(s), with INDEX.md saying which stage wrote each.`,
+            deps.render,
+          ),
+          files: [
+            {
+              file: Buffer.from(buildArchive(tree, indexFor(project, tree))),
+              filename,
+              title: `Files: ${tree.title.slice(0, 120)}`,
+            },
+          ],
+        }),
+      },
+    );
+  } catch (err) {
+    // Slack refused the archive itself (an answer, not an outage): the report goes without it rather than
+    // not at all. Outages and rate limits are retried with the job.
+    if (isRateLimited(err) || platformError(err) === undefined) throw err;
+    return { tree };
+  }
   const permalink =
     uploaded.permalink ??
     (uploaded.fileId

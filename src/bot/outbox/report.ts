@@ -13,7 +13,8 @@ export const PICTURE_FILENAME = 'pipewright-run.png';
 
 /**
  * Uploads the run picture, the full report (Markdown) and the run metadata (JSON) into the thread, once per
- * report key; the report's Markdown file is the one a crash-time look-up finds.
+ * report key; the report's Markdown file is the one a crash-time look-up finds. The project's files go
+ * just before, as their own upload (files-archive.ts), so the report can link them.
  */
 export async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJob): Promise<void> {
   const known = await deps.messages.get(data.projectId, data.effect.key);
