@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Deliverable } from '../domain/deliverable.js';
 import type { OrchestratorEvent } from '../domain/events.js';
+import type { FilesPublication } from '../domain/files-publication.js';
 import type { Project } from '../domain/project.js';
 import type { RoleId } from '../domain/roles.js';
 import type { Conversation, Recall, RecordResult, StageOutcomeInput } from '../memory/agent-memory/index.js';
@@ -44,6 +45,17 @@ export interface StageMemory {
   recall(query: Conversation & { role: RoleId; projectTags?: readonly string[] }): Promise<Recall>;
   /** Writes the deliverable and what the agent wants remembered together, or nothing at all. */
   recordStageOutcome(input: StageOutcomeInput): Promise<RecordResult>;
+}
+
+/**
+ * Commits the project's files where the deployment keeps them (DELIVERABLES_GIT_URL) before the summary is
+ * written; never throws: a failure comes back as the publication's `error`. Undefined: no files to commit.
+ */
+export interface FilesPublisher {
+  publish(
+    project: Project,
+    deliverables: ReadonlyMap<string, Deliverable>,
+  ): Promise<FilesPublication | undefined>;
 }
 
 /** Where the worker reports results: the orchestrator's queue, one job per event id. */

@@ -26,6 +26,7 @@ import {
   type BudgetLedger,
   type DeliverableReader,
   type EventSink,
+  type FilesPublisher,
   type ProjectReader,
   projectSpendGuard,
   queueEventSink,
@@ -60,6 +61,8 @@ export interface AgentJobDeps extends Omit<JobSettings, 'stageLimits' | 'effort'
   metrics: AgentMetrics;
   /** A project's budget when its record has none (PROJECT_BUDGET_USD). */
   projectBudgetUsd: number;
+  /** Commits the project's files before the summary (DELIVERABLES_GIT_URL); absent: not configured. */
+  filesPublisher?: FilesPublisher;
   /** Hears when a project's run is cancelled, so its calls in flight are aborted; none: never aborted. */
   cancels?: { watch(projectId: string): CancelWatch };
 }
@@ -297,6 +300,7 @@ function jobContext(
     ...(cancelled ? { cancelled } : {}),
     ...(effort ? { effort } : {}),
     ...(deps.progress ? { progress: deps.progress } : {}),
+    ...(deps.filesPublisher ? { filesPublisher: deps.filesPublisher } : {}),
   };
 }
 

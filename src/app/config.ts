@@ -106,6 +106,19 @@ const envSchema = z.object({
   BREAKER_OPEN_MS: positiveInt(30_000),
   /** Tokens of one upstream deliverable placed in a stage prompt; longer ones go in as their summary. Default 6000. */
   STAGE_INPUT_TOKEN_BUDGET: positiveInt(6_000),
+  /** Where the project's files are committed, on a branch per project, and pushed (any URL git pushes to; credentials in it are never shown). Default: unset, no push. */
+  DELIVERABLES_GIT_URL: optionalString.refine((v) => v === undefined || !v.startsWith('-'), {
+    message: 'a git URL or path (it may not start with "-")',
+  }),
+  /** Author and committer of those commits, "Name <email>". Default "Pipewright <pipewright@users.noreply.local>". */
+  DELIVERABLES_GIT_AUTHOR: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[^<>\n]+ <[^<>\s]+>$/, 'like "Name <email>"')
+      .default('Pipewright <pipewright@users.noreply.local>'),
+  ),
+  /** Longest one git command of that push may take, in ms. Default 60000. */
+  DELIVERABLES_GIT_TIMEOUT_MS: positiveInt(60_000),
   /** Task-history entries kept per role and workspace. Default 50. */
   MEMORY_HISTORY_CAP: positiveInt(50),
   /** Insights kept per role and workspace (the least valuable go first). Default 200. */
@@ -191,6 +204,8 @@ export interface Config {
   stageInputTokenBudget: number;
   /** Independent review of stages (REVIEW, REVIEW_MIN_COVERAGE, REVIEW_MODEL). */
   review: { enabled: boolean; minCoverage: number; model: string | undefined };
+  /** DELIVERABLES_GIT_*: where the project's files are pushed; undefined: they are not. */
+  deliverablesGit: { url: string; authorName: string; authorEmail: string; timeoutMs: number } | undefined;
   outboxShards: number;
   /** Pacing of chat.postMessage per channel (memory/channel-pacer.ts). */
   channelPace: { intervalMs: number; burst: number };
@@ -280,6 +295,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     breaker: { failureThreshold: e.BREAKER_FAILURE_THRESHOLD, openMs: e.BREAKER_OPEN_MS },
     stageInputTokenBudget: e.STAGE_INPUT_TOKEN_BUDGET,
     review: { enabled: e.REVIEW, minCoverage: e.REVIEW_MIN_COVERAGE, model: e.REVIEW_MODEL },
+    deliverablesGit: e.DELIVERABLES_GIT_URL
+      ? {
+          url: e.DELIVERABLES_GIT_URL,
+          authorName: e.DELIVERABLES_GIT_AUTHOR.replace(/\s*<.*$/, ''),
+          authorEmail: /<([^>]+)>/.exec(e.DELIVERABLES_GIT_AUTHOR)?.[1] ?? 'pipewright@users.noreply.local',
+          timeoutMs: e.DELIVERABLES_GIT_TIMEOUT_MS,
+        }
+      : undefined,
     outboxShards: e.OUTBOX_SHARDS,
     channelPace: { intervalMs: e.SLACK_CHANNEL_POST_INTERVAL_MS, burst: e.SLACK_CHANNEL_POST_BURST },
     // A Redis TTL in whole ms, at least 1: a fractional day count (tests) still makes a real expiry.

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { STAGE_PROMPT_TOKENS } from '../agents/jobs/stage.js';
 import { AnthropicProvider } from '../agents/model/anthropic.js';
 import { OfflineProvider } from '../agents/model/offline/index.js';
+import { gitBranchPublisher } from '../agents/publish/git-branch.js';
 import { startAgentWorker } from '../agents/worker.js';
 import { createSlackApp } from '../bot/app.js';
 import { ApproverGroupDirectory } from '../bot/approver-group.js';
@@ -213,6 +214,14 @@ export async function startSystem(
         progress: stageProgress,
         ledger,
         projectBudgetUsd: config.budgets.projectUsd,
+        ...(config.deliverablesGit
+          ? {
+              filesPublisher: gitBranchPublisher(
+                config.deliverablesGit,
+                logger.child({ component: 'publish' }),
+              ),
+            }
+          : {}),
       }),
     );
   }

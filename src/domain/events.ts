@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REASON_MAX_CHARS } from './audit.js';
+import { filesPublicationSchema } from './files-publication.js';
 import { agentJobSchema } from './jobs.js';
 import { tailoredPlanSchema } from './plan.js';
 import { executiveSummarySchema } from './project.js';
@@ -155,6 +156,8 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
     round: z.number().int(),
     summary: executiveSummarySchema,
     usage: usageSchema,
+    /** Where the project's files were committed before the summary was written (DELIVERABLES_GIT_URL). */
+    files: filesPublicationSchema.optional(),
   }),
   z.object({
     type: z.literal('summary_failed'),

@@ -27,6 +27,38 @@ export function threadOf(
   return { teamId: match[1], channelId: match[2], threadTs: match[3] };
 }
 
+/** A short, stable tag of a project id (FNV-1a, 8 hex digits): what tells two projects of one title apart. */
+export function shortProjectId(projectId: string): string {
+  let hash = 0x811c9dc5;
+  for (const ch of projectId) {
+    hash ^= ch.codePointAt(0) ?? 0;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}
+
+/**
+ * The project's name in files and refs: its title (the objective, else the request) as lower-case ASCII
+ * words joined by '-', at most 40 characters, then the short id. Only [a-z0-9-], so it is a valid file name,
+ * archive folder and git ref component whatever the title holds (`git check-ref-format` rules).
+ */
+export function projectSlug(title: string, projectId: string): string {
+  const words = title
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '') // accents dropped, so "façade" reads "facade"
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return `${words || 'project'}-${shortProjectId(projectId)}`;
+}
+
+/** The branch a project's files are committed on (DELIVERABLES_GIT_URL): `pipewright/<slug>-<short id>`. */
+export function filesBranch(title: string, projectId: string): string {
+  return `pipewright/${projectSlug(title, projectId)}`;
+}
+
 // ── Orchestrator events (results of agent jobs, and clicks) ─────────────────────────────────────────
 
 export const eventIds = {
@@ -149,6 +181,8 @@ export const messageKeys = {
   summary: (round: number) => `summary.${round}`,
   summaryFailed: (round: number) => `summary-failed.${round}`,
   report: (round: number) => `report.${round}`,
+  /** The archive of the project's files, uploaded just before the report of the same round. */
+  filesArchive: (reportKey: string) => `${reportKey}.files`,
   budget: (round: number) => `budget.${round}`,
   /** An answer to one thread command or click; `eventId` is the message's or click's own id. */
   reply: (kind: string, eventId: string) => `${kind}.${eventId}`,

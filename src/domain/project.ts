@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { executiveSummarySchema } from './executive-summary.js';
+import { filesPublicationSchema } from './files-publication.js';
 import { projectIdFor } from './ids.js';
 import { RUN_PHASES } from './phases.js';
 import { planSchema } from './plan.js';
@@ -181,6 +182,8 @@ export const projectSchema = z.object({
   /** Forget confirmations asked and not yet answered (their message keys). */
   openForgetKeys: z.array(z.string()).default([]),
   summary: executiveSummarySchema.optional(),
+  /** Where the last summary round committed the files (DELIVERABLES_GIT_URL), or why that failed. */
+  filesPublication: filesPublicationSchema.optional(),
   decisions: z.array(decisionSchema),
   stopReason: z.string().optional(),
   usage: usageSchema,

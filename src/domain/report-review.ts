@@ -87,7 +87,7 @@ function gradeLine(i: ItemGrade): string {
   return `| ${i.id}${i.blocking ? ' (blocking)' : ''} | ${mark} | ${cell(said.slice(0, 400))} |`;
 }
 
-/** A stage's review and files in its report section: every grade with its evidence, each file, each problem. */
+/** A stage's review in its report section: every grade with its evidence (its files are in "Files"). */
 export function stageReviewMarkdown(d: Deliverable): string[] {
   const lines: string[] = [];
   const r = d.review;
@@ -102,20 +102,6 @@ export function stageReviewMarkdown(d: Deliverable): string[] {
       '',
       ...(r.final.comments ? [`Reviewer: ${r.final.comments}`, ''] : []),
     );
-  }
-  if (d.files && d.files.length > 0) {
-    lines.push(
-      '### Files',
-      '',
-      ...d.files.map(
-        (f) =>
-          `- \`${f.path}\` (${f.language}, ${f.content.length.toLocaleString('en-US')} characters${f.parses === undefined ? '' : f.parses ? ', parses' : ', DOES NOT PARSE'})`,
-      ),
-      '',
-    );
-  }
-  if (d.fileProblems && d.fileProblems.length > 0) {
-    lines.push('### File problems', '', ...d.fileProblems.map((p) => `- \`${p.path}\`: ${p.message}`), '');
   }
   return lines;
 }

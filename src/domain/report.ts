@@ -1,6 +1,7 @@
 import { type AuditEntry, describeAudit } from './audit.js';
 import type { Deliverable } from './deliverable.js';
 import type { Project } from './project.js';
+import { filesSection, type ReportFiles } from './report-files.js';
 import {
   coverageMarkdown,
   type StageReviewMetadata,
@@ -74,6 +75,8 @@ export interface ReportExtras {
   timelinePngBase64?: string;
   /** The file the same picture is attached to the thread as. */
   timelineFilename?: string;
+  /** The project's files: the archive in the thread and what each stage handed over. */
+  files?: ReportFiles;
 }
 
 export function buildReport(
@@ -150,6 +153,7 @@ export function buildReport(
     );
   lines.push(...coverageMarkdown(stages, deliverables));
   if (project.planRationale) lines.push('## Plan', '', project.planRationale, '');
+  lines.push(...filesSection(project, extras.files));
   for (const s of stages) {
     const run = project.stages[s.id];
     const d = deliverables.get(s.id);

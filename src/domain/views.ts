@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { auditEntrySchema } from './audit.js';
+import { filesPublicationSchema } from './files-publication.js';
 import { planSchema } from './plan.js';
 import { executiveSummarySchema, RUN_PHASES, STAGE_STATES } from './project.js';
 import { requirementsSchema } from './requirements.js';
@@ -154,6 +155,8 @@ export const viewSchema = z.discriminatedUnion('type', [
     stages: z.array(stageLineSchema).optional(),
     degradedStages: z.array(z.string()),
     failedStages: z.array(z.string()),
+    /** Where the project's files were committed, or why the push failed (DELIVERABLES_GIT_URL). */
+    files: filesPublicationSchema.optional(),
   }),
   z.object({
     type: z.literal('notice'),

@@ -83,7 +83,7 @@ export function applyEvent(
       onStageFailed(s, event.stageId, event.attempt, event.error);
       break;
     case 'summary_done':
-      onSummary(s, event.round, event.summary, event.usage);
+      onSummary(s, event.round, event.summary, event.usage, event.files);
       break;
     case 'summary_failed':
       onSummaryFailed(s, event.round, event.error);

@@ -46,8 +46,10 @@ describe('a whole project with no ANTHROPIC_API_KEY', () => {
       .find((c) => String(c.args.content).startsWith('# Pipewright report'));
     // Code comes as files, each stage reviewed against its checklist by the offline reviewer.
     const markdown = String(report?.args.content);
-    expect(markdown).toMatch(/### Files\n\n- `pipelines\/[^`]+\.sql` \(sql, [\d,]+ characters\)/);
-    expect(markdown).toMatch(/`k8s\/[^`]+\.yaml` \(yaml, [\d,]+ characters, parses\)/);
+    expect(markdown).toMatch(
+      /### phase1.data-engineer \(data-engineer\)\n\n- `pipelines\/[^`]+\.sql` \(sql, [\d.]+ K?B\)/,
+    );
+    expect(markdown).toMatch(/`k8s\/[^`]+\.yaml` \(yaml, [\d.]+ K?B\): parses/);
     expect(markdown).toContain('## Checklist coverage');
     expect(markdown).toMatch(/### Review: checklist \d+\/\d+/);
     expect(text).toContain('Checklist coverage after independent review');

@@ -32,6 +32,25 @@ describe('config', () => {
     }
   });
 
+  it('pushes the project files only when DELIVERABLES_GIT_URL is set, as the configured author', () => {
+    expect(loadConfig({}).deliverablesGit).toBeUndefined();
+    expect(loadConfig({ DELIVERABLES_GIT_URL: 'file:///srv/ml.git' }).deliverablesGit).toEqual({
+      url: 'file:///srv/ml.git',
+      authorName: 'Pipewright',
+      authorEmail: 'pipewright@users.noreply.local',
+      timeoutMs: 60_000,
+    });
+    const custom = loadConfig({
+      DELIVERABLES_GIT_URL: 'x',
+      DELIVERABLES_GIT_AUTHOR: 'ML Bot <ml@corp.example>',
+    });
+    expect(custom.deliverablesGit).toMatchObject({ authorName: 'ML Bot', authorEmail: 'ml@corp.example' });
+    expect(() => loadConfig({ DELIVERABLES_GIT_AUTHOR: 'no email' })).toThrow(/DELIVERABLES_GIT_AUTHOR/);
+    // An option in disguise is refused, and the refusal does not repeat the value (it may hold a token).
+    expect(() => loadConfig({ DELIVERABLES_GIT_URL: '--upload-pack=tok3n' })).toThrow(/DELIVERABLES_GIT_URL/);
+    expect(() => loadConfig({ DELIVERABLES_GIT_URL: '--upload-pack=tok3n' })).not.toThrow(/tok3n/);
+  });
+
   it('says which credentials each process role needs', () => {
     const c = loadConfig({});
     expect(missingCredentials(c, 'bot').join(' ')).toMatch(/SLACK_BOT_TOKEN.*SLACK_SIGNING_SECRET/);

@@ -7,7 +7,13 @@ import type { Project } from '../../domain/project.js';
 import type { StageStep } from '../../domain/stage-progress.js';
 import type { KeySpace } from '../../memory/keys.js';
 import type { StageProgressReporter } from '../../memory/stage-progress.js';
-import type { DeliverableReader, EventSink, StageMemory, StageWorkLog } from '../dependencies.js';
+import type {
+  DeliverableReader,
+  EventSink,
+  FilesPublisher,
+  StageMemory,
+  StageWorkLog,
+} from '../dependencies.js';
 
 import type { ModelPrompt, ModelProvider, SpendGuard } from '../model/provider.js';
 import type { ReviewSettings } from './stage-work.js';
@@ -45,6 +51,8 @@ export interface JobContext {
   model: string | undefined;
   /** Checks every request of this job against the budgets before it is made. */
   spend: SpendGuard;
+  /** Commits the project's files before the summary (DELIVERABLES_GIT_URL); absent: not configured. */
+  filesPublisher?: FilesPublisher;
   /** Aborts when the project's run is cancelled (a `cancel`, Slack's Stop): every call of the job stops. */
   cancelled?: AbortSignal;
   /** The effort this job's calls ask for (its kind's); none with the fallback model or when turned off. */

@@ -20,6 +20,8 @@ export const summaryJob: AgentJobEntry<'summary'> = {
       project,
       (project.plan?.stages ?? []).map((s) => s.id),
     );
+    // Before the model call, so the summary can name the branch; a retry finds it pushed and changes nothing.
+    const files = await ctx.filesPublisher?.publish(project, inputs);
     const { value: answer, usage } = await ctx.provider.structured(
       {
         ...summaryPrompt(project, inputs),
@@ -42,6 +44,7 @@ export const summaryJob: AgentJobEntry<'summary'> = {
       round: job.round,
       summary: value,
       usage,
+      ...(files ? { files } : {}),
     });
   },
   doneEventId: (job) => eventIds.summaryDone(job.projectId, job.round),

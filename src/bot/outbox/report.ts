@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { Deliverable } from '../../domain/deliverable.js';
 import type { Project } from '../../domain/project.js';
 import { buildReport } from '../../domain/report.js';
 import type { OutboxJob } from '../../memory/queues.js';
@@ -7,29 +6,33 @@ import { markText } from '../views/offline.js';
 import { renderRunPicture } from '../views/picture/png.js';
 import type { OutboxDeps } from './deps.js';
 import { uploadOnce } from './file-upload.js';
+import { currentDeliverables, uploadFilesArchive } from './files-archive.js';
 
 const REPORT_FILENAME = 'pipewright-report.md';
 export const PICTURE_FILENAME = 'pipewright-run.png';
 
 /**
  * Uploads the run picture, the full report (Markdown) and the run metadata (JSON) into the thread, once per
- * report key; the report's Markdown file is the one a crash-time look-up finds.
+ * report key; the report's Markdown file is the one a crash-time look-up finds. The project's files go
+ * just before, as their own upload (files-archive.ts), so the report can link them.
  */
 export async function uploadReport(deps: OutboxDeps, log: Logger, data: OutboxJob): Promise<void> {
+  const known = await deps.messages.get(data.projectId, data.effect.key);
+  if (known.ts) return; // uploaded already, the archive before it
+  const current = await deps.projects.get(data.projectId);
+  if (!current) return;
+  // The archive goes first, so the report can link it.
+  const files = await uploadFilesArchive(deps, log, data, current, await currentDeliverables(deps, current));
   await uploadOnce(deps, log, data, {
     label: 'report',
     keyFile: REPORT_FILENAME,
     build: async (project) => {
-      const deliverables = new Map<string, Deliverable>();
-      for (const stage of project.plan?.stages ?? []) {
-        const run = project.stages[stage.id];
-        const d = run ? await deps.deliverables.get(project.id, stage.id, run.attempt) : undefined;
-        if (d) deliverables.set(stage.id, d);
-      }
+      const deliverables = await currentDeliverables(deps, project);
       const audit = await deps.audit.all(project.id);
       const picture = drawPicture(project, log);
       const report = buildReport(project, deliverables, {
         audit,
+        files,
         ...(picture
           ? { timelinePngBase64: picture.toString('base64'), timelineFilename: PICTURE_FILENAME }
           : {}),

@@ -32,7 +32,11 @@ export async function findPosted(
   return found;
 }
 
-type ThreadMessage = { ts?: string; metadata?: unknown; files?: Array<{ id?: string; name?: string }> };
+type ThreadMessage = {
+  ts?: string;
+  metadata?: unknown;
+  files?: Array<{ id?: string; name?: string; permalink?: string }>;
+};
 
 /** Walks a thread's messages (metadata included), up to 2,000 of them, until `visit` returns true. */
 export async function eachThreadMessage(

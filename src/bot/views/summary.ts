@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { CriterionStatus } from '../../domain/executive-summary.js';
+import type { FilesPublication } from '../../domain/files-publication.js';
 import { formatUsd } from '../../domain/spending.js';
 import type { View } from '../../domain/views.js';
 import { capBlocks, context, divider, header, section } from './blocks.js';
@@ -112,6 +113,7 @@ export function renderSummary(view: SummaryView): RenderedMessage {
     );
   const coverage = coverageSection(view.stages);
   if (coverage) add(coverage);
+  if (view.files) add(filesLine(view.files));
   if (view.failedStages.length > 0)
     add(`*Not delivered:* ${view.failedStages.map((id) => `\`${escapeText(id)}\``).join(', ')}`);
   if (view.degradedStages.length > 0)
@@ -131,4 +133,12 @@ export function renderSummary(view: SummaryView): RenderedMessage {
   );
   const fallback = `Executive summary (completed): ${s.outcome.replace('_', ' ')}. ${s.headline}`;
   return { text: plainFallback(fallback), blocks: capBlocks(blocks) };
+}
+
+/** Where the project's files were committed, or why the push failed: one line of the summary. */
+function filesLine(p: FilesPublication): string {
+  const repo = escapeText(p.repo);
+  return p.error
+    ? `:warning: *Files:* the push of branch \`${escapeText(p.branch)}\` to ${repo} failed: ${escapeText(p.error)}`
+    : `*Files:* branch \`${escapeText(p.branch)}\` on ${repo} (${p.files} file(s) and INDEX.md${p.commit ? `, commit \`${p.commit.slice(0, 12)}\`` : ''})`;
 }

@@ -70,6 +70,7 @@ export function onForgetDecision(
   p.planRationale = undefined;
   p.stages = {};
   p.summary = undefined;
+  p.filesPublication = undefined;
   p.stopReason = undefined;
   p.openForgetKeys = [];
   p.decisions = [{ at: s.settings.now, kind: 'forget', by: userId, note: notes.forgotten(userId) }];

@@ -1,5 +1,6 @@
 import { type SummaryAnswer, settleSummary } from '../../domain/executive-summary.js';
 import { fallbackSummary } from '../../domain/fallback-summary.js';
+import type { FilesPublication } from '../../domain/files-publication.js';
 import { messageKeys } from '../../domain/ids.js';
 import type { Project } from '../../domain/project.js';
 import { spentOnWhat } from '../../domain/spending.js';
@@ -20,15 +21,23 @@ export function requestSummary(s: Step): void {
   s.modelWork({ kind: 'summary', projectId: s.project.id, round: s.project.summaryRound });
 }
 
-export function onSummary(s: Step, round: number, summary: SummaryAnswer, usage: Project['usage']): void {
+export function onSummary(
+  s: Step,
+  round: number,
+  summary: SummaryAnswer,
+  usage: Project['usage'],
+  files?: FilesPublication,
+): void {
   if (s.project.phase !== 'summarizing' || round !== s.project.summaryRound) return;
   s.project.usage = addUsage(s.project.usage, usage);
+  s.project.filesPublication = files;
   finish(s, summary);
 }
 
 export function onSummaryFailed(s: Step, round: number, error: string): void {
   if (s.project.phase !== 'summarizing' || round !== s.project.summaryRound) return;
   s.notice(messageKeys.summaryFailed(round), 'warning', say.summaryFailed(), error);
+  s.project.filesPublication = undefined;
   finish(s, fallbackSummary(s.project));
 }
 
@@ -59,6 +68,7 @@ export function finish(s: Step, answer: SummaryAnswer): void {
     failedStages: runs
       .filter((r) => r.run?.state === 'failed' || r.run?.state === 'skipped')
       .map((r) => r.id),
+    ...(s.project.filesPublication ? { files: s.project.filesPublication } : {}),
   });
   s.effects.push({ kind: 'report', key: messageKeys.report(round) });
 }
