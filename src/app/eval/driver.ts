@@ -189,7 +189,7 @@ export async function driveRequest(
     }
     return result(
       'timed_out',
-      `still ${project?.phase ?? 'not started'} after ${Math.round(opts.timeoutMs / 1000)} s${waitingFor(project)}`,
+      `still ${project?.phase ?? 'not started'} after ${seconds(opts.timeoutMs)} s${waitingFor(project)}`,
     );
   } catch (err) {
     return result(
@@ -197,6 +197,10 @@ export async function driveRequest(
       `the eval could not drive the run: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(ms < 10_000 ? 1 : 0);
 }
 
 /** What an unfinished run was doing, for the failure row. */

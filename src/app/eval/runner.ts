@@ -33,6 +33,11 @@ export interface EvalOptions {
   /** How long one request may take before it is recorded as timed out. */
   requestTimeoutMs: number;
   logger: Logger;
+  /**
+   * Slack's per-channel posting pace, in ms between posts, for the stand-in and the bot alike (default:
+   * Slack's own, about one a second). The CI check lowers it: pacing is not what the eval measures.
+   */
+  slackPostIntervalMs?: number;
   /** Called as each request ends, so a long run shows progress. */
   onResult?: (result: RequestResult) => void;
 }
@@ -41,6 +46,8 @@ export interface EvalOptions {
 export const EVAL_KEY_PREFIX = 'pweval';
 /** The offline model's thinking time in the eval: enough to interleave like a real run, short enough for CI. */
 export const EVAL_OFFLINE_LATENCY_MS = '50';
+
+const POST_BURST = 3;
 
 /** The environment the eval's app runs with: the caller's, with the eval's workspace, people and port. */
 export function evalEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -59,9 +66,19 @@ export function evalEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 export async function runEval(opts: EvalOptions): Promise<EvalResults> {
   const startedAt = new Date();
-  const env = evalEnv(opts.env);
+  const pace = opts.slackPostIntervalMs;
+  const env: NodeJS.ProcessEnv = {
+    ...evalEnv(opts.env),
+    ...(pace !== undefined
+      ? { SLACK_CHANNEL_POST_INTERVAL_MS: String(pace), SLACK_CHANNEL_POST_BURST: String(POST_BURST) }
+      : {}),
+  };
   const config = loadConfig({ ...env, SLACK_BOT_TOKEN: 'xoxb-eval', SLACK_SIGNING_SECRET: 'eval' });
-  const playground = await startPlayground(env, opts.logger);
+  const playground = await startPlayground(
+    env,
+    opts.logger,
+    pace !== undefined ? { channelPostLimit: { intervalMs: pace, burst: POST_BURST } } : {},
+  );
   const redis = new Redis(env.REDIS_URL || playground.localRedis?.url || '', { maxRetriesPerRequest: 3 });
   try {
     const keys = keySpace(EVAL_KEY_PREFIX);

@@ -1,0 +1,151 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { EVAL_REQUESTS } from '../../src/app/eval/requests.js';
+import { evalResultsSchema } from '../../src/app/eval/results.js';
+import { EVAL_KEY_PREFIX, runEval } from '../../src/app/eval/runner.js';
+import { ROLE_IDS } from '../../src/domain/roles.js';
+import { keySpace } from '../../src/memory/keys.js';
+import { ProjectStore } from '../../src/memory/project-store.js';
+import { PLAYGROUND_USER_IDS } from '../../src/playground/slack-api/index.js';
+
+/**
+ * `npm run eval` against the offline model: the CI structure check. Every request runs end to end through
+ * the real app (questions answered with `go`, gates approved), and the results say so in the schema's shape.
+ * The offline model reports one call and no tokens per stage; review and file columns are checked when a
+ * stage carries them.
+ */
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+
+const redis = new Redis(inject('redisUrl'));
+afterAll(() => redis.disconnect());
+
+const inRange = (v: number | null) => v === null || (v >= 0 && v <= 1);
+
+describe('the quality eval against the offline model', () => {
+  it('runs every request to the end, approving gates as the approver, with a row per planned stage', async () => {
+    const results = await runEval({
+      env: { REDIS_URL: inject('redisUrl'), ANTHROPIC_API_KEY: '', OFFLINE_MODEL_LATENCY_MS: '10' },
+      requests: EVAL_REQUESTS,
+      requestTimeoutMs: 40_000,
+      logger: pino({ level: 'silent' }),
+      slackPostIntervalMs: 20,
+    });
+    // What is written to disk validates against the schema.
+    expect(evalResultsSchema.safeParse(JSON.parse(JSON.stringify(results))).success).toBe(true);
+    expect(results.model).toEqual({ offline: true, name: 'offline' });
+    expect(EVAL_REQUESTS.length).toBeGreaterThanOrEqual(5);
+    expect(results.requests.map((r) => [r.name, r.outcome, r.problem])).toEqual(
+      EVAL_REQUESTS.map((r) => [r.name, 'finished', null]),
+    );
+    expect(results.totals).toMatchObject({ requests: EVAL_REQUESTS.length, finished: EVAL_REQUESTS.length });
+
+    const projects = new ProjectStore(redis, keySpace(EVAL_KEY_PREFIX));
+    for (const r of results.requests) {
+      const project = await projects.get(r.projectId ?? '');
+      if (!project?.plan) throw new Error(`${r.name}: no project or plan stored`);
+      expect(project.request).toContain(EVAL_REQUESTS.find((q) => q.name === r.name)?.text.slice(0, 60));
+      // Every planned stage has its row, with its role, and ran.
+      expect(r.stages.map((s) => [s.stageId, s.role])).toEqual(
+        project.plan.stages.map((s) => [s.id, s.role]),
+      );
+      expect(r.stages.every((s) => s.state === 'done' && s.model === 'offline')).toBe(true);
+      // The questions were answered with `go`, and each gate was approved by the eval's approver.
+      expect(r.goAnswers).toBe(1);
+      expect(project.defaultsUsed).toBe(true); // `go`: plan on the stated assumptions
+      expect(project.decisions.filter((d) => d.kind === 'defaults')).toHaveLength(1);
+      const gated = project.plan.stages.filter((s) => s.needsApproval);
+      expect(r.approvals).toBe(gated.length);
+      for (const s of gated) {
+        expect(project.stages[s.id]?.decision).toMatchObject({
+          verdict: 'approved',
+          by: PLAYGROUND_USER_IDS.approver,
+        });
+      }
+      // The offline model reports one call and no tokens or cost per call; the run's calls add up.
+      for (const s of r.stages) {
+        expect(s.calls).toBeGreaterThanOrEqual(1);
+        expect([s.tokens, s.costUsd]).toEqual([0, 0]);
+        expect(inRange(s.coverageAfterReview) && inRange(s.coverageAfterRevision)).toBe(true);
+        if (s.files !== null && s.filesChecked !== null && s.filesParsed !== null) {
+          expect(s.filesParsed).toBeLessThanOrEqual(s.filesChecked);
+          expect(s.filesChecked).toBeLessThanOrEqual(s.files);
+        }
+      }
+      expect(r.projectManager.calls).toBeGreaterThanOrEqual(2); // clarification, plan, summary
+      expect(r.totals.calls).toBe(project.usage.calls);
+    }
+    expect(results.roles.every((role) => (ROLE_IDS as readonly string[]).includes(role.role))).toBe(true);
+    expect(results.roles.reduce((n, role) => n + role.stages, 0)).toBe(
+      results.requests.reduce((n, r) => n + r.stages.length, 0),
+    );
+  }, 90_000);
+
+  it('records a request still going at its timeout as timed out, with where it stood', async () => {
+    const results = await runEval({
+      // The offline model thinks for at least 1.8 s per call: the 300 ms timeout comes first.
+      env: { REDIS_URL: inject('redisUrl'), ANTHROPIC_API_KEY: '', OFFLINE_MODEL_LATENCY_MS: '3000' },
+      requests: EVAL_REQUESTS.slice(0, 1),
+      requestTimeoutMs: 300,
+      logger: pino({ level: 'silent' }),
+      slackPostIntervalMs: 20,
+    });
+    expect(results.requests[0]).toMatchObject({ outcome: 'timed_out', stages: [] });
+    expect(results.requests[0]?.problem).toMatch(/^still (clarifying|not started) after 0\.3 s/);
+    expect(results.totals.finished).toBe(0);
+  });
+
+  it('`npm run eval -- --only churn` prints the table, writes the JSON to EVAL_OUT and exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-eval-'));
+    const out = join(dir, 'results.json');
+    const run = await runCli(['--only', 'churn'], dir, { EVAL_OUT: out, OFFLINE_MODEL_LATENCY_MS: '10' });
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(
+      /role\s+stage\s+state\s+after review\s+after revision\s+files\s+parse\s+calls/,
+    );
+    expect(run.output).toMatch(/data-engineer\s+phase1\.data-engineer\s+done/);
+    expect(run.output).toContain('1 of 1 requests finished');
+    expect(run.output).toContain(`Results: ${out}`);
+    const written = evalResultsSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    expect(written.requests.map((r) => [r.name, r.outcome])).toEqual([['churn', 'finished']]);
+  }, 60_000);
+
+  it('refuses a request name it does not have, naming the ones it has', async () => {
+    const run = await runCli(['--only', 'nope'], mkdtempSync(join(tmpdir(), 'pw-eval-')), {});
+    expect(run.code).toBe(2);
+    expect(run.output).toContain('no request is named "nope"');
+    expect(run.output).toContain(EVAL_REQUESTS.map((r) => r.name).join('|'));
+  });
+});
+
+/** Runs the eval's command line as `npm run eval` does, from an empty directory (no developer .env). */
+function runCli(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', TSX_LOADER, join(ROOT, 'src/app/eval/cli.ts'), ...args],
+    {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: 'pipe',
+    },
+  );
+  let output = '';
+  child.stdout.on('data', (d) => {
+    output += String(d);
+  });
+  child.stderr.on('data', (d) => {
+    output += String(d);
+  });
+  return new Promise((r) => child.on('exit', (code) => r({ code, output })));
+}
