@@ -88,7 +88,7 @@ describe('the quality eval against the offline model', () => {
     );
   }, 90_000);
 
-  it('records a request still going at its timeout as timed out, with where it stood', async () => {
+  it('records a request still going at its timeout as timed out, with where it stood, and cancels it', async () => {
     const results = await runEval({
       // The offline model thinks for at least 1.8 s per call: the 300 ms timeout comes first.
       env: { REDIS_URL: inject('redisUrl'), ANTHROPIC_API_KEY: '', OFFLINE_MODEL_LATENCY_MS: '3000' },
@@ -97,8 +97,11 @@ describe('the quality eval against the offline model', () => {
       logger: pino({ level: 'silent' }),
       slackPostIntervalMs: 20,
     });
-    expect(results.requests[0]).toMatchObject({ outcome: 'timed_out', stages: [] });
-    expect(results.requests[0]?.problem).toMatch(/^still (clarifying|not started) after 0\.3 s/);
+    // It is cancelled, so it spends nothing more and leaves the next request alone.
+    expect(results.requests[0]).toMatchObject({ outcome: 'timed_out', phase: 'cancelled', stages: [] });
+    expect(results.requests[0]?.problem).toMatch(
+      /^still (clarifying|not started) after 0\.3 s.*; the eval cancelled it$/,
+    );
     expect(results.totals.finished).toBe(0);
   });
 

@@ -155,10 +155,9 @@ export async function driveRequest(
         }
         if (project.budgetHold) {
           const h = project.budgetHold;
-          return result(
-            'error',
-            `the run is held at its ${h.scope} budget ($${h.spentUsd.toFixed(2)} of $${h.limitUsd.toFixed(2)}); raise PROJECT_BUDGET_USD or WORKSPACE_DAILY_BUDGET_USD`,
-          );
+          const why = `the run was held at its ${h.scope} budget ($${h.spentUsd.toFixed(2)} of $${h.limitUsd.toFixed(2)}); raise PROJECT_BUDGET_USD or WORKSPACE_DAILY_BUDGET_USD`;
+          project = (await cancelRun(t, projectId, threadTs)) ?? project;
+          return result('error', `${why}; the eval cancelled it`);
         }
         const round = project.clarification.round;
         if (waitsForAnswers(project) && !answeredRounds.has(round)) {
@@ -187,16 +186,34 @@ export async function driveRequest(
       }
       await sleep(pollMs);
     }
-    return result(
-      'timed_out',
-      `still ${project?.phase ?? 'not started'} after ${seconds(opts.timeoutMs)} s${waitingFor(project)}`,
-    );
+    const where = `still ${project?.phase ?? 'not started'} after ${seconds(opts.timeoutMs)} s${waitingFor(project)}`;
+    // Cancelled, so it neither spends more nor competes with the next request.
+    project = (await cancelRun(t, projectId, threadTs)) ?? project;
+    return result('timed_out', `${where}; the eval cancelled it`);
   } catch (err) {
     return result(
       'error',
       `the eval could not drive the run: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
+}
+
+/** How long a cancelled run is given to stop (its in-flight model calls are aborted). */
+const CANCEL_WAIT_MS = 15_000;
+
+/** `cancel` in the thread, as the requester; the project as it stands once it stopped (or the wait ran out). */
+async function cancelRun(t: DriveTarget, projectId: string, threadTs: string): Promise<Project | undefined> {
+  const posted = await say(t, t.requesterId, 'cancel', threadTs).then(
+    () => true,
+    () => false,
+  );
+  let project = await t.projects.get(projectId);
+  const deadline = Date.now() + CANCEL_WAIT_MS;
+  while (posted && project && isActive(project.phase) && Date.now() < deadline) {
+    await sleep(100);
+    project = await t.projects.get(projectId);
+  }
+  return project;
 }
 
 function seconds(ms: number): string {
