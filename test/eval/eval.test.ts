@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { EVAL_REQUESTS } from '../../src/app/eval/requests.js';
 import { evalResultsSchema } from '../../src/app/eval/results.js';
 import { EVAL_KEY_PREFIX, runEval } from '../../src/app/eval/runner.js';
@@ -26,6 +26,11 @@ const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs'))
 
 const redis = new Redis(inject('redisUrl'));
 afterAll(() => redis.disconnect());
+const children: ChildProcess[] = [];
+afterEach(() => {
+  // A command that outlived its test (it hung) must not outlive the file.
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
 
 const inRange = (v: number | null) => v === null || (v >= 0 && v <= 1);
 
