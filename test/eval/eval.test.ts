@@ -13,6 +13,7 @@ import { ROLE_IDS } from '../../src/domain/roles.js';
 import { keySpace } from '../../src/memory/keys.js';
 import { ProjectStore } from '../../src/memory/project-store.js';
 import { PLAYGROUND_USER_IDS } from '../../src/playground/slack-api/index.js';
+import { startAnthropicStandIn } from '../support/anthropic-stand-in.js';
 
 /**
  * `npm run eval` against the offline model: the CI structure check. Every request runs end to end through
@@ -92,6 +93,36 @@ describe('the quality eval against the offline model', () => {
       results.requests.reduce((n, r) => n + r.stages.length, 0),
     );
   }, 90_000);
+
+  it("with a key, goes through the Anthropic SDK and reports each stage's tokens and cost", async () => {
+    // The Messages API stand-in answers every call with output that fits its schema, and reports usage.
+    const model = await startAnthropicStandIn();
+    try {
+      const results = await runEval({
+        env: { REDIS_URL: inject('redisUrl'), ANTHROPIC_API_KEY: 'test', ANTHROPIC_BASE_URL: model.url },
+        requests: EVAL_REQUESTS.slice(0, 1),
+        requestTimeoutMs: 40_000,
+        logger: pino({ level: 'silent' }),
+        slackPostIntervalMs: 20,
+      });
+      expect(results.model).toEqual({ offline: false, name: 'claude-sonnet-5-5' });
+      const [churn] = results.requests;
+      expect(churn?.outcome).toBe('finished');
+      expect(churn?.stages.length).toBeGreaterThanOrEqual(6);
+      for (const s of churn?.stages ?? []) {
+        expect(s.tokens).toBeGreaterThan(0);
+        expect(s.tokens).toBe(s.inputTokens + s.outputTokens); // the stand-in reports no cache tokens
+        expect(s.costUsd).toBeGreaterThan(0);
+      }
+      const stageTokens = churn?.stages.reduce((n, s) => n + s.tokens, 0) ?? 0;
+      expect(churn?.totals.tokens).toBe(stageTokens + (churn?.projectManager.tokens ?? 0));
+      expect(churn?.projectManager.tokens).toBeGreaterThan(0);
+      // Calls whose output failed its schema (the generated plan here) are not in the run's usage.
+      expect(model.requests.length).toBeGreaterThanOrEqual(churn?.totals.calls ?? Infinity);
+    } finally {
+      await model.close();
+    }
+  });
 
   it('records a request still going at its timeout as timed out, with where it stood, and cancels it', async () => {
     const results = await runEval({
