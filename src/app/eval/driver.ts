@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { GATE_ACTIONS } from '../../bot/views/gate.js';
 import { projectIdFor } from '../../domain/ids.js';
 import { isActive, type RunPhase } from '../../domain/phases.js';
 import type { Project } from '../../domain/project.js';
@@ -44,7 +45,16 @@ export interface Driven {
   durationMs: number;
 }
 
-const GATE_APPROVE_ACTION = 'gate_approve';
+const GATE_APPROVE_ACTION = GATE_ACTIONS.approve;
+
+/** The playground refused what the eval did as a person (a post, a click): the request gets an error row. */
+export class EvalDriveError extends Error {
+  readonly code = 'eval_drive_failed' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'EvalDriveError';
+  }
+}
 
 const sayAnswer = z.object({ ok: z.boolean(), ts: z.string().optional(), error: z.string().optional() });
 
@@ -55,7 +65,7 @@ async function postJson(url: string, body: unknown): Promise<unknown> {
     body: JSON.stringify(body),
   });
   const json: unknown = await res.json().catch(() => ({ ok: false, error: `HTTP ${res.status}` }));
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
+  if (!res.ok) throw new EvalDriveError(`${url}: HTTP ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
   return json;
 }
 
@@ -69,7 +79,8 @@ export async function say(t: DriveTarget, user: string, text: string, threadTs?:
       ...(threadTs ? { threadTs } : {}),
     }),
   );
-  if (!answer.ok || !answer.ts) throw new Error(`posting "${text.slice(0, 40)}" failed: ${answer.error}`);
+  if (!answer.ok || !answer.ts)
+    throw new EvalDriveError(`posting "${text.slice(0, 40)}" failed: ${answer.error}`);
   return answer.ts;
 }
 
