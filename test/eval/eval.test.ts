@@ -125,13 +125,18 @@ describe('the quality eval against the offline model', () => {
   });
 
   it('records a request still going at its timeout as timed out, with where it stood, and cancels it', async () => {
+    // The model never answers until the test is over: the run cannot get past its questions.
+    const model = await startAnthropicStandIn();
+    const held = model.hold(() => true);
     const results = await runEval({
-      // The offline model thinks for at least 1.8 s per call: the 300 ms timeout comes first.
-      env: { REDIS_URL: inject('redisUrl'), ANTHROPIC_API_KEY: '', OFFLINE_MODEL_LATENCY_MS: '3000' },
+      env: { REDIS_URL: inject('redisUrl'), ANTHROPIC_API_KEY: 'test', ANTHROPIC_BASE_URL: model.url },
       requests: EVAL_REQUESTS.slice(0, 1),
       requestTimeoutMs: 300,
       logger: pino({ level: 'silent' }),
       slackPostIntervalMs: 20,
+    }).finally(async () => {
+      held.release();
+      await model.close();
     });
     // It is cancelled, so it spends nothing more and leaves the next request alone.
     expect(results.requests[0]).toMatchObject({ outcome: 'timed_out', phase: 'cancelled', stages: [] });

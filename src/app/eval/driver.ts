@@ -150,8 +150,9 @@ export async function driveRequest(
     approvals,
     durationMs: Date.now() - started,
   });
+  let threadTs: string | undefined;
   try {
-    const threadTs = await say(t, t.requesterId, `@pipewright ${request.text}`);
+    threadTs = await say(t, t.requesterId, `@pipewright ${request.text}`);
     projectId = projectIdFor(t.teamId, t.channelId, threadTs);
     while (Date.now() < deadline) {
       project = await t.projects.get(projectId);
@@ -202,10 +203,9 @@ export async function driveRequest(
     project = (await cancelRun(t, projectId, threadTs)) ?? project;
     return result('timed_out', `${where}; the eval cancelled it`);
   } catch (err) {
-    return result(
-      'error',
-      `the eval could not drive the run: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    const why = `the eval could not drive the run: ${err instanceof Error ? err.message : String(err)}`;
+    if (projectId && threadTs) project = (await cancelRun(t, projectId, threadTs)) ?? project;
+    return result('error', why);
   }
 }
 
