@@ -218,6 +218,8 @@ describe('the eval results of a run', () => {
     expect(r.stages).toEqual([]);
     const totals = overallTotals([r]);
     expect(totals.finished).toBe(0);
+    // Nothing was measured, so nothing reads as zero.
+    expect([totals.files, totals.filesParsed, totals.meanCoverageAfterRevision]).toEqual([null, null, null]);
     const text = evalReport(
       evalResultsSchema.parse({
         version: 1,
@@ -232,6 +234,8 @@ describe('the eval results of a run', () => {
     );
     expect(text).toContain('churn · tabular classification · TIMED OUT (running) in 60.0 s');
     expect(text).toContain('phase3.mlops-engineer awaiting_approval');
-    expect(text).toContain('0 of 1 requests finished');
+    expect(text).toContain(
+      '0 of 1 requests finished · coverage after review —, after revision — · files — (—',
+    );
   });
 });

@@ -58,6 +58,12 @@ export function mean(values: ReadonlyArray<number | null>): number | null {
   return Math.round((present.reduce((a, b) => a + b, 0) / present.length) * 1000) / 1000;
 }
 
+/** The sum of what was measured; null when nothing was (no stage carried a file list). */
+export function sumOrNull(values: ReadonlyArray<number | null>): number | null {
+  const present = values.filter((v): v is number => v !== null);
+  return present.length === 0 ? null : present.reduce((a, b) => a + b, 0);
+}
+
 /** A request's totals: its stages' and the project manager's usage, its files, its mean coverage. */
 export function requestTotals(rows: readonly StageRow[], pm: RequestResult['projectManager']): Totals {
   const sum = (pick: (r: StageRow) => number | null) => rows.reduce((n, r) => n + (pick(r) ?? 0), 0);
@@ -65,9 +71,9 @@ export function requestTotals(rows: readonly StageRow[], pm: RequestResult['proj
     calls: sum((r) => r.calls) + pm.calls,
     tokens: sum((r) => r.tokens) + pm.tokens,
     costUsd: roundUsd(sum((r) => r.costUsd) + pm.costUsd),
-    files: sum((r) => r.files),
-    filesChecked: sum((r) => r.filesChecked),
-    filesParsed: sum((r) => r.filesParsed),
+    files: sumOrNull(rows.map((r) => r.files)),
+    filesChecked: sumOrNull(rows.map((r) => r.filesChecked)),
+    filesParsed: sumOrNull(rows.map((r) => r.filesParsed)),
     meanCoverageAfterReview: mean(rows.map((r) => r.coverageAfterReview)),
     meanCoverageAfterRevision: mean(rows.map((r) => r.coverageAfterRevision)),
   };
@@ -87,9 +93,9 @@ export function roleSummaries(requests: readonly RequestResult[]): RoleSummary[]
       reviewed: rows.filter((r) => r.coverageAfterReview !== null || r.coverageAfterRevision !== null).length,
       meanCoverageAfterReview: mean(rows.map((r) => r.coverageAfterReview)),
       meanCoverageAfterRevision: mean(rows.map((r) => r.coverageAfterRevision)),
-      files: sum((r) => r.files),
-      filesChecked: sum((r) => r.filesChecked),
-      filesParsed: sum((r) => r.filesParsed),
+      files: sumOrNull(rows.map((r) => r.files)),
+      filesChecked: sumOrNull(rows.map((r) => r.filesChecked)),
+      filesParsed: sumOrNull(rows.map((r) => r.filesParsed)),
       tokens: sum((r) => r.tokens),
       costUsd: roundUsd(sum((r) => r.costUsd)),
     };
@@ -109,9 +115,9 @@ export function overallTotals(requests: readonly RequestResult[]): Totals & {
     calls: sum((t) => t.calls),
     tokens: sum((t) => t.tokens),
     costUsd: roundUsd(sum((t) => t.costUsd)),
-    files: sum((t) => t.files),
-    filesChecked: sum((t) => t.filesChecked),
-    filesParsed: sum((t) => t.filesParsed),
+    files: sumOrNull(requests.map((r) => r.totals.files)),
+    filesChecked: sumOrNull(requests.map((r) => r.totals.filesChecked)),
+    filesParsed: sumOrNull(requests.map((r) => r.totals.filesParsed)),
     meanCoverageAfterReview: mean(rows.map((r) => r.coverageAfterReview)),
     meanCoverageAfterRevision: mean(rows.map((r) => r.coverageAfterRevision)),
   };

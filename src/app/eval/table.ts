@@ -161,7 +161,7 @@ export function evalReport(results: EvalResults, outPath?: string): string {
     'Per role, over every request',
     ...render(ROLE_COLUMNS, results.roles),
     '',
-    `${t.finished} of ${t.requests} requests finished · coverage after review ${percent(t.meanCoverageAfterReview)}, after revision ${percent(t.meanCoverageAfterRevision)} · files ${t.files} (${parsed(t.filesChecked, t.filesParsed)} YAML/JSON parse) · ${int(t.calls)} calls · ${int(t.tokens)} tokens · ${usd(t.costUsd)}`,
+    `${t.finished} of ${t.requests} requests finished · coverage after review ${percent(t.meanCoverageAfterReview)}, after revision ${percent(t.meanCoverageAfterRevision)} · files ${int(t.files)} (${parsed(t.filesChecked, t.filesParsed)} YAML/JSON parse) · ${int(t.calls)} calls · ${int(t.tokens)} tokens · ${usd(t.costUsd)}`,
   ];
   if (outPath) lines.push(`Results: ${outPath}`);
   return `${lines.join('\n')}\n`;
