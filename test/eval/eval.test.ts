@@ -146,6 +146,31 @@ describe('the quality eval against the offline model', () => {
     expect(results.totals.finished).toBe(0);
   });
 
+  it('when interrupted, cancels the running request and starts no other', async () => {
+    const model = await startAnthropicStandIn();
+    const held = model.hold(() => true);
+    const interrupt = new AbortController();
+    void held.arrived.then(() => interrupt.abort());
+    const results = await runEval({
+      env: { REDIS_URL: inject('redisUrl'), ANTHROPIC_API_KEY: 'test', ANTHROPIC_BASE_URL: model.url },
+      requests: EVAL_REQUESTS.slice(0, 2),
+      requestTimeoutMs: 60_000,
+      logger: pino({ level: 'silent' }),
+      slackPostIntervalMs: 20,
+      signal: interrupt.signal,
+    }).finally(async () => {
+      held.release();
+      await model.close();
+    });
+    expect(results.requests).toHaveLength(1);
+    expect(results.requests[0]).toMatchObject({
+      name: EVAL_REQUESTS[0]?.name,
+      outcome: 'error',
+      phase: 'cancelled',
+    });
+    expect(results.requests[0]?.problem).toMatch(/^interrupted while clarifying.*; the eval cancelled it$/);
+  });
+
   it('`npm run eval -- --only churn` prints the table, writes the JSON to EVAL_OUT and exits 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pw-eval-'));
     const out = join(dir, 'results.json');

@@ -57,6 +57,17 @@ async function main(): Promise<void> {
   process.stdout.write(
     `Running ${requests.length} request${requests.length === 1 ? '' : 's'} against ${offline ? 'the offline model (no ANTHROPIC_API_KEY)' : 'Claude (ANTHROPIC_API_KEY): this spends money'}, one at a time…\n`,
   );
+  // Ctrl+C cancels the running request and stops the app and its redis-server; a second one exits at once.
+  const interrupt = new AbortController();
+  const onSignal = () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    process.stderr.write(
+      '\nInterrupted: cancelling the running request and stopping (Ctrl+C again to quit now)…\n',
+    );
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let results: Awaited<ReturnType<typeof runEval>>;
   try {
     results = await runEval({
@@ -64,6 +75,7 @@ async function main(): Promise<void> {
       requests,
       requestTimeoutMs: timeoutS * 1000,
       logger,
+      signal: interrupt.signal,
       onResult: (r) => process.stdout.write(`  ${requestHeadline(r)}\n`),
     });
   } catch (err) {
@@ -74,7 +86,8 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\n${evalReport(results, out)}`);
-  process.exit(results.totals.finished === results.totals.requests ? 0 : 1);
+  if (interrupt.signal.aborted) process.exit(130);
+  process.exit(results.totals.finished === requests.length ? 0 : 1);
 }
 
 await main();

@@ -32,6 +32,8 @@ export interface DriveOptions {
   timeoutMs: number;
   /** How often the project record is read; short, since a read is one Redis GET. */
   pollMs?: number;
+  /** Aborted when the eval is interrupted: the run is cancelled and recorded as not finished. */
+  signal?: AbortSignal;
 }
 
 export interface Driven {
@@ -154,7 +156,7 @@ export async function driveRequest(
   try {
     threadTs = await say(t, t.requesterId, `@pipewright ${request.text}`);
     projectId = projectIdFor(t.teamId, t.channelId, threadTs);
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !opts.signal?.aborted) {
       project = await t.projects.get(projectId);
       if (project) {
         if (!isActive(project.phase)) {
@@ -198,10 +200,14 @@ export async function driveRequest(
       }
       await sleep(pollMs);
     }
-    const where = `still ${project?.phase ?? 'not started'} after ${seconds(opts.timeoutMs)} s${waitingFor(project)}`;
+    project = (await t.projects.get(projectId)) ?? project; // where it stands now, not at the last poll
+    const interrupted = opts.signal?.aborted === true;
+    const where = interrupted
+      ? `interrupted while ${project?.phase ?? 'not started'}${waitingFor(project)}`
+      : `still ${project?.phase ?? 'not started'} after ${seconds(opts.timeoutMs)} s${waitingFor(project)}`;
     // Cancelled, so it neither spends more nor competes with the next request.
     project = (await cancelRun(t, projectId, threadTs)) ?? project;
-    return result('timed_out', `${where}; the eval cancelled it`);
+    return result(interrupted ? 'error' : 'timed_out', `${where}; the eval cancelled it`);
   } catch (err) {
     const why = `the eval could not drive the run: ${err instanceof Error ? err.message : String(err)}`;
     if (projectId && threadTs) project = (await cancelRun(t, projectId, threadTs)) ?? project;

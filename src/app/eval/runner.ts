@@ -38,6 +38,8 @@ export interface EvalOptions {
    * Slack's own, about one a second). The CI check lowers it: pacing is not what the eval measures.
    */
   slackPostIntervalMs?: number;
+  /** Aborted on Ctrl+C: the running request is cancelled, the rest are not started, the app stops. */
+  signal?: AbortSignal;
   /** Called as each request ends, so a long run shows progress. */
   onResult?: (result: RequestResult) => void;
 }
@@ -96,7 +98,11 @@ export async function runEval(opts: EvalOptions): Promise<EvalResults> {
     };
     const results: RequestResult[] = [];
     for (const request of opts.requests) {
-      const driven = await driveRequest(target, request, { timeoutMs: opts.requestTimeoutMs });
+      if (opts.signal?.aborted) break;
+      const driven = await driveRequest(target, request, {
+        timeoutMs: opts.requestTimeoutMs,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
       const stored = driven.project ? await storedDeliverables(deliverables, driven.project) : new Map();
       const result = requestResult(request, driven, stored);
       results.push(result);
