@@ -75,7 +75,8 @@ export async function runEval(opts: EvalOptions): Promise<EvalResults> {
       ? { SLACK_CHANNEL_POST_INTERVAL_MS: String(pace), SLACK_CHANNEL_POST_BURST: String(POST_BURST) }
       : {}),
   };
-  const config = loadConfig({ ...env, SLACK_BOT_TOKEN: 'xoxb-eval', SLACK_SIGNING_SECRET: 'eval' });
+  // Read here for the model's name; a bad environment fails before anything starts.
+  const config = loadConfig(env);
   const playground = await startPlayground(
     env,
     opts.logger,
