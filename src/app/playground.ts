@@ -32,7 +32,19 @@ const SLACK_CHANNEL_POST_LIMIT = { intervalMs: 1_000, burst: 3 };
 /** The app id events and clicks carry (Slack's A…); the bot checks none, but real payloads have one. */
 const PLAYGROUND_APP_ID = 'A0PIPEWRIGHT';
 
-export async function startPlayground(env: NodeJS.ProcessEnv, logger: Logger): Promise<RunningPlayground> {
+export interface PlaygroundOptions {
+  /**
+   * The stand-in's limit on posts per channel (default: Slack's, about one a second). The eval's CI check
+   * lowers it, with SLACK_CHANNEL_POST_INTERVAL_MS to match, so whole runs take seconds.
+   */
+  channelPostLimit?: { intervalMs: number; burst: number };
+}
+
+export async function startPlayground(
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+  opts: PlaygroundOptions = {},
+): Promise<RunningPlayground> {
   const localRedis = env.REDIS_URL ? undefined : await startRedisServer();
   const redisUrl = env.REDIS_URL ?? localRedis?.url ?? '';
   const keyPrefix = env.REDIS_KEY_PREFIX || PLAYGROUND_KEY_PREFIX;
@@ -45,7 +57,7 @@ export async function startPlayground(env: NodeJS.ProcessEnv, logger: Logger): P
     cleanups.push(() => standIn.close());
     // Slack's own limit on posts per channel (about one a second, short bursts allowed): the stand-in
     // answers 429 with Retry-After past it, as Slack does, and the bot's pacing keeps under it.
-    standIn.limitPostsPerChannel(SLACK_CHANNEL_POST_LIMIT);
+    standIn.limitPostsPerChannel(opts.channelPostLimit ?? SLACK_CHANNEL_POST_LIMIT);
     const signingSecret = randomBytes(24).toString('hex');
     const offline = !env.ANTHROPIC_API_KEY;
     const config = loadConfig({
