@@ -162,6 +162,7 @@ export async function startSystem(
           inputTokenBudget: config.stageInputTokenBudget,
           memoryTokenBudget: config.memory.tokenBudget,
           stageLimits: config.modelOutput.stageLimits,
+          reviews: config.review.enabled,
         },
       },
     };

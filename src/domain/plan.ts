@@ -32,7 +32,11 @@ export const planSchema = z.object({
 });
 export type Plan = z.infer<typeof planSchema>;
 
-export const DEFAULT_STAGE_TIMEOUT_MS = 10 * 60_000;
+/**
+ * How long one model call of a stage may take (the draft, its review and a revision each get it whole): a
+ * 32,000-token answer streams for about ten minutes at 50 tokens a second.
+ */
+export const DEFAULT_STAGE_TIMEOUT_MS = 20 * 60_000;
 export const DEFAULT_STAGE_RETRIES = 2;
 
 function stage(phase: number, role: RoleId, task: string, reads: string[]): Stage {

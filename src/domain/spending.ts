@@ -2,6 +2,7 @@ import { DEFAULT_STAGE_LIMITS, type StageOutputLimits, stageOutputLimit } from '
 import type { Plan, Stage } from './plan.js';
 import type { ModelPrice } from './pricing.js';
 import type { Project } from './project.js';
+import { REVIEW_MAX_TOKENS } from './review.js';
 
 /**
  * What model work may cost, priced before it is asked for (DESIGN.md, "Spending"). Pure arithmetic on
@@ -36,7 +37,12 @@ export interface ForecastSettings {
   memoryTokenBudget: number;
   /** Output tokens a stage may write, by role (STAGE_MAX_TOKENS…); default: 32,000 for every role. */
   stageLimits?: StageOutputLimits;
+  /** Each stage's independent review is priced in (REVIEW); its revision round is not: it may not happen. */
+  reviews?: boolean;
 }
+
+/** Tokens of the reviewer's standing instructions, the requirements and the stage's checklist. */
+export const REVIEW_PROMPT_TOKENS = 3_000;
 
 /** The most one try of a stage can cost, from the sizes its prompt can reach. */
 export function forecastStageUsd(stage: Stage, f: ForecastSettings): number {
@@ -45,7 +51,10 @@ export function forecastStageUsd(stage: Stage, f: ForecastSettings): number {
     estimateTokens(stage.task) +
     stage.reads.length * f.inputTokenBudget +
     f.memoryTokenBudget;
-  return maxCallUsd(f.price, input, stageOutputLimit(f.stageLimits ?? DEFAULT_STAGE_LIMITS, stage.role));
+  const output = stageOutputLimit(f.stageLimits ?? DEFAULT_STAGE_LIMITS, stage.role);
+  // The review reads what the stage wrote, at most its whole output limit.
+  const review = f.reviews ? maxCallUsd(f.price, REVIEW_PROMPT_TOKENS + output, REVIEW_MAX_TOKENS) : 0;
+  return maxCallUsd(f.price, input, output) + review;
 }
 
 export interface PlanForecast {

@@ -78,6 +78,8 @@ export const viewSchema = z.discriminatedUnion('type', [
         stages: z.array(z.object({ stageId: z.string(), usd: z.number() })),
         totalUsd: z.number(),
         budgetUsd: z.number(),
+        /** Each stage's review is priced in. */
+        reviewed: z.boolean().optional(),
       })
       .optional(),
   }),

@@ -202,6 +202,12 @@ describe('independent review with one revision round', () => {
       expect(k8s).toContain(`<file path="pipelines/churn/quality.yaml" stage="${DE}">\n${GOOD_YAML}`);
       expect(k8s).toMatch(/- pipelines\/churn\/ingest.sql from phase1.data-engineer \(sql, ~\d+ tokens\)\n/);
 
+      // The project manager writes the summary knowing what each stage still owes.
+      const summary = h.model.requests.find((r) => promptOf(r).includes('The run has finished'));
+      expect(promptOf(summary as RecordedRequest)).toContain(
+        'Independent review: checklist 9/9 (1 partial); still owed:\n- de.cost (partial): Monthly storage',
+      );
+
       // Slack: the stage note and the summary say what the review found.
       const text = h.threadText(threadTs);
       expect(text).toContain(

@@ -83,7 +83,8 @@ export interface StageWorkInput {
   prompt: Prompt;
   inputs: ReadonlyMap<string, Deliverable>;
   maxTokens: number;
-  timeout: AbortSignal;
+  /** Each call's own limit (the stage's timeout): a draft, its review and a revision each get the whole of it. */
+  timeoutMs: number;
 }
 
 export async function produceStage(ctx: JobContext, input: StageWorkInput): Promise<StageWorkResult> {
@@ -186,7 +187,7 @@ async function author(
         ...(revision ? { revision } : {}),
       },
       maxTokens: input.maxTokens,
-      ...callOptions(ctx, input.timeout),
+      ...callOptions(ctx, AbortSignal.timeout(input.timeoutMs)),
       ...stageProgress(ctx, job, revision ? 'revising' : 'writing'),
     },
     stageOutputSchema,
@@ -220,6 +221,7 @@ async function review(
   const checklist = effectiveChecklist(stage);
   const delivered = { deliverable: output.deliverable, files: files.files };
   const model = ctx.model ?? ctx.settings.review.model;
+  const timeout = AbortSignal.timeout(input.timeoutMs);
   try {
     const {
       value,
@@ -230,7 +232,7 @@ async function review(
         ...reviewPrompt(project, stage, checklist, delivered),
         purpose: { job: 'review', project, stage, attempt: job.attempt, round, checklist, ...delivered },
         maxTokens: REVIEW_MAX_TOKENS,
-        ...reviewCallOptions(ctx, input.timeout),
+        ...reviewCallOptions(ctx, timeout),
         ...stageProgress(ctx, job, 'reviewing'),
         ...(model ? { model } : {}),
       },
@@ -240,7 +242,7 @@ async function review(
   } catch (err) {
     const unusable =
       err instanceof ModelOutputError ||
-      (err instanceof ModelCallError && !err.retryable && !input.timeout.aborted && !ctx.cancelled?.aborted);
+      (err instanceof ModelCallError && !err.retryable && !timeout.aborted && !ctx.cancelled?.aborted);
     if (!unusable) throw err;
     ctx.log.warn({ err, stageId: stage.id, round }, 'review unusable; the stage goes on unreviewed');
     return { skipped: err.message.slice(0, 300), usage: ZERO_USAGE, model: model ?? ctx.provider.model };

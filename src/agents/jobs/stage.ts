@@ -66,7 +66,7 @@ async function runStage(ctx: JobContext, project: Project, job: JobOf<'stage'>):
       prompt: stagePrompt(project, stage, inputs, ctx.settings.inputTokenBudget, memory.text, upstream),
       inputs,
       maxTokens: stageOutputLimit(ctx.settings.stageLimits, stage.role),
-      timeout: AbortSignal.timeout(stage.timeoutMs),
+      timeoutMs: stage.timeoutMs,
     });
     const value = work.output;
     if (work.unreviewed) log.warn({ stageId: stage.id, why: work.unreviewed }, 'stage accepted unreviewed');

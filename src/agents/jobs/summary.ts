@@ -3,6 +3,7 @@ import { SUMMARY_CAPS, summaryAnswerSchema, traceSummary } from '../../domain/ex
 import { eventIds } from '../../domain/ids.js';
 import { OUTPUT_TOKEN_LIMITS } from '../../domain/jobs.js';
 import type { Project } from '../../domain/project.js';
+import { coverageLabel, stillOwed } from '../../domain/review.js';
 import { teamCharter } from '../../domain/roles.js';
 import { type AgentJobEntry, callOptions, loadInputs } from './entry.js';
 import { type Prompt, planSection, requirementsSection } from './prompt-sections.js';
@@ -58,12 +59,19 @@ export const summaryJob: AgentJobEntry<'summary'> = {
   }),
 };
 
+/** What the independent review found, so the summary does not claim what a stage still owes. */
+function reviewNote(d: Deliverable): string {
+  if (!d.review) return '';
+  const owed = stillOwed(d.review.final).map((i) => `${i.id} (${i.grade}): ${i.text}`);
+  return `\nIndependent review: ${coverageLabel(d.review.final)}${owed.length > 0 ? `; still owed:\n${owed.map((o) => `- ${o}`).join('\n')}` : ''}`;
+}
+
 export function summaryPrompt(project: Project, deliverables: ReadonlyMap<string, Deliverable>): Prompt {
   const sections = (project.plan?.stages ?? []).map((s) => {
     const d = deliverables.get(s.id);
     const run = project.stages[s.id];
     const body = d
-      ? `Summary: ${d.summary}\n${d.digest}`
+      ? `Summary: ${d.summary}\n${d.digest}${reviewNote(d)}`
       : `Not delivered (${run?.state ?? 'not run'}${run?.error ? `: ${run.error}` : ''}).`;
     return `<deliverable stage="${s.id}" role="${s.role}"${d?.degraded ? ' produced-by-fallback-model="true"' : ''}>\n${body}\n</deliverable>`;
   });

@@ -94,7 +94,7 @@ export function renderPlan(view: Extract<View, { type: 'plan' }>): RenderedMessa
   } else if (forecast) {
     blocks.push(
       context(
-        `:moneybag: Forecast: up to ${formatUsd(forecast.totalUsd)} for one try of every stage (priced at the output limit), plus the project manager's calls. Budget ${formatUsd(forecast.budgetUsd)}: I pause and ask before any call that could pass it.`,
+        `:moneybag: Forecast: up to ${formatUsd(forecast.totalUsd)} for one try of every stage${forecast.reviewed ? ' and its review' : ''} (priced at the output limit), plus the project manager's calls. Budget ${formatUsd(forecast.budgetUsd)}: I pause and ask before any call that could pass it.`,
       ),
     );
   }

@@ -72,7 +72,15 @@ export function beginRun(s: Step, plan: Plan, rationale: string): void {
     assumptions: s.project.clarification.last?.assumptions ?? [],
     defaultsUsed: s.project.defaultsUsed ?? false,
     rationale,
-    ...(forecast ? { forecast: { ...forecast, budgetUsd: s.budgetLimit() } } : {}),
+    ...(forecast
+      ? {
+          forecast: {
+            ...forecast,
+            budgetUsd: s.budgetLimit(),
+            ...(s.settings.forecast?.reviews ? { reviewed: true } : {}),
+          },
+        }
+      : {}),
   });
   s.statusDirty = true;
   advance(s);
