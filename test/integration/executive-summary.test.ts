@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { asTailoredPlan, defaultPlan } from '../../src/domain/plan.js';
 import { stageAnchor } from '../../src/domain/report-summary.js';
 import type { RecordedRequest } from '../support/anthropic-stand-in.js';
-import { waitFor } from '../support/wait.js';
 import {
   DEFAULT_STAGES,
   FIXTURE_REQUIREMENTS,
@@ -10,6 +9,7 @@ import {
   openAndGo,
   projectManagerResponder,
   REQUESTER,
+  reportMarkdown,
   runToFirstGate,
   startHarness,
 } from './harness.js';
@@ -98,14 +98,7 @@ describe('the executive summary an executive reads', () => {
     const dropped = h.logs.find((l) => l.msg === 'summary cited stages the plan does not have');
     expect(dropped?.dropped).toEqual([BOGUS]);
 
-    const report = await waitFor(
-      () =>
-        h.slack
-          .callsTo('upload')
-          .map((c) => String(c.args.content))
-          .find((c) => c.startsWith('# Pipewright report')),
-      { timeoutMs: 15_000, message: 'the report was never uploaded' },
-    );
+    const report = await reportMarkdown(h);
     const section = report.slice(report.indexOf('## Executive summary'), report.indexOf('## Plan'));
     expect(section).toContain(
       `- [~] Partly met: AUC > 0.80\n  - Evidence: Hold-out plan and baseline defined; not yet measured. (stages: [${SCIENCE}](#${stageAnchor(SCIENCE)}), [${TRAINING}](#${stageAnchor(TRAINING)}))`,

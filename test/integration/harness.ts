@@ -461,7 +461,19 @@ export async function reportMetadata(
   return JSON.parse(String(upload.args.content));
 }
 
-/** GET /metrics, as text. */
+/** Waits for the report upload and returns its Markdown. */
+export function reportMarkdown(h: Harness): Promise<string> {
+  return waitFor(
+    () =>
+      h.slack
+        .callsTo('upload')
+        .map((c) => String(c.args.content))
+        .find((c) => c.startsWith('# Pipewright report')),
+    { timeoutMs: 15_000, message: 'the report was never uploaded' },
+  );
+}
+
+/** GET /metrics, as text.
 /** Waits until /healthz answers `status` (200 once Redis answers, 503 while it does not). */
 export async function waitForHealthz(h: Harness, status: 200 | 503, timeoutMs = 15_000): Promise<void> {
   await waitFor(async () => (await fetch(`${h.appUrl}/healthz`)).status === status, {

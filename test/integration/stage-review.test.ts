@@ -5,7 +5,6 @@ import { projectIdFor } from '../../src/domain/ids.js';
 import { asTailoredPlan, defaultPlan, type TailoredPlan } from '../../src/domain/plan.js';
 import { rolePrompt } from '../../src/domain/roles.js';
 import type { RecordedRequest, StandInReply } from '../support/anthropic-stand-in.js';
-import { waitFor } from '../support/wait.js';
 import {
   CHANNEL,
   FIXTURE_REQUIREMENTS,
@@ -13,6 +12,7 @@ import {
   openAndGo,
   projectManagerResponder,
   promptOf,
+  reportMarkdown,
   reportMetadata,
   stageOf,
   startHarness,
@@ -151,17 +151,6 @@ async function runToSummary(h: Harness): Promise<string> {
   const threadTs = await openAndGo(h);
   await h.waitForThread(threadTs, /Executive summary/, 20_000);
   return threadTs;
-}
-
-function reportMarkdown(h: Harness): Promise<string> {
-  return waitFor(
-    () =>
-      h.slack
-        .callsTo('upload')
-        .map((c) => String(c.args.content))
-        .find((c) => c.startsWith('# Pipewright report')),
-    { timeoutMs: 15_000, message: 'the report was never uploaded' },
-  );
 }
 
 describe('independent review with one revision round', () => {

@@ -8,8 +8,7 @@ import { gitBranchPublisher } from '../../src/agents/publish/git-branch.js';
 import type { Deliverable } from '../../src/domain/deliverable.js';
 import { defaultPlan } from '../../src/domain/plan.js';
 import { newProject, type Project } from '../../src/domain/project.js';
-import { ZERO_USAGE } from '../../src/domain/usage.js';
-import { FIXTURE_REQUIREMENTS } from '../support/fixtures.js';
+import { deliverableFixture, FIXTURE_REQUIREMENTS } from '../support/fixtures.js';
 
 const DE = 'phase1.data-engineer';
 const AT = Date.UTC(2026, 2, 4, 5, 6, 7);
@@ -36,9 +35,8 @@ function files(content: string, producedAt = AT): Map<string, Deliverable> {
   return new Map([
     [
       DE,
-      {
+      deliverableFixture({
         stageId: DE,
-        attempt: 1,
         role: 'data-engineer',
         summary: '',
         deliverable: '',
@@ -47,14 +45,8 @@ function files(content: string, producedAt = AT): Map<string, Deliverable> {
           { path: 'etl/job.py', language: 'python', content },
           { path: 'etl/conf.yaml', language: 'yaml', content: 'a: 1\n', parses: true },
         ],
-        usage: ZERO_USAGE,
-        model: 'm',
-        degraded: false,
-        jobAttempts: 1,
-        workerId: 'w',
-        startedAt: 0,
         producedAt,
-      },
+      }),
     ],
   ]);
 }

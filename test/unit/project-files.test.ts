@@ -10,8 +10,7 @@ import { newProject, type Project } from '../../src/domain/project.js';
 import { archiveFilename, buildArchive } from '../../src/domain/project-archive.js';
 import { buildIndex, projectFiles } from '../../src/domain/project-files.js';
 import { buildReport } from '../../src/domain/report.js';
-import { ZERO_USAGE } from '../../src/domain/usage.js';
-import { FIXTURE_REQUIREMENTS } from '../support/fixtures.js';
+import { deliverableFixture, FIXTURE_REQUIREMENTS } from '../support/fixtures.js';
 
 const DE = 'phase1.data-engineer';
 const DS = 'phase1.data-scientist';
@@ -39,23 +38,15 @@ function deliverable(
   opts: { attempt?: number; at?: number } = {},
 ): Deliverable {
   const checked = checkFiles(files);
-  return {
+  return deliverableFixture({
     stageId,
     attempt: opts.attempt ?? 1,
     role: stageId.split('.')[1] ?? 'x',
     summary: 's',
-    deliverable: 'd',
-    digest: 'd',
     files: checked.files,
     ...(checked.problems.length ? { fileProblems: checked.problems } : {}),
-    usage: ZERO_USAGE,
-    model: 'm',
-    degraded: false,
-    jobAttempts: 1,
-    workerId: 'w',
-    startedAt: 0,
     producedAt: opts.at ?? Date.UTC(2026, 0, 2, 10, 30),
-  };
+  });
 }
 
 const py = (path: string, content: string): ModelFile => ({ path, language: 'python', content });

@@ -8,7 +8,7 @@ import { defaultPlan } from '../../src/domain/plan.js';
 import { newProject } from '../../src/domain/project.js';
 import { defaultRequirements } from '../../src/domain/requirements.js';
 import { estimateTokens } from '../../src/domain/spending.js';
-import { ZERO_USAGE } from '../../src/domain/usage.js';
+import { deliverableFixture } from '../support/fixtures.js';
 
 const requirements = defaultRequirements('churn model');
 const plan = defaultPlan(requirements);
@@ -20,21 +20,12 @@ const project = {
 };
 
 function deliverable(stageId: string, text: string): Deliverable {
-  return {
+  return deliverableFixture({
     stageId,
-    attempt: 1,
     role: 'data-engineer',
-    summary: 'ok',
     deliverable: text,
     digest: `DIGEST OF ${stageId}`,
-    usage: ZERO_USAGE,
-    model: 'm',
-    degraded: false,
-    jobAttempts: 1,
-    workerId: 'w',
-    startedAt: 0,
-    producedAt: 1,
-  };
+  });
 }
 
 const stage = (id: string) => {
