@@ -274,7 +274,29 @@ describe('independent review with one revision round', () => {
       expect(text).not.toContain('checklist 8/9');
       // Each review was asked for twice (one repair round), then the stage went on without one.
       expect(h.model.requests.filter((r) => isReview(r) && reviewedStage(r) === DE).length).toBe(2);
-      expect(h.logs.some((l) => l.msg === 'review unusable; the stage goes on unreviewed')).toBe(true);
+      expect(h.logs.some((l) => l.msg === 'review 1 unusable; the stage goes on without it')).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('keeps the first draft, with its review, when the revision is refused, and says so in the report', async () => {
+    const h = await startHarness({ REVIEW: 'on' });
+    try {
+      const team = scriptedTeam();
+      h.model.setResponder((req) =>
+        isRevision(req) ? { status: 400, message: 'prompt is too long' } : team(req),
+      );
+      const threadTs = await runToSummary(h);
+      const text = h.threadText(threadTs);
+      // Graded once: 8 of 9 met, the blocking item still owed, no "revised".
+      expect(text).toContain('checklist 8/9 · 2 files · still owed: `de.schema-validation`');
+      expect(h.model.requests.filter((r) => isReview(r) && reviewedStage(r) === DE).length).toBe(1);
+      expect(h.logs.some((l) => l.msg === 'revision unusable; the stage goes on without it')).toBe(true);
+      // The draft's YAML that does not parse is kept, marked, and the report says so.
+      const markdown = await reportMarkdown(h);
+      expect(markdown).toContain('- `pipelines/churn/quality.yaml` (yaml, 26 B): does not parse');
+      expect(markdown).toContain('- Refused or flagged: `../../etc/passwd` (unsafe_path)');
     } finally {
       await h.close();
     }

@@ -45,6 +45,12 @@ const reviewedSchema = z.union([
 ]);
 type Reviewed = z.infer<typeof reviewedSchema>;
 
+const revisedSchema = z.union([
+  authoredSchema,
+  /** The revision could not be had (output that fails its schema twice, a refused request). */
+  z.object({ skipped: z.string() }),
+]);
+
 export type StageStep = 'draft' | 'review.1' | 'revision' | 'review.2';
 
 /** What the live status calls each step. */
@@ -121,9 +127,25 @@ export async function produceStage(ctx: JobContext, input: StageWorkInput): Prom
     };
   }
 
-  const revised = await step('revision', authoredSchema, () =>
-    author(ctx, input, { previous: draft.output, review: first.review, problems: draftFiles.problems }),
+  const revised = await step('revision', revisedSchema, () =>
+    unlessUnusable(ctx, input, 'revision', () =>
+      author(ctx, input, { previous: draft.output, review: first.review, problems: draftFiles.problems }),
+    ),
   );
+  if ('skipped' in revised) {
+    // The first draft stands, with the review that asked for more: nothing delivered is lost.
+    return {
+      ...accepted(draft, draftFiles, usage),
+      review: {
+        first: first.review,
+        final: first.review,
+        revised: false,
+        revisionReasons: reasons,
+        model: first.model,
+      },
+      unreviewed: `the revision failed: ${revised.skipped}`,
+    };
+  }
   const revisedFiles = checkFiles(revised.output.files);
   const second = await step('review.2', reviewedSchema, () =>
     review(ctx, input, 2, revised.output, revisedFiles),
@@ -205,11 +227,7 @@ function reviewCallOptions(ctx: JobContext, timeout: AbortSignal) {
   return { ...options, ...(effort ? { effort } : {}) };
 }
 
-/**
- * One review call. Output that fails its schema twice, or a request the API refuses (too large, say),
- * leaves the stage unreviewed rather than failing work that was delivered; outages and cancels are thrown,
- * so the job is retried (its draft is stored) or stops.
- */
+/** One review call; an unusable answer leaves the stage unreviewed (`unlessUnusable`). */
 async function review(
   ctx: JobContext,
   input: StageWorkInput,
@@ -221,30 +239,52 @@ async function review(
   const checklist = effectiveChecklist(stage);
   const delivered = { deliverable: output.deliverable, files: files.files };
   const model = ctx.model ?? ctx.settings.review.model;
-  const timeout = AbortSignal.timeout(input.timeoutMs);
-  try {
-    const {
-      value,
-      usage,
-      model: answeredBy,
-    } = await ctx.provider.structured(
+  const answer = await unlessUnusable(ctx, input, `review ${round}`, () =>
+    ctx.provider.structured(
       {
         ...reviewPrompt(project, stage, checklist, delivered),
         purpose: { job: 'review', project, stage, attempt: job.attempt, round, checklist, ...delivered },
         maxTokens: REVIEW_MAX_TOKENS,
-        ...reviewCallOptions(ctx, timeout),
+        ...reviewCallOptions(ctx, AbortSignal.timeout(input.timeoutMs)),
         ...stageProgress(ctx, job, 'reviewing'),
         ...(model ? { model } : {}),
       },
       reviewOutputSchema,
-    );
-    return { review: gradeChecklist(checklist, value, delivered), usage, model: answeredBy };
+    ),
+  );
+  if ('skipped' in answer) return { ...answer, usage: ZERO_USAGE, model: model ?? ctx.provider.model };
+  return {
+    review: gradeChecklist(checklist, answer.value, delivered),
+    usage: answer.usage,
+    model: answer.model,
+  };
+}
+
+/**
+ * A call whose answer the stage can do without: output that fails its schema twice, or a request the API
+ * refuses (too large, say), is logged and skipped rather than failing work that was delivered; outages,
+ * timeouts and cancels are thrown, so the job is retried (its stored steps kept) or stops.
+ */
+async function unlessUnusable<T extends object>(
+  ctx: JobContext,
+  input: StageWorkInput,
+  what: string,
+  call: () => Promise<T>,
+): Promise<T | { skipped: string }> {
+  try {
+    return await call();
   } catch (err) {
     const unusable =
       err instanceof ModelOutputError ||
-      (err instanceof ModelCallError && !err.retryable && !timeout.aborted && !ctx.cancelled?.aborted);
+      (err instanceof ModelCallError &&
+        !err.retryable &&
+        err.status !== undefined &&
+        !ctx.cancelled?.aborted);
     if (!unusable) throw err;
-    ctx.log.warn({ err, stageId: stage.id, round }, 'review unusable; the stage goes on unreviewed');
-    return { skipped: err.message.slice(0, 300), usage: ZERO_USAGE, model: model ?? ctx.provider.model };
+    ctx.log.warn(
+      { err, stageId: input.stage.id, step: what },
+      `${what} unusable; the stage goes on without it`,
+    );
+    return { skipped: err.message.slice(0, 300) };
   }
 }
