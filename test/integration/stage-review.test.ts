@@ -155,7 +155,7 @@ async function runToSummary(h: Harness): Promise<string> {
 
 describe('independent review with one revision round', () => {
   it('sends a stage missing a blocking item and with a broken file back once, and shows the coverage everywhere', async () => {
-    const h = await startHarness({ REVIEW: 'on' });
+    const h = await startHarness({ REVIEW: 'on', REVIEW_MODEL: 'claude-haiku-5-5' });
     try {
       h.model.setResponder(scriptedTeam());
       const threadTs = await runToSummary(h);
@@ -167,6 +167,11 @@ describe('independent review with one revision round', () => {
       expect(deReviews.length).toBe(2); // the draft's review and the revision's
       expect(k8sReviews.length).toBe(1); // accepted at once: no revision
       expect(h.model.requests.filter((r) => stageOf(r) === K8S && isRevision(r))).toEqual([]);
+
+      // The reviewer answers on REVIEW_MODEL with the review's effort; the author on the main model.
+      expect(new Set(deReviews.map((r) => r.body.model))).toEqual(new Set(['claude-haiku-5-5']));
+      expect(new Set(de.map((r) => r.body.model))).toEqual(new Set([h.config.anthropic.model]));
+      expect(deReviews[0]?.body.output_config).toMatchObject({ effort: 'high' });
 
       // The reviewer has its own context: the work and the checklist, not the author's brief or memory.
       const review = promptOf(deReviews[0] as RecordedRequest);
