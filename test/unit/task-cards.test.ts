@@ -41,6 +41,10 @@ describe('task cards of the live status', () => {
       details: 'done in 1m 05s',
       output: 'Schema checked',
     });
+    const review = { met: 8, partial: 1, missing: 1, coverage: 0.85, revised: true, owed: ['de.cost'] };
+    expect(
+      taskOf(line({ state: 'done', startedAt: t0, finishedAt: t0 + 65_000, review, files: 3 })).details,
+    ).toBe('done in 1m 05s · checklist 9/10 (1 partial) · revised after review · 3 files');
     expect(taskOf(line({ state: 'running', startedAt: t0 })).details).toBe('running since 09:41:07 UTC');
     expect(taskOf(line({ state: 'running', startedAt: t0 })).status).toBe('in_progress');
     expect(taskOf(line({ state: 'awaiting_approval', needsApproval: true }))).toMatchObject({

@@ -1,6 +1,7 @@
 import { assertNever } from '../../domain/assert-never.js';
 import type { StageState } from '../../domain/project.js';
 import type { StageLine, StatusView } from '../../domain/views.js';
+import { reviewLine } from './review.js';
 import { PHASE_LABEL, progressText } from './run.js';
 
 /**
@@ -88,8 +89,10 @@ const STATE_WORDS: Record<StageState, string> = {
 export function stageDetails(stage: StageLine): string {
   const word = STATE_WORDS[stage.state];
   const { startedAt, finishedAt } = stage;
-  if (startedAt !== undefined && finishedAt !== undefined && finishedAt >= startedAt)
-    return `${word} in ${formatElapsed(finishedAt - startedAt)}`;
+  if (startedAt !== undefined && finishedAt !== undefined && finishedAt >= startedAt) {
+    const reviewed = reviewLine(stage.review, stage.files);
+    return `${word} in ${formatElapsed(finishedAt - startedAt)}${reviewed ? ` · ${reviewed}` : ''}`;
+  }
   const progress = stage.state === 'running' && stage.progress ? ` · ${progressText(stage.progress)}` : '';
   if (stage.state === 'running' && startedAt !== undefined)
     return `${word} since ${clockUtc(startedAt)}${progress}`;
