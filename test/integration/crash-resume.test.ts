@@ -6,7 +6,14 @@ import { ProjectStore } from '../../src/memory/project-store.js';
 import { outboxShard, outboxShardName } from '../../src/memory/queues.js';
 import type { AppProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { DEFAULT_STAGES, REQUESTER, runToFirstGate, startHarness, startProcessCluster } from './harness.js';
+import {
+  DEFAULT_STAGES,
+  REQUESTER,
+  runToFirstGate,
+  stagesWithoutFiles,
+  startHarness,
+  startProcessCluster,
+} from './harness.js';
 
 const STAGES = DEFAULT_STAGES;
 
@@ -131,6 +138,7 @@ describe('crash-safe resume', () => {
 
   it('does not upload the report twice when the bot died between uploading it and recording it', async () => {
     const h = await startHarness();
+    h.model.setResponder(stagesWithoutFiles); // only the report is uploaded: no archive of files
     const threadTs = await runToFirstGate(h);
     await h.click(threadTs, 'phase3.mlops-engineer', 'approve', REQUESTER);
     await h.waitForThread(threadTs, /Approval needed: phase3.kubernetes-architect/);

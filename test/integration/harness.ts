@@ -13,6 +13,7 @@ import {
   startAnthropicStandIn,
 } from '../support/anthropic-stand-in.js';
 import { FIXTURE_REQUIREMENTS } from '../support/fixtures.js';
+import { jsonSchemaInstance } from '../support/json-schema-instance.js';
 import { type AppProcess, spawnRole, waitHealthy } from '../support/processes.js';
 import { findFreePort } from '../support/redis-server.js';
 import {
@@ -459,6 +460,21 @@ export async function reportMetadata(
     { timeoutMs: 15_000, message: 'the report was never uploaded' },
   );
   return JSON.parse(String(upload.args.content));
+}
+
+const projectManager = projectManagerResponder();
+
+/**
+ * Answers every stage request as the stand-in would by default, but with no files: for tests about what a
+ * run does when its stages hand over none (no archive, no push, only the report uploaded).
+ */
+export function stagesWithoutFiles(req: RecordedRequest): StandInReply | undefined {
+  const manager = projectManager(req);
+  if (manager) return manager;
+  const schema = req.body.output_config?.format?.schema;
+  if (!stageOf(req) || !schema) return undefined;
+  const answer = jsonSchemaInstance(schema) as Record<string, unknown>;
+  return { json: { ...answer, files: [] } };
 }
 
 /** Waits for the report upload and returns its Markdown. */

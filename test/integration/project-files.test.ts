@@ -15,7 +15,14 @@ import { ProjectStore } from '../../src/memory/project-store.js';
 import { outboxShard, outboxShardName } from '../../src/memory/queues.js';
 import { FIXTURE_REQUIREMENTS } from '../support/fixtures.js';
 import { waitFor } from '../support/wait.js';
-import { CHANNEL, type Harness, REQUESTER, runToFirstGate, startHarness } from './harness.js';
+import {
+  CHANNEL,
+  type Harness,
+  REQUESTER,
+  runToFirstGate,
+  stagesWithoutFiles,
+  startHarness,
+} from './harness.js';
 
 const DE = 'phase1.data-engineer';
 const ML = 'phase2.ml-engineer';
@@ -64,6 +71,8 @@ async function handOverFiles(h: Harness, projectId: string): Promise<void> {
 }
 
 async function runWithFiles(h: Harness): Promise<{ threadTs: string; projectId: string }> {
+  // The stages hand over only the files this test gives them.
+  h.model.setResponder(stagesWithoutFiles);
   const threadTs = await runToFirstGate(h);
   const projectId = `T0001-${CHANNEL}-${threadTs}`;
   await handOverFiles(h, projectId);
@@ -252,6 +261,7 @@ describe('the project files at the end of a run', () => {
   it('no files, no archive and no push', async () => {
     const bare = bareRepo();
     const h = await startHarness({ DELIVERABLES_GIT_URL: `file://${bare}` });
+    h.model.setResponder(stagesWithoutFiles);
     const threadTs = await runToFirstGate(h);
     await h.click(threadTs, 'phase3.mlops-engineer', 'approve', REQUESTER);
     await h.waitForThread(threadTs, /Approval needed: phase3.kubernetes-architect/);
