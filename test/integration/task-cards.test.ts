@@ -104,7 +104,8 @@ describe('task cards', () => {
     expect(tasks.map((t) => t.id)).toEqual(defaultPlan(FIXTURE_REQUIREMENTS).stages.map((s) => s.id));
     for (const task of tasks) {
       expect(task.status).toBe('complete');
-      expect(task.details).toMatch(/^done in \d+s$/);
+      // Each stage handed over the one file the stand-in writes by default.
+      expect(task.details).toMatch(/^done in \d+s · 1 file$/);
       expect(task.output?.length).toBeGreaterThan(0);
     }
     expect(task(tasks, 'phase3.mlops-engineer').title).toBe('phase3.mlops-engineer (needs approval)');
