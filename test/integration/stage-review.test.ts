@@ -5,6 +5,8 @@ import { projectIdFor } from '../../src/domain/ids.js';
 import { asTailoredPlan, defaultPlan, type TailoredPlan } from '../../src/domain/plan.js';
 import { rolePrompt } from '../../src/domain/roles.js';
 import type { RecordedRequest, StandInReply } from '../support/anthropic-stand-in.js';
+import type { AppProcess } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
 import {
   CHANNEL,
   FIXTURE_REQUIREMENTS,
@@ -16,6 +18,7 @@ import {
   reportMetadata,
   stageOf,
   startHarness,
+  startProcessCluster,
   TEAM,
 } from './harness.js';
 
@@ -265,6 +268,38 @@ describe('independent review with one revision round', () => {
       expect(h.threadText(threadTs)).toContain('checklist 9/9 (1 partial) · revised after review');
     } finally {
       await h.close();
+    }
+  });
+
+  it('asks for no review again after the worker is SIGKILLed waiting for the revision', async () => {
+    const procs: AppProcess[] = [];
+    try {
+      const c = await startProcessCluster(procs, {
+        env: { REVIEW: 'on', JOB_LOCK_MS: '1500', STAGE_BACKOFF_MS: '100' },
+      });
+      const h = c.h;
+      h.model.setResponder(scriptedTeam());
+      await c.start('bot');
+      const worker = await c.start('worker');
+      const revision = h.model.hold((req) => isRevision(req) && stageOf(req) === DE);
+      const threadTs = await openAndGo(h);
+      // The draft and its review are stored; the revision is being written when the worker dies.
+      await revision.arrived;
+      await worker.kill();
+      await c.start('worker');
+      await waitFor(() => h.model.requests.filter(isRevision).length >= 2, {
+        timeoutMs: 20_000,
+        message: 'the new worker never took the stage up again',
+      });
+      revision.release();
+      await h.waitForThread(threadTs, /Executive summary/, 30_000);
+
+      const de = h.model.requests.filter((r) => stageOf(r) === DE && !isReview(r));
+      expect(de.filter((r) => !isRevision(r))).toHaveLength(1); // the draft, once
+      expect(h.model.requests.filter((r) => isReview(r) && reviewedStage(r) === DE)).toHaveLength(2);
+      expect(h.threadText(threadTs)).toContain('checklist 9/9 (1 partial) · revised after review');
+    } finally {
+      for (const p of procs) await p.kill();
     }
   });
 
