@@ -213,7 +213,7 @@ describe('independent review with one revision round', () => {
       expect(text).toContain('checklist 8/8 · 1 file');
       expect(text).toMatch(/Checklist coverage after independent review\* \(mean \d+%\)/);
       expect(text).toContain(
-        '`phase1.data-engineer`: checklist 9/9 (1 partial) · revised after review (94%)',
+        '`phase1.data-engineer`: 94% · checklist 9/9 (1 partial) · revised after review · still owed: `de.cost`',
       );
 
       // The accepted deliverable: the revision, its files normalised, the unsafe path refused.

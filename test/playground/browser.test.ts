@@ -153,6 +153,17 @@ async function runProject(page: Page, playground: RunningPlayground): Promise<vo
     expect(await statusReply.last().innerText()).toMatch(/phase3\.kubernetes-architect/);
 
     await waitForText(page, thread, /Executive summary/, RUN_TIMEOUT_MS);
+    // Every stage was reviewed against its checklist: its note says how it did, and so does the summary.
+    expect(await thread.locator('.pw-row', { hasText: 'finished' }).first().innerText()).toMatch(
+      /checklist \d+\/\d+.* · 2 files/,
+    );
+    const summary = thread.locator('.pw-row', { hasText: 'Executive summary' }).first();
+    await summary.scrollIntoViewIfNeeded();
+    const summaryText = await summary.innerText();
+    expect(summaryText).toContain('Checklist coverage after independent review');
+    expect(summaryText).toContain('ROI estimate');
+    await summary.getByText('Checklist coverage after independent review').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, '3a-summary-coverage.png') });
     const report = thread.getByRole('link', { name: /Pipewright report/ });
     await report.waitFor({ timeout: 30_000 });
     const download = await report.getAttribute('href');

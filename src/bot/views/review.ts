@@ -29,7 +29,7 @@ export function coverageSection(stages: readonly StageLine[] | undefined): strin
   const sorted = [...reviewed].sort((a, b) => (a.review?.coverage ?? 1) - (b.review?.coverage ?? 1));
   const lines = sorted.map((st) => {
     const owed = owedLine(st.review);
-    return `• \`${escapeText(st.id)}\`: ${reviewLine(st.review, undefined)} (${Math.round((st.review?.coverage ?? 0) * 100)}%)${owed ? ` · ${owed}` : ''}`;
+    return `• \`${escapeText(st.id)}\`: ${Math.round((st.review?.coverage ?? 0) * 100)}% · ${reviewLine(st.review, undefined)}${owed ? ` · ${owed}` : ''}`;
   });
   const mean = reviewed.reduce((sum, st) => sum + (st.review?.coverage ?? 0), 0) / reviewed.length;
   return `*Checklist coverage after independent review* (mean ${Math.round(mean * 100)}%)\n${lines.join('\n')}`;
