@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { deliverableFileSchema, fileProblemSchema } from './deliverable-files.js';
-import { stageReviewSchema } from './review.js';
+import { REVIEW_CAVEATS, stageReviewSchema } from './review.js';
 import { usageSchema } from './usage.js';
 
 /** What one stage attempt delivered, as it is stored and read back (validated). */
@@ -20,6 +20,8 @@ export const deliverableSchema = z.object({
   fileProblems: z.array(fileProblemSchema).optional(),
   /** The independent review; absent when reviewing is off. */
   review: stageReviewSchema.optional(),
+  /** Why the review is incomplete, when it is. */
+  reviewCaveat: z.enum(REVIEW_CAVEATS).optional(),
   /** Every call of the stage: author, reviews and revision. */
   usage: usageSchema,
   model: z.string(),

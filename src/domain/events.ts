@@ -5,7 +5,7 @@ import { agentJobSchema } from './jobs.js';
 import { tailoredPlanSchema } from './plan.js';
 import { executiveSummarySchema } from './project.js';
 import { clarifyOutputSchema } from './requirements.js';
-import { reviewTallySchema } from './review.js';
+import { REVIEW_CAVEATS, reviewTallySchema } from './review.js';
 import { usageSchema } from './usage.js';
 
 /**
@@ -137,6 +137,7 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
     /** The main risks the agent named (at most five short lines); shown on the gates that build on it. */
     risks: z.array(z.string().max(300)).max(5).optional(),
     review: reviewTallySchema.optional(),
+    reviewCaveat: z.enum(REVIEW_CAVEATS).optional(),
     files: z.number().int().min(0).optional(),
     usage: usageSchema,
     model: z.string(),

@@ -1,7 +1,7 @@
 import type { Deliverable } from './deliverable.js';
 import type { Stage } from './plan.js';
 import { stageAnchor } from './report-summary.js';
-import { coverageLabel, type ItemGrade, stillOwed } from './review.js';
+import { coverageLabel, type ItemGrade, REVIEW_CAVEAT_TEXT, stillOwed } from './review.js';
 
 /** What the report's JSON metadata says of a stage's review and files. */
 export interface StageReviewMetadata {
@@ -20,6 +20,7 @@ export interface StageReviewMetadata {
     | undefined;
   files: Array<{ path: string; language: string; chars: number; parses: boolean | undefined }>;
   fileProblems: Array<{ code: string; path: string; message: string }>;
+  reviewCaveat: string | undefined;
 }
 
 export function stageReviewMetadata(d: Deliverable | undefined): StageReviewMetadata {
@@ -45,6 +46,7 @@ export function stageReviewMetadata(d: Deliverable | undefined): StageReviewMeta
       parses: f.parses,
     })),
     fileProblems: d?.fileProblems ?? [],
+    reviewCaveat: d?.reviewCaveat,
   };
 }
 
@@ -91,6 +93,7 @@ function gradeLine(i: ItemGrade): string {
 export function stageReviewMarkdown(d: Deliverable): string[] {
   const lines: string[] = [];
   const r = d.review;
+  if (d.reviewCaveat) lines.push(`Review incomplete: ${REVIEW_CAVEAT_TEXT[d.reviewCaveat]}.`, '');
   if (r) {
     lines.push(
       `### Review: ${coverageLabel(r.final)}${r.revised ? `, after one revision (first review ${pct(r.first.coverage)}, then ${pct(r.final.coverage)})` : ` (${pct(r.final.coverage)})`}`,

@@ -157,6 +157,16 @@ export function stillOwed(review: ChecklistReview): ItemGrade[] {
   return review.items.filter((i) => i.grade !== 'met').sort((a, b) => rank(a) - rank(b));
 }
 
+/** Why a stage's review is incomplete, when it is: a fixed reason, shown as our own words. */
+export const REVIEW_CAVEATS = ['unreviewed', 'revision_failed', 'revision_unreviewed'] as const;
+export type ReviewCaveat = (typeof REVIEW_CAVEATS)[number];
+
+export const REVIEW_CAVEAT_TEXT: Record<ReviewCaveat, string> = {
+  unreviewed: "not reviewed: the reviewer's answer could not be used",
+  revision_failed: 'the revision failed; the first draft stands with its review',
+  revision_unreviewed: 'the revision could not be reviewed; the coverage shown is of the first draft',
+};
+
 /** A stage's review in a line: what the project record, the stage note and `status` carry. */
 export const reviewTallySchema = z.object({
   met: z.number().int().min(0),

@@ -4,7 +4,7 @@ import { filesPublicationSchema } from './files-publication.js';
 import { planSchema } from './plan.js';
 import { executiveSummarySchema, RUN_PHASES, STAGE_STATES } from './project.js';
 import { requirementsSchema } from './requirements.js';
-import { reviewTallySchema } from './review.js';
+import { REVIEW_CAVEATS, reviewTallySchema } from './review.js';
 import { STAGE_STEPS } from './stage-progress.js';
 import { usageSchema } from './usage.js';
 
@@ -93,6 +93,7 @@ export const viewSchema = z.discriminatedUnion('type', [
     /** Set when the fallback model produced it. */
     fallbackModel: z.string().optional(),
     review: reviewTallySchema.optional(),
+    reviewCaveat: z.enum(REVIEW_CAVEATS).optional(),
     files: z.number().int().min(0).optional(),
   }),
   z.object({

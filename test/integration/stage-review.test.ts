@@ -312,6 +312,7 @@ describe('independent review with one revision round', () => {
       await h.waitForThread(threadTs, /Status: completed/);
       const text = h.threadText(threadTs);
       expect(text).not.toContain('checklist 8/9');
+      expect(text).toContain(":warning: not reviewed: the reviewer's answer could not be used");
       // Each review was asked for twice (one repair round), then the stage went on without one.
       expect(h.model.requests.filter((r) => isReview(r) && reviewedStage(r) === DE).length).toBe(2);
       expect(h.logs.some((l) => l.msg === 'review 1 unusable; the stage goes on without it')).toBe(true);
@@ -330,13 +331,18 @@ describe('independent review with one revision round', () => {
       const threadTs = await runToSummary(h);
       const text = h.threadText(threadTs);
       // Graded once: 8 of 9 met, the blocking item still owed, no "revised".
-      expect(text).toContain('checklist 8/9 · 2 files · still owed: `de.schema-validation`');
+      expect(text).toContain(
+        'checklist 8/9 · 2 files · still owed: `de.schema-validation` · :warning: the revision failed; the first draft stands with its review',
+      );
       expect(h.model.requests.filter((r) => isReview(r) && reviewedStage(r) === DE).length).toBe(1);
       expect(h.logs.some((l) => l.msg === 'revision unusable; the stage goes on without it')).toBe(true);
       // The draft's YAML that does not parse is kept, marked, and the report says so.
       const markdown = await reportMarkdown(h);
       expect(markdown).toContain('- `pipelines/churn/quality.yaml` (yaml, 26 B): does not parse');
       expect(markdown).toContain('- Refused or flagged: `../../etc/passwd` (unsafe_path)');
+      expect(markdown).toContain(
+        'Review incomplete: the revision failed; the first draft stands with its review.',
+      );
     } finally {
       await h.close();
     }

@@ -15,6 +15,7 @@ import {
   checklistReviewSchema,
   gradeChecklist,
   REVIEW_MAX_TOKENS,
+  type ReviewCaveat,
   reviewOutputSchema,
   revisionReasons,
   type StageReview,
@@ -66,8 +67,8 @@ export interface StageWorkResult {
   files: DeliverableFile[];
   problems: FileProblem[];
   review?: StageReview;
-  /** Why the stage was accepted without a review, when it was (reviewer output unusable). */
-  unreviewed?: string;
+  /** Why the review is incomplete, when it is (an answer that could not be used). */
+  caveat?: ReviewCaveat;
   /** Every call: the author's, the reviews and the revision. */
   usage: Usage;
   /** The model that wrote the accepted version. */
@@ -117,7 +118,7 @@ export async function produceStage(ctx: JobContext, input: StageWorkInput): Prom
 
   const first = await step('review.1', reviewedSchema, () => review(ctx, input, 1, draft.output, draftFiles));
   let usage = addUsage(draft.usage, first.usage);
-  if ('skipped' in first) return { ...accepted(draft, draftFiles, usage), unreviewed: first.skipped };
+  if ('skipped' in first) return { ...accepted(draft, draftFiles, usage), caveat: 'unreviewed' };
 
   const reasons = revisionReasons(first.review, draftFiles.problems, settings.minCoverage);
   if (reasons.length === 0) {
@@ -143,7 +144,7 @@ export async function produceStage(ctx: JobContext, input: StageWorkInput): Prom
         revisionReasons: reasons,
         model: first.model,
       },
-      unreviewed: `the revision failed: ${revised.skipped}`,
+      caveat: 'revision_failed',
     };
   }
   const revisedFiles = checkFiles(revised.output.files);
@@ -161,7 +162,7 @@ export async function produceStage(ctx: JobContext, input: StageWorkInput): Prom
       revisionReasons: reasons,
       model: first.model,
     },
-    ...('skipped' in second ? { unreviewed: `the revision was not reviewed: ${second.skipped}` } : {}),
+    ...('skipped' in second ? { caveat: 'revision_unreviewed' as const } : {}),
   };
 }
 

@@ -69,7 +69,6 @@ async function runStage(ctx: JobContext, project: Project, job: JobOf<'stage'>):
       timeoutMs: stage.timeoutMs,
     });
     const value = work.output;
-    if (work.unreviewed) log.warn({ stageId: stage.id, why: work.unreviewed }, 'stage accepted unreviewed');
     const produced: Deliverable = {
       stageId: stage.id,
       attempt: job.attempt,
@@ -81,6 +80,7 @@ async function runStage(ctx: JobContext, project: Project, job: JobOf<'stage'>):
       ...(work.files.length > 0 ? { files: work.files } : {}),
       ...(work.problems.length > 0 ? { fileProblems: work.problems } : {}),
       ...(work.review ? { review: work.review } : {}),
+      ...(work.caveat ? { reviewCaveat: work.caveat } : {}),
       usage: work.usage,
       model: work.model,
       degraded: ctx.model !== undefined,
@@ -144,6 +144,7 @@ async function runStage(ctx: JobContext, project: Project, job: JobOf<'stage'>):
     summary: deliverable.summary,
     ...(deliverable.risks ? { risks: deliverable.risks } : {}),
     ...(deliverable.review ? { review: reviewTally(deliverable.review) } : {}),
+    ...(deliverable.reviewCaveat ? { reviewCaveat: deliverable.reviewCaveat } : {}),
     ...(deliverable.files ? { files: deliverable.files.length } : {}),
     usage: deliverable.usage,
     model: deliverable.model,

@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import { checklistCounts } from '../../domain/checklists.js';
 import type { Stage } from '../../domain/plan.js';
 import type { RunPhase, StageState } from '../../domain/project.js';
+import { REVIEW_CAVEAT_TEXT } from '../../domain/review.js';
 import { formatUsd } from '../../domain/spending.js';
 import { totalTokens, type Usage } from '../../domain/usage.js';
 import type { StageLine, StatusView, View } from '../../domain/views.js';
@@ -161,7 +162,13 @@ export function renderStageNote(view: Extract<View, { type: 'stage_note' }>): Re
     ? ` _(degraded: produced by the fallback model ${escapeText(view.fallbackModel)})_`
     : '';
   const text = `${icon} *${escapeText(view.stageId)}* (${escapeText(view.role)}) ${verb}${degraded}: ${markdownToMrkdwn(view.text)}`;
-  const reviewed = [reviewLine(view.review, view.files), owedLine(view.review)].filter(Boolean).join(' · ');
+  const reviewed = [
+    reviewLine(view.review, view.files),
+    owedLine(view.review),
+    view.reviewCaveat ? `:warning: ${REVIEW_CAVEAT_TEXT[view.reviewCaveat]}` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
   return {
     text: plainFallback(`${view.stageId} ${verb}: ${view.text}`),
     blocks: [section(text), ...(reviewed ? [context(reviewed)] : [])],

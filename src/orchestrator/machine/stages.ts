@@ -44,6 +44,7 @@ export function onStageDone(s: Step, event: Extract<OrchestratorEvent, { type: '
     text: summary,
     ...(event.degraded ? { fallbackModel: event.model } : {}),
     ...(event.review ? { review: event.review } : {}),
+    ...(event.reviewCaveat ? { reviewCaveat: event.reviewCaveat } : {}),
     ...(event.files ? { files: event.files } : {}),
   });
   advance(s);
