@@ -36,6 +36,9 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
+# git: the worker commits a project's files on a branch when DELIVERABLES_GIT_URL is set.
+RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates \
+  && rm -rf /var/lib/apt/lists/*
 
 # The `node` user (uid 1000) ships with the official Node images.
 COPY --chown=node:node --from=deps /app/node_modules ./node_modules
