@@ -184,8 +184,9 @@ describe('streamed stage calls', () => {
 
     const shown = await waitFor(
       () =>
-        h.slack
-          .callsTo('chat.appendStream')
+        // The stream may start (in the channel's next post slot) after the progress came: then it is in the
+        // first message's chunks, else in an appended one.
+        [...h.slack.callsTo('chat.startStream'), ...h.slack.callsTo('chat.appendStream')]
           .flatMap((c) => (c.args.chunks ?? []) as Array<{ id?: string; details?: string }>)
           .find((t) => t.id === 'phase2.gbm' && /writing · ~500 \/ 32,000 tokens/.test(t.details ?? '')),
       { message: 'the task cards never showed phase2.gbm writing' },
