@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { asTailoredPlan, defaultPlan } from '../../src/domain/plan.js';
 import { stageAnchor } from '../../src/domain/report-summary.js';
 import type { RecordedRequest } from '../support/anthropic-stand-in.js';
 import {
   DEFAULT_STAGES,
-  FIXTURE_REQUIREMENTS,
   messageText,
   openAndGo,
   projectManagerResponder,
   REQUESTER,
   reportMarkdown,
   runToFirstGate,
+  shortPlanWithOptionalPythonPro,
   startHarness,
 } from './harness.js';
 
@@ -115,11 +114,7 @@ describe('the executive summary an executive reads', () => {
 
   it('without the model, posts the same parts from the stage records: criteria not checked, the failed stage to retry', async () => {
     const h = await startHarness();
-    const plan = asTailoredPlan(defaultPlan(FIXTURE_REQUIREMENTS), 'Short run.');
-    plan.phases = plan.phases.slice(0, 2);
-    plan.stages = plan.stages
-      .slice(0, 4)
-      .map((s) => (s.id === 'phase2.python-pro' ? { ...s, onFailure: 'continue' as const } : s));
+    const plan = shortPlanWithOptionalPythonPro();
     const manager = projectManagerResponder({ plan });
     h.model.setResponder((req: RecordedRequest) => {
       if (req.lastUserText.includes('The run has finished'))

@@ -438,6 +438,16 @@ export function parallelExperimentsPlan(): TailoredPlan {
   };
 }
 
+/** The first two phases of the default plan, where the python-pro stage may fail and the run go on. */
+export function shortPlanWithOptionalPythonPro(): TailoredPlan {
+  const plan = asTailoredPlan(defaultPlan(FIXTURE_REQUIREMENTS), 'Short run.');
+  plan.phases = plan.phases.slice(0, 2);
+  plan.stages = plan.stages
+    .slice(0, 4)
+    .map((s) => (s.id === 'phase2.python-pro' ? { ...s, onFailure: 'continue' as const } : s));
+  return plan;
+}
+
 /** The run metadata JSON of the report uploaded to the thread at the end of a run. */
 export interface ReportStage {
   id: string;

@@ -11,6 +11,7 @@ import {
   projectManagerResponder,
   REQUESTER,
   requestsFor,
+  shortPlanWithOptionalPythonPro,
   startHarness,
   waitForIdleQueues,
 } from './harness.js';
@@ -105,11 +106,7 @@ describe('no run is left stuck', () => {
 
   it('writes a summary again when the model fails it twice: the second failure is not taken for the first', async () => {
     const h = await startHarness();
-    const plan = asTailoredPlan(defaultPlan(FIXTURE_REQUIREMENTS), 'Short run.');
-    plan.phases = plan.phases.slice(0, 2);
-    plan.stages = plan.stages
-      .slice(0, 4)
-      .map((s) => (s.id === 'phase2.python-pro' ? { ...s, onFailure: 'continue' as const } : s));
+    const plan = shortPlanWithOptionalPythonPro();
     const manager = projectManagerResponder({ plan });
     let pythonFails = true;
     h.model.setResponder((req: RecordedRequest) => {

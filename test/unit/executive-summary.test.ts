@@ -37,6 +37,18 @@ const LEGACY = {
   nextSteps: ['Measure the baseline'],
 };
 
+/** A new project in a channel, before anything was said about it. */
+function blankProject() {
+  return newProject({
+    teamId: 'T1',
+    channelId: 'C1',
+    threadTs: '1.2',
+    requesterId: 'U1',
+    request: 'x',
+    now: 1,
+  });
+}
+
 describe('the summary schema', () => {
   it('reads a summary stored in the old shape, and a project record holding one still loads', () => {
     const upgraded = executiveSummarySchema.parse(LEGACY);
@@ -135,14 +147,7 @@ describe('tracing claims to stages', () => {
   });
 
   it('the summary made without the model has the same shape, traced, with the stages to retry', () => {
-    const p = newProject({
-      teamId: 'T1',
-      channelId: 'C1',
-      threadTs: '1.2',
-      requesterId: 'U1',
-      request: 'x',
-      now: 1,
-    });
+    const p = blankProject();
     p.requirements = FIXTURE_REQUIREMENTS;
     p.plan = PLAN;
     for (const id of IDS) p.stages[id] = { state: 'done', attempt: 1, summary: `${id} done` };
@@ -267,14 +272,7 @@ describe('the summary in Slack', () => {
 
 describe('the summary in the report', () => {
   it('has every part, each stage reference a link to that stage’s section, and model text kept on its line', () => {
-    const p = newProject({
-      teamId: 'T1',
-      channelId: 'C1',
-      threadTs: '1.2',
-      requesterId: 'U1',
-      request: 'x',
-      now: 1,
-    });
+    const p = blankProject();
     p.requirements = defaultRequirements('churn');
     p.plan = PLAN;
     p.phase = 'completed';
