@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -88,6 +90,51 @@ describe('committing the project files on a branch', () => {
     expect(other?.branch).not.toBe(branch);
     expect(git(repo, 'rev-parse', `refs/heads/${branch}`)).toBe(second?.commit);
     expect(git(repo, 'for-each-ref', '--format=%(refname)').split('\n')).toHaveLength(2);
+  });
+
+  it('gives git the URL’s credentials through GIT_ASKPASS, never on its command line', async () => {
+    // An HTTP remote that asks for a password and records what it is sent.
+    const authorizations: string[] = [];
+    const server = createServer((req, res) => {
+      authorizations.push(req.headers.authorization ?? '');
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="repo"' }).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as AddressInfo;
+    // Every git command's arguments, as any user of the host could read them in the process list.
+    const shims = mkdtempSync(join(tmpdir(), 'pw-git-shim-'));
+    const argvLog = join(shims, 'argv.log');
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(shims, 'git'), `#!/bin/sh\necho "$@" >> '${argvLog}'\nexec '${realGit}' "$@"\n`, {
+      mode: 0o755,
+    });
+    const path = process.env.PATH;
+    process.env.PATH = `${shims}:${path}`;
+    onTestFinished(() => {
+      process.env.PATH = path;
+      rmSync(shims, { recursive: true, force: true });
+    });
+
+    const publisher = gitBranchPublisher(
+      {
+        url: `http://ml-bot:s3cr3t-t0ken@127.0.0.1:${port}/repo.git`,
+        authorName: 'P',
+        authorEmail: 'p@x',
+        timeoutMs: 30_000,
+      },
+      pino({ level: 'silent' }),
+    );
+    const result = await publisher.publish(project('1.1'), files('print(1)\n'));
+
+    expect(authorizations).toContain(`Basic ${Buffer.from('ml-bot:s3cr3t-t0ken').toString('base64')}`);
+    const argv = readFileSync(argvLog, 'utf8');
+    expect(argv).toContain(`ls-remote http://127.0.0.1:${port}/repo.git`);
+    expect(argv).not.toContain('s3cr3t');
+    expect(argv).not.toContain('ml-bot');
+    expect(result?.repo).toBe(`http://127.0.0.1:${port}/repo.git`);
+    expect(result?.error).toMatch(/Authentication failed/);
+    expect(result?.error).not.toContain('s3cr3t');
   });
 
   it('nothing to commit: no branch', async () => {

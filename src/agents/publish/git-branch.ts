@@ -59,8 +59,13 @@ async function commitAndPush(
 ): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pipewright-publish-'));
   const date = `${Math.floor(tree.producedAt / 1000)} +0000`;
+  // The URL's user name and password never go on git's command line (any user of the host could read it
+  // in the process list): git asks for them through GIT_ASKPASS, which reads them from its environment.
+  const credentials = await askpassFor(settings.url);
+  const remote = credentials ? withoutCredentials(settings.url) : settings.url;
   const env = {
     ...withoutRepositoryOverrides(process.env),
+    ...credentials?.env,
     // Never wait for a password prompt: a URL without working credentials fails at once.
     GIT_TERMINAL_PROMPT: '0',
     GIT_AUTHOR_NAME: settings.authorName,
@@ -87,10 +92,10 @@ async function commitAndPush(
   try {
     await git('init', '-q');
     const ref = `refs/heads/${tree.branch}`;
-    const remote = await git('ls-remote', settings.url, ref);
-    const tip = remote.split(/\s+/)[0];
+    const heads = await git('ls-remote', remote, ref);
+    const tip = heads.split(/\s+/)[0];
     if (tip) {
-      await git('fetch', '-q', '--depth=1', settings.url, ref);
+      await git('fetch', '-q', '--depth=1', remote, ref);
       await git('checkout', '-q', 'FETCH_HEAD');
       await git('rm', '-r', '-q', '--ignore-unmatch', '.');
     }
@@ -103,11 +108,42 @@ async function commitAndPush(
     if (tip && (await git('status', '--porcelain')) === '') return tip; // the branch has these files already
     await git('commit', '-q', '--no-verify', '-m', commitMessage(project, tree));
     const commit = await git('rev-parse', 'HEAD');
-    await git('push', '-q', settings.url, `HEAD:${ref}`);
+    await git('push', '-q', remote, `HEAD:${ref}`);
     return commit;
   } finally {
     await rm(dir, { recursive: true, force: true });
+    if (credentials) await rm(credentials.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * For a URL with a user name or password: a private directory holding a script git runs as GIT_ASKPASS,
+ * answering its "Username for …" and "Password for …" prompts from variables only git's process sees.
+ */
+async function askpassFor(url: string): Promise<{ dir: string; env: Record<string, string> } | undefined> {
+  let username = '';
+  let password = '';
+  try {
+    const parsed = new URL(url);
+    // Over ssh the user name is part of the address (ssh://git@host/…) and keys do the rest.
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+    username = decodeURIComponent(parsed.username);
+    password = decodeURIComponent(parsed.password);
+  } catch {
+    return undefined;
+  }
+  if (!username && !password) return undefined;
+  const dir = await mkdtemp(join(tmpdir(), 'pipewright-askpass-'));
+  const script = join(dir, 'askpass.sh');
+  await writeFile(
+    script,
+    '#!/bin/sh\ncase "$1" in\n  Username*) printf \'%s\\n\' "$PIPEWRIGHT_GIT_USERNAME" ;;\n  *) printf \'%s\\n\' "$PIPEWRIGHT_GIT_PASSWORD" ;;\nesac\n',
+    { mode: 0o700 },
+  );
+  return {
+    dir,
+    env: { GIT_ASKPASS: script, PIPEWRIGHT_GIT_USERNAME: username, PIPEWRIGHT_GIT_PASSWORD: password },
+  };
 }
 
 /** The worker's environment without the variables that would point git at another repository or index. */
