@@ -18,6 +18,7 @@ const SHOTS = join(process.cwd(), 'test-results', 'playground');
 const DOCS = join(process.cwd(), 'docs');
 const README_SHOTS = [
   ['3-finished-run.png', 'playground.png'],
+  ['3a-summary-coverage.png', 'summary-coverage.png'],
   ['6-app-home.png', 'app-home.png'],
   ['4-reject-modal.png', 'reject-modal.png'],
   ['run-picture.png', 'run-picture.png'],
