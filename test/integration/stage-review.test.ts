@@ -205,8 +205,9 @@ describe('independent review with one revision round', () => {
         'Independent review: checklist 9/9 (1 partial); still owed:\n- de.cost (partial): Monthly storage',
       );
 
-      // Slack: the stage note and the summary say what the review found.
+      // Slack: the plan's forecast prices the reviews; the stage note and the summary say what they found.
       const text = h.threadText(threadTs);
+      expect(text).toMatch(/Forecast: up to \$\d+\.\d\d for one try of every stage and its review/);
       expect(text).toContain(
         'checklist 9/9 (1 partial) · revised after review · 2 files · still owed: `de.cost`',
       );

@@ -6,7 +6,8 @@ import { loadConfig } from '../../src/app/config.js';
 import { DEFAULT_EFFORT } from '../../src/domain/model-output.js';
 import { asTailoredPlan, defaultPlan } from '../../src/domain/plan.js';
 import { parsePriceTable, priceFor } from '../../src/domain/pricing.js';
-import { forecastStageUsd } from '../../src/domain/spending.js';
+import { REVIEW_MAX_TOKENS } from '../../src/domain/review.js';
+import { forecastStageUsd, maxCallUsd, REVIEW_PROMPT_TOKENS } from '../../src/domain/spending.js';
 import { type StageProgress, withStageProgress } from '../../src/domain/stage-progress.js';
 import type { StatusView } from '../../src/domain/views.js';
 import { FIXTURE_REQUIREMENTS } from '../support/fixtures.js';
@@ -71,6 +72,12 @@ describe('stage output limits in the cost forecast', () => {
       });
     expect(forecastStageUsd(stage, f)).toBeCloseTo(at(32_000), 10);
     expect(at(64_000) - at(32_000)).toBeCloseTo((32_000 * price.output) / 1_000_000, 10);
+    // With reviewing on, each stage's review is priced in: it reads at most the whole output, writes its grades.
+    const reviewed = forecastStageUsd(stage, { ...f, reviews: true });
+    expect(reviewed - forecastStageUsd(stage, f)).toBeCloseTo(
+      maxCallUsd(price, REVIEW_PROMPT_TOKENS + 32_000, REVIEW_MAX_TOKENS),
+      10,
+    );
   });
 });
 
