@@ -83,7 +83,9 @@ async function runStage(ctx: JobContext, project: Project, job: JobOf<'stage'>):
       ...(work.caveat ? { reviewCaveat: work.caveat } : {}),
       usage: work.usage,
       model: work.model,
-      degraded: ctx.model !== undefined,
+      // Whether the accepted version was written by another model than the default (the fallback): a draft
+      // stored by an earlier attempt on the default model stays undegraded when only its review ran later.
+      degraded: work.model !== ctx.provider.model,
       jobAttempts: ctx.attempt,
       workerId: ctx.workerId,
       startedAt,
