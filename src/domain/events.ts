@@ -160,6 +160,16 @@ export const orchestratorEventSchema = z.discriminatedUnion('type', [
     /** Where the project's files were committed before the summary was written (DELIVERABLES_GIT_URL). */
     files: filesPublicationSchema.optional(),
   }),
+  /**
+   * The project's files were committed and pushed (or the push failed) before the summary was asked for,
+   * so even a summary made without the model names the branch.
+   */
+  z.object({
+    type: z.literal('files_published'),
+    ...projectScoped,
+    round: z.number().int(),
+    files: filesPublicationSchema,
+  }),
   z.object({
     type: z.literal('summary_failed'),
     ...projectScoped,

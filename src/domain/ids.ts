@@ -76,6 +76,7 @@ export const eventIds = {
     `stage_failed.${projectId}.${stageId}.${attempt}`,
   summaryDone: (projectId: string, round: number) => `summary_done.${projectId}.${round}`,
   summaryFailed: (projectId: string, round: number) => `summary_failed.${projectId}.${round}`,
+  filesPublished: (projectId: string, round: number) => `files_published.${projectId}.${round}`,
   /** A model call refused before it was made because it would pass a budget. */
   budgetExceeded: (projectId: string, jobKey: string) => `budget_exceeded.${projectId}.${jobKey}`,
   /** `/pipewright new`: the command's trigger_id, unique per command typed. */

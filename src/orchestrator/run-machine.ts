@@ -16,7 +16,7 @@ import { onSessionStopped } from './machine/session.js';
 import type { MachineContext, MachineSettings, Transition } from './machine/settings.js';
 import { onStageDone, onStageFailed, onStageStarted } from './machine/stages.js';
 import { Step } from './machine/step.js';
-import { onSummary, onSummaryFailed } from './machine/summary.js';
+import { onFilesPublished, onSummary, onSummaryFailed } from './machine/summary.js';
 
 export { fallbackSummary } from '../domain/fallback-summary.js';
 export {
@@ -84,6 +84,9 @@ export function applyEvent(
       break;
     case 'summary_done':
       onSummary(s, event.round, event.summary, event.usage, event.files);
+      break;
+    case 'files_published':
+      onFilesPublished(s, event.round, event.files);
       break;
     case 'summary_failed':
       onSummaryFailed(s, event.round, event.error);

@@ -13,11 +13,13 @@ import { filesBranch, messageKeys } from '../../src/domain/ids.js';
 import { keySpace } from '../../src/memory/keys.js';
 import { ProjectStore } from '../../src/memory/project-store.js';
 import { outboxShard, outboxShardName } from '../../src/memory/queues.js';
+import type { RecordedRequest, StandInReply } from '../support/anthropic-stand-in.js';
 import { FIXTURE_REQUIREMENTS } from '../support/fixtures.js';
 import { waitFor } from '../support/wait.js';
 import {
   CHANNEL,
   type Harness,
+  promptOf,
   REQUESTER,
   runToFirstGate,
   stagesWithoutFiles,
@@ -70,9 +72,12 @@ async function handOverFiles(h: Harness, projectId: string): Promise<void> {
   }
 }
 
-async function runWithFiles(h: Harness): Promise<{ threadTs: string; projectId: string }> {
+async function runWithFiles(
+  h: Harness,
+  first?: (req: RecordedRequest) => StandInReply | undefined,
+): Promise<{ threadTs: string; projectId: string }> {
   // The stages hand over only the files this test gives them.
-  h.model.setResponder(stagesWithoutFiles);
+  h.model.setResponder((req) => first?.(req) ?? stagesWithoutFiles(req));
   const threadTs = await runToFirstGate(h);
   const projectId = `T0001-${CHANNEL}-${threadTs}`;
   await handOverFiles(h, projectId);
@@ -240,6 +245,22 @@ describe('the project files at the end of a run', () => {
       expect(shown).not.toContain('deploy-bot');
     }
     expect(h.logs.some((l) => l.msg === 'project files could not be pushed; the run goes on')).toBe(true);
+  });
+
+  it('a summary made without the model still names the branch the files were pushed to', async () => {
+    const bare = bareRepo();
+    const url = `file://${bare}`;
+    const h = await startHarness({ DELIVERABLES_GIT_URL: url });
+    // The project manager never gives a summary that fits its schema, nor in the repair round.
+    const { threadTs } = await runWithFiles(h, (req) =>
+      promptOf(req).includes('The run has finished') ? { text: 'No summary today.' } : undefined,
+    );
+    await h.waitForThread(threadTs, /Status: completed/, 20_000);
+    const text = h.threadText(threadTs);
+    expect(text).toContain('Not checked against the requirements');
+    const branch = gitIn(bare, 'for-each-ref', '--format=%(refname:short)');
+    expect(branch).toMatch(/^pipewright\//);
+    expect(text).toContain(`*Files:* branch \`${branch}\` on ${url} (4 file(s) and INDEX.md, commit`);
   });
 
   it('an archive Slack refuses does not hold back the report, which still lists the files', async () => {

@@ -23,6 +23,15 @@ export const summaryJob: AgentJobEntry<'summary'> = {
     );
     // Before the model call, so the summary can name the branch; a retry finds it pushed and changes nothing.
     const files = await ctx.filesPublisher?.publish(project, inputs);
+    if (files) {
+      await ctx.events.enqueue({
+        type: 'files_published',
+        eventId: eventIds.filesPublished(project.id, job.round),
+        projectId: project.id,
+        round: job.round,
+        files,
+      });
+    }
     const { value: answer, usage } = await ctx.provider.structured(
       {
         ...summaryPrompt(project, inputs),

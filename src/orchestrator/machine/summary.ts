@@ -18,6 +18,8 @@ export function requestSummary(s: Step): void {
     return;
   }
   s.project.summaryRound += 1;
+  // A new round publishes the files again (files_published); an earlier round's push is not this one's.
+  s.project.filesPublication = undefined;
   s.modelWork({ kind: 'summary', projectId: s.project.id, round: s.project.summaryRound });
 }
 
@@ -30,14 +32,19 @@ export function onSummary(
 ): void {
   if (s.project.phase !== 'summarizing' || round !== s.project.summaryRound) return;
   s.project.usage = addUsage(s.project.usage, usage);
-  s.project.filesPublication = files;
+  if (files) s.project.filesPublication = files;
   finish(s, summary);
+}
+
+/** Where the files went, known before the summary: kept for the summary, whether the model writes it or not. */
+export function onFilesPublished(s: Step, round: number, files: FilesPublication): void {
+  if (s.project.phase !== 'summarizing' || round !== s.project.summaryRound) return;
+  s.project.filesPublication = files;
 }
 
 export function onSummaryFailed(s: Step, round: number, error: string): void {
   if (s.project.phase !== 'summarizing' || round !== s.project.summaryRound) return;
   s.notice(messageKeys.summaryFailed(round), 'warning', say.summaryFailed(), error);
-  s.project.filesPublication = undefined;
   finish(s, fallbackSummary(s.project));
 }
 
