@@ -3,7 +3,16 @@ import { projectIdFor } from '../../src/domain/ids.js';
 import { keySpace } from '../../src/memory/keys.js';
 import { eventEnvelope, postSignedEvent } from '../support/slack-signing.js';
 import { waitFor } from '../support/wait.js';
-import { CHANNEL, type Harness, promptOf, REQUESTER, SIGNING_SECRET, startHarness, TEAM } from './harness.js';
+import {
+  CHANNEL,
+  type Harness,
+  promptOf,
+  REQUESTER,
+  runThroughGates,
+  SIGNING_SECRET,
+  startHarness,
+  TEAM,
+} from './harness.js';
 
 /** Slack's agent sessions: one per project thread, its status following the run, and Slack's Stop. */
 
@@ -49,13 +58,7 @@ describe('agent sessions', () => {
     const { threadTs } = await h.mention(
       'build a churn model for our subscription data and serve it behind an API',
     );
-    await h.waitForThread(threadTs, /A few questions before I plan/);
-    await h.reply(threadTs, 'Postgres, table subscriptions. p99 under 100 ms.');
-    await h.waitForThread(threadTs, /Approval needed: phase3.mlops-engineer/);
-    await h.click(threadTs, 'phase3.mlops-engineer', 'approve', REQUESTER);
-    await h.waitForThread(threadTs, /Approval needed: phase3.kubernetes-architect/);
-    await h.click(threadTs, 'phase3.kubernetes-architect', 'approve', REQUESTER);
-    await h.waitForThread(threadTs, /Executive summary/, 20_000);
+    await runThroughGates(h, threadTs);
     await waitFor(() => sessionStatuses(h, threadTs).at(-1) === 'closed', {
       message: () => `the session never closed: ${sessionStatuses(h, threadTs).join(' → ')}`,
     });

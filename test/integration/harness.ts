@@ -354,6 +354,17 @@ export async function openAndGo(h: Harness): Promise<string> {
   return threadTs;
 }
 
+/** Answers the questions of a project just opened, approves both deploy gates as the requester, and waits for the summary. */
+export async function runThroughGates(h: Harness, threadTs: string): Promise<void> {
+  await h.waitForThread(threadTs, /A few questions before I plan/);
+  await h.reply(threadTs, 'Postgres, table subscriptions. p99 under 100 ms.');
+  await h.waitForThread(threadTs, /Approval needed: phase3.mlops-engineer/);
+  await h.click(threadTs, 'phase3.mlops-engineer', 'approve', REQUESTER);
+  await h.waitForThread(threadTs, /Approval needed: phase3.kubernetes-architect/);
+  await h.click(threadTs, 'phase3.kubernetes-architect', 'approve', REQUESTER);
+  await h.waitForThread(threadTs, /Executive summary/, 30_000);
+}
+
 /** Opens a project, skips the questions with `go`, and waits until the first gate asks for a click. */
 export async function runToFirstGate(h: Harness, user = REQUESTER, team = TEAM): Promise<string> {
   const { threadTs } = await h.mention('build a churn model and serve it behind an API', { user, team });

@@ -12,6 +12,7 @@ import {
   messageText,
   projectManagerResponder,
   REQUESTER,
+  runThroughGates,
   startHarness,
   TEAM,
 } from './harness.js';
@@ -51,16 +52,6 @@ async function expectEditedStatus(h: Harness, threadTs: string): Promise<void> {
   expect(posted).toHaveLength(1);
   const edited = editedStatusMessages(h, threadTs).filter((c) => c.method === 'chat.update');
   expect(edited.every((c) => c.args.ts === posted[0]?.response.ts)).toBe(true);
-}
-
-async function runThroughGates(h: Harness, threadTs: string): Promise<void> {
-  await h.waitForThread(threadTs, /A few questions before I plan/);
-  await h.reply(threadTs, 'Postgres, table subscriptions. p99 under 100 ms.');
-  await h.waitForThread(threadTs, /Approval needed: phase3.mlops-engineer/);
-  await h.click(threadTs, 'phase3.mlops-engineer', 'approve', REQUESTER);
-  await h.waitForThread(threadTs, /Approval needed: phase3.kubernetes-architect/);
-  await h.click(threadTs, 'phase3.kubernetes-architect', 'approve', REQUESTER);
-  await h.waitForThread(threadTs, /Executive summary/, 30_000);
 }
 
 describe('task cards', () => {

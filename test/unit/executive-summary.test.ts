@@ -61,14 +61,7 @@ describe('the summary schema', () => {
     expect(upgraded.resources.people).toBe(NOT_ASSESSED);
 
     const old = {
-      ...newProject({
-        teamId: 'T1',
-        channelId: 'C1',
-        threadTs: '1.2',
-        requesterId: 'U1',
-        request: 'x',
-        now: 1,
-      }),
+      ...blankProject(),
       phase: 'completed',
       summary: LEGACY,
     };

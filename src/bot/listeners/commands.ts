@@ -74,28 +74,28 @@ async function answer(
     case 'help':
       await reply(renderCommandHelp());
       return;
-    case 'list': {
-      const projects = await deps.index.forUser(teamId, command.user_id);
+    case 'list':
       await reply(
         renderProjectList(
           'Your projects',
-          listForUser(projects, command.user_id, deps.approverIds),
+          listForUser(await deps.index.forUser(teamId, command.user_id), command.user_id, deps.approverIds),
           'You have no projects yet. Start one here with `/pipewright new <your request>`.',
         ),
       );
       return;
-    }
-    case 'status': {
-      const projects = await deps.index.forChannel(teamId, command.channel_id);
+    case 'status':
       await reply(
         renderProjectList(
           'Projects in this channel',
-          listForUser(projects, command.user_id, deps.approverIds),
+          listForUser(
+            await deps.index.forChannel(teamId, command.channel_id),
+            command.user_id,
+            deps.approverIds,
+          ),
           'No projects in this channel yet. Start one with `/pipewright new <your request>`.',
         ),
       );
       return;
-    }
     case 'new':
       await openProject(
         deps,

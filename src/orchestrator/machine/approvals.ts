@@ -13,8 +13,7 @@ import { messageKeys } from '../../domain/ids.js';
 import { forecastStageUsd } from '../../domain/spending.js';
 import { dms, notes, refusals, say } from '../../domain/texts.js';
 import type { GateView } from '../../domain/views.js';
-import { closeGate, gateKey, gateView } from './gates.js';
-import { parkQueuedStages } from './stages.js';
+import { closeGate, gateKey, gateView, stopAtGate } from './gates.js';
 import type { Step } from './step.js';
 
 /**
@@ -228,16 +227,7 @@ function expire(s: Step, stageId: string): void {
     finishedAt: s.settings.now,
   });
   s.decide('gate_expired', notes.gateExpired(stageId, waited), { stageId });
-  for (const stage of s.stageList) {
-    if (stage.id !== stageId && s.project.stages[stage.id]?.state === 'awaiting_approval') {
-      closeGate(s, stage.id, 'the run stopped after another gate expired');
-      s.setStage(stage.id, { state: 'pending' });
-    }
-  }
-  s.project.phase = 'stopped';
-  s.project.stopReason = notes.gateExpired(stageId, waited);
-  parkQueuedStages(s);
-  s.statusDirty = true;
+  stopAtGate(s, stageId, 'the run stopped after another gate expired', notes.gateExpired(stageId, waited));
   s.notice(
     messageKeys.gateExpired(stageId, run.attempt, run.gateRound ?? 1),
     'warning',

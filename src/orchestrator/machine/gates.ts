@@ -56,6 +56,23 @@ export function openGate(s: Step, stageId: string): void {
   afterGateOpened(s, stageId);
 }
 
+/**
+ * A gate ended the run (rejected, or expired): every other open gate closes saying `why` and waits again,
+ * queued stages are parked, and the run stops with `stopReason`; `retry <stage>` or `resume` goes on.
+ */
+export function stopAtGate(s: Step, stageId: string, why: string, stopReason: string): void {
+  for (const stage of s.stageList) {
+    if (stage.id !== stageId && s.project.stages[stage.id]?.state === 'awaiting_approval') {
+      closeGate(s, stage.id, why);
+      s.setStage(stage.id, { state: 'pending' });
+    }
+  }
+  s.project.phase = 'stopped';
+  s.project.stopReason = stopReason;
+  parkQueuedStages(s);
+  s.statusDirty = true;
+}
+
 export function closeGate(s: Step, stageId: string, reason: string): void {
   stopGateTimers(s, stageId);
   const view = gateView(s, stageId);
@@ -126,16 +143,7 @@ export function onGateDecision(s: Step, event: Extract<OrchestratorEvent, { type
     mode: 'upsert',
     view: { ...(gateView(s, stageId) as GateView), decision },
   });
-  for (const stage of s.stageList) {
-    if (stage.id !== stageId && s.project.stages[stage.id]?.state === 'awaiting_approval') {
-      closeGate(s, stage.id, 'the run stopped after a rejection');
-      s.setStage(stage.id, { state: 'pending' });
-    }
-  }
-  s.project.phase = 'stopped';
-  s.project.stopReason = notes.rejected(stageId, userId);
-  parkQueuedStages(s);
-  s.statusDirty = true;
+  stopAtGate(s, stageId, 'the run stopped after a rejection', notes.rejected(stageId, userId));
   if (decision.reason)
     s.notice(
       messageKeys.rejected(stageId, run.attempt),
