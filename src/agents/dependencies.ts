@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import type { Deliverable } from '../domain/deliverable.js';
 import type { OrchestratorEvent } from '../domain/events.js';
-import type { FilesPublication } from '../domain/files-publication.js';
 import type { Project } from '../domain/project.js';
 import type { RoleId } from '../domain/roles.js';
 import type { Conversation, Recall, RecordResult, StageOutcomeInput } from '../memory/agent-memory/index.js';
@@ -47,16 +46,8 @@ export interface StageMemory {
   recordStageOutcome(input: StageOutcomeInput): Promise<RecordResult>;
 }
 
-/**
- * Commits the project's files where the deployment keeps them (DELIVERABLES_GIT_URL) before the summary is
- * written; never throws: a failure comes back as the publication's `error`. Undefined: no files to commit.
- */
-export interface FilesPublisher {
-  publish(
-    project: Project,
-    deliverables: ReadonlyMap<string, Deliverable>,
-  ): Promise<FilesPublication | undefined>;
-}
+/** Commits the project's files before the summary is written (ops/git-publisher.ts). */
+export type { FilesPublisher } from '../domain/files-publication.js';
 
 /** Where the worker reports results: the orchestrator's queue, one job per event id. */
 export interface EventSink {

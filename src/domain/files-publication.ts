@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Deliverable } from './deliverable.js';
+import type { Project } from './project.js';
 
 /**
  * Where the project's files were committed (DELIVERABLES_GIT_URL), as the summary and the report name it:
@@ -22,4 +24,15 @@ export function describePublication(p: FilesPublication): string {
   return p.error
     ? `Files: the push of branch \`${p.branch}\` to ${p.repo} failed (${p.error}).`
     : `Files: branch \`${p.branch}\` on ${p.repo}${p.commit ? ` (commit ${p.commit.slice(0, 12)})` : ''}.`;
+}
+
+/**
+ * Commits the project's files where the deployment keeps them (DELIVERABLES_GIT_URL) before the summary is
+ * written; never throws: a failure comes back as the publication's `error`. Undefined: no files to commit.
+ */
+export interface FilesPublisher {
+  publish(
+    project: Project,
+    deliverables: ReadonlyMap<string, Deliverable>,
+  ): Promise<FilesPublication | undefined>;
 }

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { strFromU8, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { redactCredentials, withoutCredentials } from '../../src/agents/publish/redact.js';
 import type { Deliverable } from '../../src/domain/deliverable.js';
 import { checkFiles, type ModelFile } from '../../src/domain/deliverable-files.js';
 import { filesBranch } from '../../src/domain/ids.js';
@@ -10,6 +9,7 @@ import { newProject, type Project } from '../../src/domain/project.js';
 import { archiveFilename, buildArchive } from '../../src/domain/project-archive.js';
 import { buildIndex, projectFiles } from '../../src/domain/project-files.js';
 import { buildReport } from '../../src/domain/report.js';
+import { redactCredentials, withoutCredentials } from '../../src/ops/git-credentials.js';
 import { deliverableFixture, FIXTURE_REQUIREMENTS } from '../support/fixtures.js';
 
 const DE = 'phase1.data-engineer';

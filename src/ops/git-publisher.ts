@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
-import { normaliseFilePath } from '../../domain/deliverable-files.js';
-import type { Project } from '../../domain/project.js';
-import { buildIndex, INDEX_PATH, type ProjectFiles, projectFiles } from '../../domain/project-files.js';
-import type { FilesPublisher } from '../dependencies.js';
-import { redactCredentials, withoutCredentials } from './redact.js';
+import { normaliseFilePath } from '../domain/deliverable-files.js';
+import type { FilesPublisher } from '../domain/files-publication.js';
+import type { Project } from '../domain/project.js';
+import { buildIndex, INDEX_PATH, type ProjectFiles, projectFiles } from '../domain/project-files.js';
+import { redactCredentials, withoutCredentials } from './git-credentials.js';
 
 const run = promisify(execFile);
 

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { gitBranchPublisher } from '../../src/agents/publish/git-branch.js';
 import type { Deliverable } from '../../src/domain/deliverable.js';
 import { defaultPlan } from '../../src/domain/plan.js';
 import { newProject, type Project } from '../../src/domain/project.js';
+import { gitBranchPublisher } from '../../src/ops/git-publisher.js';
 import { deliverableFixture, FIXTURE_REQUIREMENTS } from '../support/fixtures.js';
 
 const DE = 'phase1.data-engineer';
