@@ -18,7 +18,7 @@ const STOP_WORDS = new Set(
 );
 
 /** A short name for the project's artefacts (tables, services, packages): its first telling words. */
-export function projectSlug(request: string): string {
+export function artefactName(request: string): string {
   const words = request
     .toLowerCase()
     .replace(/<[^>]*>/g, ' ')
@@ -85,7 +85,7 @@ export function composeStage(p: StagePurpose): StageOutput {
   const { project, stage } = p;
   const requirements = project.requirements ?? defaultRequirements(project.request);
   const rng = seededRng('stage', project.id, project.request, stage.id, p.attempt);
-  const slug = projectSlug(project.request);
+  const slug = artefactName(project.request);
   const draft = draftFor(stage, {
     requirements,
     problem: readSignals(`${project.request}\n${requirements.objective}`).problem,
