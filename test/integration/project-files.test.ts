@@ -1,7 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { strFromU8, unzipSync } from 'fflate';
 import pino from 'pino';
@@ -14,6 +10,7 @@ import { ProjectStore } from '../../src/memory/project-store.js';
 import { outboxShard, outboxShardName } from '../../src/memory/queues.js';
 import { gitBranchPublisher } from '../../src/ops/git-publisher.js';
 import type { RecordedRequest, StandInReply } from '../support/anthropic-stand-in.js';
+import { bareRepo, gitIn } from '../support/bare-repo.js';
 import { FIXTURE_REQUIREMENTS } from '../support/fixtures.js';
 import { waitFor } from '../support/wait.js';
 import {
@@ -43,17 +40,6 @@ const FILES: Record<string, ModelFile[]> = {
   ],
   [PY]: [{ path: 'tests/test_ingest.py', language: 'python', content: 'def test_it():\n    assert True\n' }],
 };
-
-/** A bare repository in a temporary directory, removed when the test ends. */
-function bareRepo(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pw-bare-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  execFileSync('git', ['init', '-q', '--bare', dir]);
-  return dir;
-}
-
-const gitIn = (dir: string, ...args: string[]) =>
-  execFileSync('git', ['--git-dir', dir, ...args], { encoding: 'utf8' }).trim();
 
 /** Adds FILES to the stored deliverables of the stages that are done (as the stage job will write them). */
 async function handOverFiles(h: Harness, projectId: string): Promise<void> {

@@ -10,20 +10,11 @@ import type { Deliverable } from '../../src/domain/deliverable.js';
 import { defaultPlan } from '../../src/domain/plan.js';
 import { newProject, type Project } from '../../src/domain/project.js';
 import { gitBranchPublisher } from '../../src/ops/git-publisher.js';
+import { bareRepo, gitIn } from '../support/bare-repo.js';
 import { deliverableFixture, FIXTURE_REQUIREMENTS } from '../support/fixtures.js';
 
 const DE = 'phase1.data-engineer';
 const AT = Date.UTC(2026, 2, 4, 5, 6, 7);
-
-function bare(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pw-bare-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  execFileSync('git', ['init', '-q', '--bare', dir]);
-  return dir;
-}
-
-const git = (dir: string, ...args: string[]) =>
-  execFileSync('git', ['--git-dir', dir, ...args], { encoding: 'utf8' }).trim();
 
 function project(threadTs: string): Project {
   const p = newProject({ teamId: 'T1', channelId: 'C1', threadTs, requesterId: 'U1', request: 'x', now: 0 });
@@ -55,7 +46,7 @@ function files(content: string, producedAt = AT): Map<string, Deliverable> {
 
 describe('committing the project files on a branch', () => {
   it('the same files make the same commit; changed files a new commit on top; each project its own branch', async () => {
-    const repo = bare();
+    const repo = bareRepo();
     const url = `file://${repo}`;
     const publisher = gitBranchPublisher(
       { url, authorName: 'ML Bot', authorEmail: 'ml@corp.example', timeoutMs: 30_000 },
@@ -65,21 +56,21 @@ describe('committing the project files on a branch', () => {
     const first = await publisher.publish(p, files('print(1)\n'));
     expect(first?.error).toBeUndefined();
     const branch = first?.branch ?? '';
-    expect(git(repo, 'rev-parse', `refs/heads/${branch}`)).toBe(first?.commit);
-    expect(git(repo, 'log', '-1', '--format=%an <%ae> %at %ct', branch)).toBe(
+    expect(gitIn(repo, 'rev-parse', `refs/heads/${branch}`)).toBe(first?.commit);
+    expect(gitIn(repo, 'log', '-1', '--format=%an <%ae> %at %ct', branch)).toBe(
       `ML Bot <ml@corp.example> ${AT / 1000} ${AT / 1000}`,
     );
 
     // A retry: nothing new, nothing pushed.
     expect(await publisher.publish(p, files('print(1)\n'))).toEqual(first);
-    expect(git(repo, 'rev-list', '--count', branch)).toBe('1');
+    expect(gitIn(repo, 'rev-list', '--count', branch)).toBe('1');
 
     // The run finished again with a changed file: one more commit, on top.
     const second = await publisher.publish(p, files('print(2)\n', AT + 60_000));
     expect(second?.commit).not.toBe(first?.commit);
-    expect(git(repo, 'rev-parse', `${branch}~1`)).toBe(first?.commit);
-    expect(git(repo, 'show', `${branch}:etl/job.py`)).toBe('print(2)');
-    expect(git(repo, 'ls-tree', '-r', '--name-only', branch).split('\n')).toEqual([
+    expect(gitIn(repo, 'rev-parse', `${branch}~1`)).toBe(first?.commit);
+    expect(gitIn(repo, 'show', `${branch}:etl/job.py`)).toBe('print(2)');
+    expect(gitIn(repo, 'ls-tree', '-r', '--name-only', branch).split('\n')).toEqual([
       'INDEX.md',
       'etl/conf.yaml',
       'etl/job.py',
@@ -88,8 +79,8 @@ describe('committing the project files on a branch', () => {
     // Another project's files go to another branch, the first untouched.
     const other = await publisher.publish(project('1.2'), files('print(3)\n'));
     expect(other?.branch).not.toBe(branch);
-    expect(git(repo, 'rev-parse', `refs/heads/${branch}`)).toBe(second?.commit);
-    expect(git(repo, 'for-each-ref', '--format=%(refname)').split('\n')).toHaveLength(2);
+    expect(gitIn(repo, 'rev-parse', `refs/heads/${branch}`)).toBe(second?.commit);
+    expect(gitIn(repo, 'for-each-ref', '--format=%(refname)').split('\n')).toHaveLength(2);
   });
 
   it('gives git the URL’s credentials through GIT_ASKPASS, never on its command line', async () => {
@@ -138,12 +129,12 @@ describe('committing the project files on a branch', () => {
   });
 
   it('nothing to commit: no branch', async () => {
-    const repo = bare();
+    const repo = bareRepo();
     const publisher = gitBranchPublisher(
       { url: `file://${repo}`, authorName: 'P', authorEmail: 'p@x', timeoutMs: 30_000 },
       pino({ level: 'silent' }),
     );
     expect(await publisher.publish(project('1.1'), new Map())).toBeUndefined();
-    expect(git(repo, 'for-each-ref')).toBe('');
+    expect(gitIn(repo, 'for-each-ref')).toBe('');
   });
 });
